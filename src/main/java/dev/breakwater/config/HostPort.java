@@ -1,0 +1,14 @@
+package dev.breakwater.config;
+
+/**
+ * A listen address such as {@code 127.0.0.1:8080}. Port 0 asks the OS for a free port.
+ *
+ * @param host the interface to bind, an IP address or host name
+ * @param port 0 to 65535
+ */
+public record HostPort(String host, int port) {
+    @Override
+    public String toString() {
+        return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+    }
+}

@@ -1,0 +1,37 @@
+package dev.breakwater.config;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * One validated route: which requests it takes, where it sends them and under which policies.
+ *
+ * @param name unique route name, used in logs, metrics and error paths
+ * @param pathPrefix requests whose path starts with this go to the route; the longest prefix wins
+ * @param upstream the upstream address
+ * @param stripPrefix true removes {@code pathPrefix} from the forwarded path
+ * @param provider the API kind, for provider-aware failure classification
+ * @param headers headers set (replacing the client's) on every upstream request
+ * @param caFile a PEM file of CA certificates trusted for an {@code https} upstream, instead of the JDK's
+ * @param timeouts the route's timeouts
+ * @param retry the route's retry policy
+ * @param circuitBreaker the route's circuit breaker settings
+ */
+public record RouteSpec(
+        String name,
+        String pathPrefix,
+        UpstreamSpec upstream,
+        boolean stripPrefix,
+        Provider provider,
+        Map<String, String> headers,
+        Optional<Path> caFile,
+        TimeoutSpec timeouts,
+        RetrySpec retry,
+        CircuitBreakerSpec circuitBreaker) {
+    public RouteSpec {
+        Objects.requireNonNull(name, "name");
+        headers = Map.copyOf(headers);
+    }
+}
