@@ -1,0 +1,189 @@
+package dev.breakwater.config;
+
+import java.io.IOException;
+import java.io.StringReader;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.error.Mark;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.Tag;
+
+/**
+ * Loads Breakwater's YAML configuration into a validated {@link BreakwaterConfig}.
+ *
+ * <p>The YAML is composed into a node tree (not bound by reflection) and walked by hand, so that every problem
+ * names its file, line and YAML path, e.g.
+ * {@code config/breakwater.yaml:14: routes[openai].retry.max-attempts: 0 (expected: >= 1)}, and so that all
+ * problems are reported together in one {@link ConfigException}. String values may use {@code ${VAR}} and
+ * {@code ${VAR:-default}}; see {@link EnvSubstitution}.
+ *
+ * <p>Instances are stateless apart from the environment and may be reused.
+ */
+public final class ConfigLoader {
+    private static final List<String> TOP_KEYS = List.of("listen", "admin", "defaults", "routes");
+    private static final HostPort DEFAULT_LISTEN = new HostPort("127.0.0.1", 8080);
+    private static final HostPort DEFAULT_ADMIN = new HostPort("127.0.0.1", 9901);
+    private static final String ADDRESS = "host:port or [ipv6]:port";
+    private static final String ROUTES = "a non-empty list of routes";
+
+    private final EnvSubstitution env;
+
+    /**
+     * @param env the environment for {@code ${VAR}} references, typically {@link System#getenv()}
+     */
+    public ConfigLoader(Map<String, String> env) {
+        this.env = new EnvSubstitution(Objects.requireNonNull(env, "env"));
+    }
+
+    /**
+     * Reads and validates a UTF-8 YAML file.
+     *
+     * @throws ConfigException listing every problem, each prefixed with the file name and line
+     */
+    public BreakwaterConfig load(Path file) throws ConfigException {
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new ConfigException(List.of(file + ": cannot read the file (no such file)"));
+        } catch (AccessDeniedException e) {
+            throw new ConfigException(List.of(file + ": cannot read the file (permission denied)"));
+        } catch (CharacterCodingException e) {
+            throw new ConfigException(List.of(file + ": cannot read the file (not valid UTF-8)"));
+        } catch (IOException e) {
+            throw new ConfigException(List.of(file + ": cannot read the file (" + e.getMessage() + ")"));
+        }
+        return parse(text, file.toString());
+    }
+
+    /**
+     * Parses and validates YAML text.
+     *
+     * @param sourceName the name that prefixes each problem, usually the file name
+     * @throws ConfigException listing every problem, each prefixed with {@code sourceName} and the line
+     */
+    public BreakwaterConfig parse(String yamlText, String sourceName) throws ConfigException {
+        Problems problems = new Problems(sourceName);
+        Node root;
+        try {
+            root = yaml().compose(new StringReader(yamlText));
+        } catch (MarkedYAMLException e) {
+            problems.add(line(e.getProblemMark()), "invalid YAML: " + e.getProblem()
+                    + (e.getContext() == null ? "" : " (" + e.getContext() + ")"));
+            throw problems.toException();
+        } catch (YAMLException e) {
+            problems.add(0, "invalid YAML: " + e.getMessage());
+            throw problems.toException();
+        }
+        if (root == null) { // an empty document: read it as an empty map, which reports the missing routes
+            root = new MappingNode(Tag.MAP, List.of(), org.yaml.snakeyaml.DumperOptions.FlowStyle.BLOCK);
+        }
+        Optional<BreakwaterConfig> config = read(new YamlValue(root, YamlPath.root(), new ReadContext(problems, env)));
+        if (!problems.isEmpty()) {
+            throw problems.toException();
+        }
+        return config.orElseThrow(() -> new IllegalStateException("config incomplete but no problem reported"));
+    }
+
+    private static Yaml yaml() {
+        LoaderOptions options = new LoaderOptions();
+        options.setAllowDuplicateKeys(false); // not enforced by compose(); YamlValue.entries() checks too
+        options.setProcessComments(false);
+        return new Yaml(options);
+    }
+
+    private static int line(Mark mark) {
+        return mark == null ? 0 : mark.getLine() + 1;
+    }
+
+    private Optional<BreakwaterConfig> read(YamlValue document) {
+        Optional<YamlSection> top = document.section(TOP_KEYS);
+        if (top.isEmpty()) {
+            return Optional.empty();
+        }
+        Optional<HostPort> listen = top.get().get("listen").map(ConfigLoader::address)
+                .orElse(Optional.of(DEFAULT_LISTEN));
+        Optional<HostPort> admin = top.get().get("admin").map(ConfigLoader::address)
+                .orElse(Optional.of(DEFAULT_ADMIN));
+        if (listen.isPresent() && admin.isPresent() && listen.equals(admin) && admin.get().port() != 0) {
+            top.get().get("admin").orElse(top.get().self()).reject("an address other than listen's");
+        }
+        Optional<YamlSection> defaultsSection = top.get().get("defaults").flatMap(v -> v.section(Policies.keys()));
+        Policies defaults = Policies.builtins().readOver(defaultsSection);
+        Optional<List<RouteSpec>> routes = top.get().require("routes", ROUTES)
+                .flatMap(v -> routes(v, new RouteReader(defaults)));
+        if (listen.isEmpty() || admin.isEmpty() || routes.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(new BreakwaterConfig(listen.get(), admin.get(), routes.get()));
+    }
+
+    /** {@code host:port} or {@code [ipv6]:port}; port 0 lets the OS choose, which tests rely on. */
+    private static Optional<HostPort> address(YamlValue v) {
+        return v.text(ADDRESS).flatMap(text -> {
+            Optional<Addresses.Parsed> parsed = Addresses.parse(text).filter(p -> p.port() != -1);
+            if (parsed.isEmpty()) {
+                v.reject(ADDRESS);
+                return Optional.empty();
+            }
+            if (parsed.get().port() > 65535) {
+                v.reject("a port 0-65535");
+                return Optional.empty();
+            }
+            return Optional.of(new HostPort(parsed.get().host(), parsed.get().port()));
+        });
+    }
+
+    /**
+     * Reads the routes in two passes. The first reads every name, so that each route's problems can be
+     * reported under {@code routes[NAME]}, which is easier to find than an index; a route without a usable
+     * (valid, unique) name is reported under {@code routes[INDEX]}.
+     */
+    private static Optional<List<RouteSpec>> routes(YamlValue value, RouteReader reader) {
+        Optional<List<YamlValue>> items = value.list(ROUTES);
+        if (items.isEmpty()) {
+            return Optional.empty();
+        }
+        if (items.get().isEmpty()) {
+            value.reject(ROUTES);
+            return Optional.empty();
+        }
+        Map<String, String> nameOwners = new HashMap<>();
+        List<Optional<String>> names = new ArrayList<>();
+        List<YamlValue> labelled = new ArrayList<>();
+        for (YamlValue item : items.get()) {
+            Optional<String> name = item.peek("name").flatMap(RouteReader::readName);
+            if (name.isPresent() && nameOwners.containsKey(name.get())) {
+                item.peek("name").orElseThrow().reject("a name not already used by " + nameOwners.get(name.get()));
+                name = Optional.empty();
+            }
+            YamlValue route = name.isPresent() ? item.at(value.path().item(name.get())) : item;
+            name.ifPresent(n -> nameOwners.put(n, route.path().toString()));
+            names.add(name);
+            labelled.add(route);
+        }
+        List<RouteSpec> routes = new ArrayList<>();
+        boolean ok = true;
+        for (int i = 0; i < labelled.size(); i++) {
+            Optional<RouteSpec> route = reader.read(labelled.get(i), names.get(i));
+            ok &= route.isPresent();
+            route.ifPresent(routes::add);
+        }
+        return ok ? Optional.of(routes) : Optional.empty();
+    }
+}
