@@ -1,0 +1,30 @@
+package dev.breakwater.resilience;
+
+/** How an upstream attempt failed before any response headers arrived. */
+public enum FailureKind {
+    /** No connection could be made (refused, unreachable, connect timeout, TLS handshake): the upstream never saw
+     * the request, so retrying is safe for every method. */
+    CONNECT_FAILURE("connect_failure", true),
+    /** The connection broke after the request was (perhaps partly) sent and before headers came back. */
+    RESET_BEFORE_HEADERS("reset_before_headers", false),
+    /** The response headers did not arrive within the per-attempt {@code response} timeout. */
+    RESPONSE_TIMEOUT("response_timeout", false);
+
+    private final String label;
+    private final boolean provesNotReceived;
+
+    FailureKind(String label, boolean provesNotReceived) {
+        this.label = label;
+        this.provesNotReceived = provesNotReceived;
+    }
+
+    /** The snake_case name used in logs and metrics. */
+    public String label() {
+        return label;
+    }
+
+    /** True when the failure proves the upstream never received the request. */
+    public boolean provesNotReceived() {
+        return provesNotReceived;
+    }
+}

@@ -1,0 +1,66 @@
+package dev.breakwater.resilience;
+
+import dev.breakwater.config.RetrySpec;
+import dev.breakwater.time.Ticker;
+import io.github.resilience4j.retry.Retry;
+import io.github.resilience4j.retry.RetryConfig;
+import java.util.Map;
+import java.util.random.RandomGenerator;
+
+/**
+ * A route's retry policy at run time: a Resilience4j {@link Retry} (attempt counting, events, metrics) fed by
+ * Breakwater's own classification, backoff and deadline arithmetic.
+ *
+ * <p>One instance per route, shared by all event loops; per-request state lives in {@link RetryContext}.
+ */
+public final class RetryPolicy {
+    private final Retry retry;
+    private final RetryClassifier classifier;
+    private final Backoff backoff;
+    private final Ticker ticker;
+
+    public RetryPolicy(String routeName, RetrySpec spec, RetryClassifier classifier, RandomGenerator random,
+            Ticker ticker) {
+        this.classifier = classifier;
+        this.backoff = Backoff.of(spec, random);
+        this.ticker = ticker;
+        RetryConfig config = RetryConfig.<RetryCandidate>custom()
+                .maxAttempts(spec.maxAttempts())
+                .retryOnResult(RetryCandidate::retryable)
+                .retryOnException(t -> t instanceof RetryCandidate c && c.retryable())
+                .intervalBiFunction((attempt, outcome) -> outcome.isLeft()
+                        ? ((RetryCandidate) outcome.getLeft()).plannedDelayMillis()
+                        : outcome.get().plannedDelayMillis())
+                .failAfterMaxAttempts(false)
+                .writableStackTraceEnabled(false)
+                .build();
+        this.retry = Retry.of(routeName, config, Map.of("route", routeName));
+    }
+
+    /** The Resilience4j instance, for metrics and events. */
+    public Retry retry() {
+        return retry;
+    }
+
+    /**
+     * Starts the retry state of one request.
+     *
+     * @param deadlineNanos the {@link Ticker} time after which no retry may be scheduled, or
+     *     {@link Long#MAX_VALUE} for none
+     */
+    public RetryContext newContext(RequestFacts request, long deadlineNanos) {
+        return new RetryContext(retry.<RetryCandidate>asyncContext(), request, this, deadlineNanos);
+    }
+
+    RetryClassifier classifier() {
+        return classifier;
+    }
+
+    Backoff backoff() {
+        return backoff;
+    }
+
+    Ticker ticker() {
+        return ticker;
+    }
+}
