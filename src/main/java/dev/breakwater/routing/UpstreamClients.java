@@ -1,0 +1,66 @@
+package dev.breakwater.routing;
+
+import dev.breakwater.config.RouteSpec;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.net.PemTrustOptions;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The pooled HTTP clients of one event loop, one per distinct upstream (address, TLS trust, connect timeout).
+ *
+ * <p>Each proxy verticle owns one instance, so connections stay on the loop that uses them and no request ever
+ * allocates a client. Not thread-safe: confined to its verticle's event loop.
+ */
+public final class UpstreamClients {
+    /** Connections kept per upstream and event loop; agents hold long streams, so be generous. */
+    static final int POOL_SIZE = 512;
+
+    private final Vertx vertx;
+    private final Map<Key, HttpClient> clients = new HashMap<>();
+
+    public UpstreamClients(Vertx vertx) {
+        this.vertx = vertx;
+    }
+
+    /** The client for a route's upstream, created on first use. */
+    public HttpClient clientFor(RouteSpec route) {
+        Key key = new Key(route.upstream().host(), route.upstream().port(), route.upstream().tls(),
+                route.caFile(), route.timeouts().connect().toMillis());
+        return clients.computeIfAbsent(key, this::create);
+    }
+
+    /** Closes every client. */
+    public void close() {
+        clients.values().forEach(HttpClient::close);
+        clients.clear();
+    }
+
+    private HttpClient create(Key key) {
+        HttpClientOptions options = new HttpClientOptions()
+                .setProtocolVersion(HttpVersion.HTTP_1_1)
+                .setDefaultHost(key.host())
+                .setDefaultPort(key.port())
+                .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, key.connectTimeoutMillis()))
+                .setKeepAlive(true)
+                .setTcpNoDelay(true)
+                .setDecompressionSupported(false);
+        if (key.tls()) {
+            options.setSsl(true)
+                    .setVerifyHost(true)
+                    .setForceSni(true);
+            key.caFile().ifPresent(ca -> options.setTrustOptions(new PemTrustOptions().addCertPath(ca.toString())));
+        }
+        PoolOptions pool = new PoolOptions().setHttp1MaxSize(POOL_SIZE).setHttp2MaxSize(1);
+        return vertx.createHttpClient(options, pool);
+    }
+
+    private record Key(String host, int port, boolean tls, Optional<Path> caFile, long connectTimeoutMillis) {
+    }
+}
