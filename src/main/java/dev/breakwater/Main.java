@@ -1,0 +1,133 @@
+package dev.breakwater;
+
+import dev.breakwater.config.BreakwaterConfig;
+import dev.breakwater.config.ConfigException;
+import dev.breakwater.config.ConfigLoader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * The command line: {@code java -jar breakwater.jar [--config PATH] [--check] [--help] [--version]}.
+ *
+ * <p>The configuration is read and validated before anything listens: a bad file prints every problem with its
+ * YAML path and exits 1 without opening a port.
+ */
+public final class Main {
+    static final String DEFAULT_CONFIG = "config/breakwater.yaml";
+
+    private static final String HELP = """
+            Usage: java -jar breakwater.jar [options]
+
+            Breakwater is a resilience sidecar proxy for AI agents: per-route retries with backoff,
+            failure classification, timeouts and SSE streaming in front of the OpenAI API and tool backends.
+
+            Options:
+              --config PATH   configuration file (default: $BREAKWATER_CONFIG, else config/breakwater.yaml)
+              --check         validate the configuration, print the result and exit (0 valid, 1 invalid)
+              --version       print the version and exit
+              --help          print this help and exit
+
+            Environment:
+              BREAKWATER_CONFIG      configuration file when --config is not given
+              BREAKWATER_LOG_LEVEL   log level: TRACE, DEBUG, INFO (default), WARN, ERROR
+              ${NAME} in string values of the configuration is replaced by the environment variable NAME
+              (${NAME:-default} gives a default).
+
+            Exit codes: 0 ok, 1 invalid configuration or failed start, 2 bad command line.
+            """;
+
+    private Main() {
+    }
+
+    public static void main(String[] args) throws InterruptedException {
+        int code = run(args, System.getenv(), System.out, System.err);
+        if (code >= 0) {
+            System.exit(code);
+        }
+        // A running proxy: keep the main thread until the JVM shuts down.
+        new CountDownLatch(1).await();
+    }
+
+    /**
+     * Runs the command line.
+     *
+     * @return the exit code, or -1 when the proxy was started and keeps running
+     */
+    static int run(String[] args, Map<String, String> env, PrintStream out, PrintStream err) {
+        String configPath = env.getOrDefault("BREAKWATER_CONFIG", DEFAULT_CONFIG);
+        boolean check = false;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--help", "-h" -> {
+                    out.print(HELP);
+                    return 0;
+                }
+                case "--version", "-V" -> {
+                    out.println("breakwater " + version());
+                    return 0;
+                }
+                case "--check" -> check = true;
+                case "--config", "-c" -> {
+                    if (i + 1 >= args.length) {
+                        err.println("breakwater: --config needs a file path (see --help)");
+                        return 2;
+                    }
+                    configPath = args[++i];
+                }
+                default -> {
+                    if (args[i].startsWith("--config=")) {
+                        configPath = args[i].substring("--config=".length());
+                    } else {
+                        err.println("breakwater: unknown option '" + args[i] + "' (see --help)");
+                        return 2;
+                    }
+                }
+            }
+        }
+        BreakwaterConfig config;
+        try {
+            config = new ConfigLoader(env).load(Path.of(configPath));
+        } catch (ConfigException e) {
+            err.println("breakwater: invalid configuration " + configPath + ":");
+            e.problems().forEach(p -> err.println("  " + p));
+            return 1;
+        }
+        if (check) {
+            out.println("breakwater: configuration " + configPath + " is valid (" + config.routes().size()
+                    + " route(s))");
+            return 0;
+        }
+        return start(config, err);
+    }
+
+    private static int start(BreakwaterConfig config, PrintStream err) {
+        try {
+            Breakwater running = Breakwater.start(config).toCompletionStage().toCompletableFuture().join();
+            Runtime.getRuntime().addShutdownHook(new Thread(() ->
+                    running.close().toCompletionStage().toCompletableFuture().join(), "breakwater-shutdown"));
+            return -1;
+        } catch (RuntimeException e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            err.println("breakwater: failed to start: " + cause.getMessage());
+            return 1;
+        }
+    }
+
+    static String version() {
+        try (InputStream in = Main.class.getResourceAsStream("/breakwater-version.properties")) {
+            if (in != null) {
+                Properties properties = new Properties();
+                properties.load(in);
+                return properties.getProperty("version", "unknown");
+            }
+        } catch (IOException ignored) {
+            // fall through: the version is informational
+        }
+        return "unknown";
+    }
+}

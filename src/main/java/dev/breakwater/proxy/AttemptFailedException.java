@@ -1,0 +1,23 @@
+package dev.breakwater.proxy;
+
+import dev.breakwater.resilience.FailureKind;
+
+/** An upstream attempt that ended before response headers, with the kind of failure it was. */
+final class AttemptFailedException extends Exception {
+    private final transient FailureKind kind;
+
+    AttemptFailedException(FailureKind kind, Throwable cause) {
+        super(kind.label() + (cause == null || cause.getMessage() == null ? "" : ": " + cause.getMessage()),
+                cause, false, false);
+        this.kind = kind;
+    }
+
+    FailureKind kind() {
+        return kind;
+    }
+
+    /** The underlying exception's simple class name, for logs. */
+    String causeType() {
+        return getCause() == null ? kind.label() : getCause().getClass().getSimpleName();
+    }
+}

@@ -1,0 +1,148 @@
+package dev.breakwater.proxy;
+
+import dev.breakwater.observability.AccessLog;
+import dev.breakwater.resilience.RetryContext;
+import dev.breakwater.routing.Route;
+import dev.breakwater.time.Scheduler.Cancellable;
+import io.vertx.core.MultiMap;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import java.util.Set;
+
+/**
+ * The state of one proxied request, from arrival to the last byte: the route, the buffered body, the attempts
+ * made, the pending timers, and whether the response has been committed to the client.
+ *
+ * <p>Everything here runs on the request's event loop, so nothing is synchronized. Once {@link #isDone()} is
+ * true, every late callback (a timer, a slow upstream) must do nothing but release what it holds.
+ */
+final class Exchange {
+    /** Headers Breakwater sets itself on the way up, so the client's copies are dropped. */
+    private static final Set<String> SET_BY_PROXY = HopByHopHeaders.caseInsensitive(
+            "host", "content-length", "expect", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host",
+            "x-request-id");
+
+    enum State { ACTIVE, COMMITTED, DONE }
+
+    final HttpServerRequest request;
+    final HttpServerResponse response;
+    final Route route;
+    final ProxyRuntime runtime;
+    final String requestId;
+    final RequestTarget target;
+    final long startNanos;
+    final long deadlineNanos;
+
+    RequestBody body;
+    RetryContext retry;
+    int attempts;
+    State state = State.ACTIVE;
+    String lastReason = "";
+    Cancellable retryTimer = Cancellable.NONE;
+    Cancellable deadlineTimer = Cancellable.NONE;
+    UpstreamAttempt currentAttempt;
+    ResponseRelay relay;
+    private MultiMap upstreamHeaders;
+
+    Exchange(HttpServerRequest request, Route route, ProxyRuntime runtime, RequestTarget target, String requestId) {
+        this.request = request;
+        this.response = request.response();
+        this.route = route;
+        this.runtime = runtime;
+        this.target = target;
+        this.requestId = requestId;
+        this.startNanos = runtime.ticker().nanoTime();
+        long total = route.spec().timeouts().total().toNanos();
+        this.deadlineNanos = total > 0 ? startNanos + total : Long.MAX_VALUE;
+    }
+
+    boolean isDone() {
+        return state == State.DONE;
+    }
+
+    boolean isCommitted() {
+        return state != State.ACTIVE;
+    }
+
+    /**
+     * The headers every attempt sends upstream, computed once: the client's end-to-end headers, the
+     * {@code X-Forwarded-*} set, the request id, and the route's configured headers on top.
+     */
+    MultiMap upstreamHeaders() {
+        if (upstreamHeaders == null) {
+            MultiMap headers = MultiMap.caseInsensitiveMultiMap();
+            MultiMap incoming = request.headers();
+            HopByHopHeaders.copy(incoming, headers, SET_BY_PROXY);
+            String remote = request.remoteAddress() == null ? null : request.remoteAddress().hostAddress();
+            String priorFor = incoming.get("x-forwarded-for");
+            if (remote != null) {
+                headers.set("x-forwarded-for", priorFor == null ? remote : priorFor + ", " + remote);
+            } else if (priorFor != null) {
+                headers.set("x-forwarded-for", priorFor);
+            }
+            headers.set("x-forwarded-proto", request.scheme() == null ? "http" : request.scheme());
+            String host = request.authority() != null ? request.authority().toString() : incoming.get("host");
+            if (host != null) {
+                headers.set("x-forwarded-host", host);
+            }
+            headers.set("x-request-id", requestId);
+            route.spec().headers().forEach(headers::set);
+            upstreamHeaders = headers;
+        }
+        return upstreamHeaders;
+    }
+
+    /** Adds the headers every routed response carries, the proxy's own errors included. */
+    void addProxyHeaders() {
+        response.headers().set("x-request-id", requestId).set("x-breakwater-attempts", Integer.toString(attempts));
+    }
+
+    /** Answers with an error Breakwater makes itself, if nothing has been sent yet. */
+    void respondWithError(int status, String code, String message) {
+        if (isCommitted()) {
+            return;
+        }
+        cancelTimers();
+        response.setStatusCode(status);
+        addProxyHeaders();
+        response.headers().set("content-type", "application/json");
+        response.end(ErrorResponses.body(code, message));
+        finish(status, AccessLog.Outcome.PROXY_ERROR, code);
+    }
+
+    /** Marks the exchange finished and writes its access-log line; later calls do nothing. */
+    void finish(int status, AccessLog.Outcome outcome, String reason) {
+        if (state == State.DONE) {
+            return;
+        }
+        state = State.DONE;
+        cancelTimers();
+        long durationNanos = runtime.ticker().nanoTime() - startNanos;
+        runtime.accessLog().request(requestId, route.name(), request.method().name(), target.path(), status,
+                attempts, durationNanos, outcome, reason);
+    }
+
+    /** The client went away: stop everything, bill nothing to the upstream's health. */
+    void onClientGone() {
+        if (state == State.DONE) {
+            return;
+        }
+        if (currentAttempt != null) {
+            currentAttempt.cancel();
+        }
+        if (relay != null) {
+            relay.cancelUpstream();
+        }
+        if (body instanceof RequestBody.Streamed streamed) {
+            streamed.rest().resume();
+        }
+        finish(0, AccessLog.Outcome.CLIENT_CLOSED, "client_closed");
+    }
+
+    private void cancelTimers() {
+        retryTimer.cancel();
+        retryTimer = Cancellable.NONE;
+        deadlineTimer.cancel();
+        deadlineTimer = Cancellable.NONE;
+    }
+}

@@ -1,0 +1,148 @@
+package dev.breakwater.proxy;
+
+import dev.breakwater.observability.AccessLog;
+import dev.breakwater.time.Scheduler.Cancellable;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
+import java.util.Set;
+
+/**
+ * Commits an upstream response to the client and streams its body chunk by chunk with backpressure: nothing is
+ * collected whole, and each server-sent event goes out as soon as it arrives.
+ *
+ * <p>After commit nothing is retried. If the upstream stalls past the {@code idle} timeout or breaks mid-body, an
+ * event stream ends with a final error event, and any other body is cut by resetting the client connection, so
+ * the truncation is visible: a broken response never ends as if it were complete.
+ */
+final class ResponseRelay {
+    private static final Set<String> NONE = Set.of();
+
+    private final Exchange exchange;
+    private final HttpClientResponse upstream;
+    private final HttpServerResponse client;
+    private final boolean eventStream;
+    private final long idleNanos;
+    private Cancellable idleTimer = Cancellable.NONE;
+    private long lastActivityNanos;
+    /** Newlines at the end of what was relayed so far; 2 or more means the stream sits between events. */
+    private int trailingNewlines = 2;
+
+    ResponseRelay(Exchange exchange, HttpClientResponse upstream) {
+        this.exchange = exchange;
+        this.upstream = upstream;
+        this.client = exchange.response;
+        String contentType = upstream.getHeader("content-type");
+        this.eventStream = contentType != null && contentType.regionMatches(true, 0, "text/event-stream", 0, 17);
+        this.idleNanos = exchange.route.spec().timeouts().idle().toNanos();
+    }
+
+    void start() {
+        exchange.state = Exchange.State.COMMITTED;
+        client.setStatusCode(upstream.statusCode());
+        if (upstream.statusMessage() != null) {
+            client.setStatusMessage(upstream.statusMessage());
+        }
+        HopByHopHeaders.copy(upstream.headers(), client.headers(), NONE);
+        exchange.addProxyHeaders();
+        if (!client.headers().contains("content-length") && exchange.request.version() != HttpVersion.HTTP_1_0) {
+            client.setChunked(true);
+        }
+        lastActivityNanos = exchange.runtime.ticker().nanoTime();
+        upstream.handler(this::onChunk);
+        upstream.endHandler(v -> onEnd());
+        upstream.exceptionHandler(t -> abort("upstream_interrupted",
+                "The upstream broke off the response: " + t.getMessage()));
+        scheduleIdleCheck(idleNanos);
+        upstream.resume();
+    }
+
+    /** Stops relaying because of {@code code}: an error event for a stream, a reset otherwise. */
+    void abort(String code, String message) {
+        if (exchange.isDone()) {
+            return;
+        }
+        idleTimer.cancel();
+        cancelUpstream();
+        if (eventStream && !client.closed()) {
+            Buffer event = ErrorResponses.sseEvent(code, message);
+            // Close a half-sent event first so the error event is parsed on its own.
+            client.end(trailingNewlines >= 2 ? event : Buffer.buffer("\n\n").appendBuffer(event));
+        } else {
+            client.reset();
+        }
+        exchange.finish(upstream.statusCode(), AccessLog.Outcome.INTERRUPTED, code);
+    }
+
+    /** Resets the upstream request, so the upstream stops producing (and billing). */
+    void cancelUpstream() {
+        idleTimer.cancel();
+        upstream.handler(null);
+        upstream.exceptionHandler(null);
+        upstream.endHandler(null);
+        upstream.request().reset();
+    }
+
+    private void onChunk(Buffer chunk) {
+        lastActivityNanos = exchange.runtime.ticker().nanoTime();
+        if (eventStream) {
+            trackTrailingNewlines(chunk);
+        }
+        client.write(chunk);
+        if (client.writeQueueFull()) {
+            upstream.pause();
+            client.drainHandler(v -> {
+                lastActivityNanos = exchange.runtime.ticker().nanoTime();
+                upstream.resume();
+            });
+        }
+    }
+
+    private void trackTrailingNewlines(Buffer chunk) {
+        int newlines = 0;
+        for (int i = chunk.length() - 1; i >= 0; i--) {
+            byte b = chunk.getByte(i);
+            if (b == '\n') {
+                newlines++;
+            } else if (b != '\r') {
+                trailingNewlines = newlines;
+                return;
+            }
+        }
+        trailingNewlines += newlines;
+    }
+
+    private void onEnd() {
+        idleTimer.cancel();
+        if (exchange.isDone()) {
+            return;
+        }
+        client.end();
+        int status = upstream.statusCode();
+        exchange.finish(status, status >= 500 ? AccessLog.Outcome.UPSTREAM_ERROR : AccessLog.Outcome.OK,
+                exchange.lastReason);
+    }
+
+    private void scheduleIdleCheck(long delayNanos) {
+        if (idleNanos <= 0) {
+            return;
+        }
+        long delayMillis = Math.max(1, (delayNanos + 999_999) / 1_000_000);
+        idleTimer = exchange.runtime.scheduler().schedule(delayMillis, this::checkIdle);
+    }
+
+    private void checkIdle() {
+        if (exchange.isDone()) {
+            return;
+        }
+        long silent = exchange.runtime.ticker().nanoTime() - lastActivityNanos;
+        // A client that is not reading keeps the upstream paused: that silence is the client's, not the upstream's.
+        if (silent < idleNanos || client.writeQueueFull()) {
+            scheduleIdleCheck(client.writeQueueFull() ? idleNanos : idleNanos - silent);
+            return;
+        }
+        abort("upstream_interrupted", "The upstream sent nothing for "
+                + exchange.route.spec().timeouts().idle().toMillis() + " ms while streaming the response");
+    }
+}

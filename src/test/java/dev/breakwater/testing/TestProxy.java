@@ -1,0 +1,60 @@
+package dev.breakwater.testing;
+
+import dev.breakwater.Breakwater;
+import dev.breakwater.config.BreakwaterConfig;
+import dev.breakwater.config.ConfigLoader;
+import java.net.URI;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The real proxy, started in-process on ephemeral ports from a YAML text, for integration tests.
+ */
+public final class TestProxy implements AutoCloseable {
+    private final Breakwater breakwater;
+
+    private TestProxy(Breakwater breakwater) {
+        this.breakwater = breakwater;
+    }
+
+    /** Starts Breakwater with {@code yaml}; {@code listen} and {@code admin} default to ephemeral loopback ports. */
+    public static TestProxy start(String yaml) {
+        return start(yaml, Map.of());
+    }
+
+    /** Starts Breakwater with {@code yaml}, resolving {@code ${NAME}} from {@code env}. */
+    public static TestProxy start(String yaml, Map<String, String> env) {
+        String full = (yaml.contains("listen:") ? "" : "listen: 127.0.0.1:0\n")
+                + (yaml.contains("admin:") ? "" : "admin: 127.0.0.1:0\n") + yaml;
+        try {
+            BreakwaterConfig config = new ConfigLoader(env).parse(full, "test.yaml");
+            return new TestProxy(Breakwater.start(config).toCompletionStage().toCompletableFuture()
+                    .get(20, TimeUnit.SECONDS));
+        } catch (Exception e) {
+            throw new IllegalStateException("could not start Breakwater: " + e.getMessage(), e);
+        }
+    }
+
+    public int port() {
+        return breakwater.proxyPort();
+    }
+
+    public int adminPort() {
+        return breakwater.adminPort();
+    }
+
+    /** The proxy URL of {@code pathAndQuery}. */
+    public URI uri(String pathAndQuery) {
+        return URI.create("http://127.0.0.1:" + port() + pathAndQuery);
+    }
+
+    /** The admin URL of {@code path}. */
+    public URI adminUri(String path) {
+        return URI.create("http://127.0.0.1:" + adminPort() + path);
+    }
+
+    @Override
+    public void close() throws Exception {
+        breakwater.close().toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+    }
+}
