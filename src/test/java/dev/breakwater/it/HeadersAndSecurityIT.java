@@ -167,6 +167,48 @@ class HeadersAndSecurityIT {
         assertThat(response.headers().firstValue("x-breakwater-attempts")).hasValue("3");
     }
 
+    @Test
+    void servesAJdkClientThatAsksForAnH2cUpgrade() throws Exception {
+        java.net.http.HttpClient h2 = java.net.http.HttpClient.newBuilder()
+                .version(java.net.http.HttpClient.Version.HTTP_2).build();
+
+        HttpResponse<String> response = h2.send(java.net.http.HttpRequest.newBuilder(proxy.uri("/tools/policy/h2"))
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"q\":1}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).isEqualTo("ok");
+        assertThat(received).extracting(Received::uri).contains("/base/h2");
+    }
+
+    @Test
+    void neverLogsCredentialValues() throws Exception {
+        ch.qos.logback.classic.Logger root = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory
+                .getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logs =
+                new ch.qos.logback.core.read.ListAppender<>();
+        logs.start();
+        root.addAppender(logs);
+        try {
+            Http.send(java.net.http.HttpRequest.newBuilder(proxy.uri("/tools/policy/secret?api-key=sk-in-query"))
+                    .header("Authorization", "Bearer sk-live-secret")
+                    .header("api-key", "azure-secret")
+                    .header("x-api-key", "x-secret")
+                    .header("Cookie", "session=cookie-secret")
+                    .GET().build());
+            Http.post(proxy.uri("/dead/x"), "{}", "Authorization", "Bearer sk-live-secret");
+        } finally {
+            root.detachAppender(logs);
+        }
+
+        assertThat(logs.list).isNotEmpty();
+        assertThat(logs.list).allSatisfy(event -> {
+            String everything = event.getFormattedMessage() + java.util.Arrays.toString(event.getArgumentArray());
+            assertThat(everything).doesNotContain("sk-live-secret", "azure-secret", "x-secret", "cookie-secret",
+                    "sk-in-query");
+        });
+    }
+
     private static String raw(String request) throws IOException {
         try (Socket socket = new Socket("127.0.0.1", proxy.port())) {
             socket.setSoTimeout(10_000);

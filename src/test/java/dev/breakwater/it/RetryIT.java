@@ -164,9 +164,11 @@ class RetryIT {
             response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
         }
 
-        // Committed 200 head, then the connection is cut: never the end of a complete chunked body.
-        assertThat(response).startsWith("HTTP/1.1 200");
-        assertThat(response).doesNotEndWith("0\r\n\r\n");
+        // The connection is cut, with or without the committed 200 head (the garbage may arrive before the head
+        // is flushed), but never with the end of a complete chunked body.
+        assertThat(response).satisfiesAnyOf(
+                r -> assertThat(r).isEmpty(),
+                r -> assertThat(r).startsWith("HTTP/1.1 200").doesNotEndWith("0\r\n\r\n"));
         upstream.verify(1, getRequestedFor(urlEqualTo("/tools/garbled")));
     }
 
