@@ -24,9 +24,14 @@ final class RetrySettings {
             Readers.duration(false));
     static final Setting<Long> MAX_REPLAY_BODY = new Setting<>("max-replay-body", 8L << 20, Readers.size());
 
+    static final Setting<Boolean> SEND_X_SHOULD_RETRY = new Setting<>("send-x-should-retry", true,
+            Readers.bool());
+    static final Setting<Boolean> RATE_LIMIT_GATE = new Setting<>("rate-limit-gate", true, Readers.bool());
+
     static final SectionSchema SCHEMA = new SectionSchema("retry", List.of(
             MAX_ATTEMPTS, WAIT_DURATION, BACKOFF_MULTIPLIER, MAX_WAIT_DURATION, RANDOMIZED_WAIT_FACTOR,
-            RETRY_ON_STATUS, RETRY_METHODS, MAX_RETRY_AFTER, MAX_REPLAY_BODY), RetrySettings::check);
+            RETRY_ON_STATUS, RETRY_METHODS, MAX_RETRY_AFTER, MAX_REPLAY_BODY, SEND_X_SHOULD_RETRY, RATE_LIMIT_GATE),
+            RetrySettings::check);
 
     private RetrySettings() {
     }
@@ -54,6 +59,8 @@ final class RetrySettings {
                 layer.get(RETRY_ON_STATUS),
                 layer.get(RETRY_METHODS),
                 layer.get(MAX_RETRY_AFTER),
-                layer.get(MAX_REPLAY_BODY));
+                layer.get(MAX_REPLAY_BODY),
+                layer.get(SEND_X_SHOULD_RETRY),
+                layer.get(RATE_LIMIT_GATE));
     }
 }

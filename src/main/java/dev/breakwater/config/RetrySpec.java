@@ -16,6 +16,9 @@ import java.util.Set;
  *     (default GET, HEAD, OPTIONS, PUT, DELETE)
  * @param maxRetryAfter the longest server-requested wait Breakwater honours (default 60s)
  * @param maxReplayBody bytes of request body buffered for replay; larger bodies are sent once (default 8MiB)
+ * @param sendXShouldRetry true adds {@code x-should-retry: false} to every failed response Breakwater will not
+ *     retry, so the client's SDK does not retry on top (default true)
+ * @param rateLimitGate true holds requests after an upstream 429 until the time it named (default true)
  */
 public record RetrySpec(
         int maxAttempts,
@@ -26,9 +29,19 @@ public record RetrySpec(
         Set<Integer> retryOnStatus,
         Set<String> retryMethods,
         Duration maxRetryAfter,
-        long maxReplayBody) {
+        long maxReplayBody,
+        boolean sendXShouldRetry,
+        boolean rateLimitGate) {
     public RetrySpec {
         retryOnStatus = Set.copyOf(retryOnStatus);
         retryMethods = Set.copyOf(retryMethods);
+    }
+
+    /** A spec with {@code send-x-should-retry} and {@code rate-limit-gate} at their defaults (on). */
+    public RetrySpec(int maxAttempts, Duration waitDuration, double backoffMultiplier, Duration maxWaitDuration,
+            double randomizedWaitFactor, Set<Integer> retryOnStatus, Set<String> retryMethods,
+            Duration maxRetryAfter, long maxReplayBody) {
+        this(maxAttempts, waitDuration, backoffMultiplier, maxWaitDuration, randomizedWaitFactor, retryOnStatus,
+                retryMethods, maxRetryAfter, maxReplayBody, true, true);
     }
 }

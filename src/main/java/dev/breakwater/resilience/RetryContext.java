@@ -1,10 +1,15 @@
 package dev.breakwater.resilience;
 
 import io.github.resilience4j.retry.Retry;
+import java.util.Optional;
 
 /**
  * The retry state of one request. It turns each attempt's outcome into a {@link RetryDecision}, keeping
  * Resilience4j's "-1 means stop" contract in this one class.
+ *
+ * <p>The wait after a retryable response is {@code max(backoff, server hint)}. A hint above
+ * {@code max-retry-after}, or a wait that would end after the request's deadline, stops retrying at once: the
+ * client gets the upstream's answer now instead of a wait that cannot succeed.
  *
  * <p>Confined to the request's event loop; not thread-safe.
  */
@@ -25,20 +30,26 @@ public final class RetryContext {
 
     /** Decides after an attempt that returned response headers with {@code status}. */
     public RetryDecision onResponse(int status) {
+        return onResponse(ResponseHead.ofStatus(status));
+    }
+
+    /** Decides after an attempt that returned {@code head}. */
+    public RetryDecision onResponse(ResponseHead head) {
         attempts++;
-        RetryVerdict verdict = policy.classifier().onStatus(request, status);
-        Candidate candidate = new Candidate(verdict, plan(verdict));
-        long delay = r4j.onResult(candidate);
-        return decide(verdict, candidate, delay);
+        RetryVerdict verdict = policy.classifier().onResponse(request, head);
+        Optional<ServerHint> hint = policy.hints().read(head, policy.readRateLimitHeaders());
+        Plan plan = plan(verdict, hint);
+        long delay = r4j.onResult(new Candidate(verdict, plan.delayMillis()));
+        return decide(verdict, plan, delay, hint);
     }
 
     /** Decides after an attempt that failed before response headers. */
     public RetryDecision onFailure(FailureKind kind) {
         attempts++;
         RetryVerdict verdict = policy.classifier().onFailure(request, kind);
-        FailedCandidate candidate = new FailedCandidate(verdict, plan(verdict));
-        long delay = r4j.onError(candidate);
-        return decide(verdict, candidate, delay);
+        Plan plan = plan(verdict, Optional.empty());
+        long delay = r4j.onError(new FailedCandidate(verdict, plan.delayMillis()));
+        return decide(verdict, plan, delay, Optional.empty());
     }
 
     /** Records that the request ended with a response passed to the client (no more attempts). */
@@ -51,31 +62,38 @@ public final class RetryContext {
         return attempts;
     }
 
-    private long plan(RetryVerdict verdict) {
+    private Plan plan(RetryVerdict verdict, Optional<ServerHint> hint) {
         if (!verdict.retryable()) {
-            return -1;
+            return new Plan(-1, verdict.reason(), "backoff");
         }
-        long delay = policy.backoff().delayMillis(attempts);
+        if (hint.isPresent() && hint.get().millis() > policy.maxRetryAfterMillis()) {
+            return new Plan(-1, "retry_after_too_long", hint.get().source());
+        }
+        long backoff = policy.backoff().delayMillis(attempts);
+        long delay = backoff;
+        String source = "backoff";
+        if (hint.isPresent() && hint.get().millis() > backoff) {
+            delay = hint.get().millis();
+            source = hint.get().source();
+        }
         long now = policy.ticker().nanoTime();
         if (deadlineNanos != Long.MAX_VALUE && now + delay * 1_000_000L >= deadlineNanos) {
-            return -1;
+            return new Plan(-1, "deadline", source);
         }
-        return delay;
+        return new Plan(delay, verdict.reason(), source);
     }
 
-    private RetryDecision decide(RetryVerdict verdict, RetryCandidate candidate, long delay) {
+    private RetryDecision decide(RetryVerdict verdict, Plan plan, long delay, Optional<ServerHint> hint) {
+        long hintMillis = hint.map(ServerHint::millis).orElse(-1L);
         if (delay >= 0) {
-            return new RetryDecision(true, delay, verdict.reason(), attempts);
+            return new RetryDecision(true, delay, verdict.reason(), attempts, plan.source(), hintMillis);
         }
-        String reason;
-        if (!verdict.retryable()) {
-            reason = verdict.reason();
-        } else if (candidate.plannedDelayMillis() < 0) {
-            reason = "deadline";
-        } else {
-            reason = "attempts_exhausted";
-        }
-        return new RetryDecision(false, -1, reason, attempts);
+        String reason = !verdict.retryable() || plan.delayMillis() < 0 ? plan.reason() : "attempts_exhausted";
+        return new RetryDecision(false, -1, reason, attempts, plan.source(), hintMillis);
+    }
+
+    /** The wait Breakwater would choose before Resilience4j applies its attempt limit. */
+    private record Plan(long delayMillis, String reason, String source) {
     }
 
     private record Candidate(RetryVerdict verdict, long plannedDelayMillis) implements RetryCandidate {

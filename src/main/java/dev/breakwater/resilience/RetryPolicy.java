@@ -9,7 +9,7 @@ import java.util.random.RandomGenerator;
 
 /**
  * A route's retry policy at run time: a Resilience4j {@link Retry} (attempt counting, events, metrics) fed by
- * Breakwater's own classification, backoff and deadline arithmetic.
+ * Breakwater's own classification, backoff, server hints and deadline arithmetic.
  *
  * <p>One instance per route, shared by all event loops; per-request state lives in {@link RetryContext}.
  */
@@ -17,12 +17,22 @@ public final class RetryPolicy {
     private final Retry retry;
     private final RetryClassifier classifier;
     private final Backoff backoff;
+    private final ServerHints hints;
+    private final boolean readRateLimitHeaders;
+    private final long maxRetryAfterMillis;
     private final Ticker ticker;
 
-    public RetryPolicy(String routeName, RetrySpec spec, RetryClassifier classifier, RandomGenerator random,
-            Ticker ticker) {
+    /**
+     * @param hints the server-hint reader (with its wall clock for HTTP-dates)
+     * @param readRateLimitHeaders true to also read OpenAI's {@code x-ratelimit-reset-*} headers
+     */
+    public RetryPolicy(String routeName, RetrySpec spec, RetryClassifier classifier, ServerHints hints,
+            boolean readRateLimitHeaders, RandomGenerator random, Ticker ticker) {
         this.classifier = classifier;
         this.backoff = Backoff.of(spec, random);
+        this.hints = hints;
+        this.readRateLimitHeaders = readRateLimitHeaders;
+        this.maxRetryAfterMillis = spec.maxRetryAfter().toMillis();
         this.ticker = ticker;
         RetryConfig config = RetryConfig.<RetryCandidate>custom()
                 .maxAttempts(spec.maxAttempts())
@@ -42,6 +52,11 @@ public final class RetryPolicy {
         return retry;
     }
 
+    /** The route's classifier. */
+    public RetryClassifier classifier() {
+        return classifier;
+    }
+
     /**
      * Starts the retry state of one request.
      *
@@ -52,12 +67,20 @@ public final class RetryPolicy {
         return new RetryContext(retry.<RetryCandidate>asyncContext(), request, this, deadlineNanos);
     }
 
-    RetryClassifier classifier() {
-        return classifier;
-    }
-
     Backoff backoff() {
         return backoff;
+    }
+
+    ServerHints hints() {
+        return hints;
+    }
+
+    boolean readRateLimitHeaders() {
+        return readRateLimitHeaders;
+    }
+
+    long maxRetryAfterMillis() {
+        return maxRetryAfterMillis;
     }
 
     Ticker ticker() {

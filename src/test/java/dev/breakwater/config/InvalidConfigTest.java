@@ -15,7 +15,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class InvalidConfigTest {
     private static final String RETRY_KEYS = "max-attempts, wait-duration, exponential-backoff-multiplier, "
             + "exponential-max-wait-duration, randomized-wait-factor, retry-on-status, retry-methods, "
-            + "max-retry-after, max-replay-body";
+            + "max-retry-after, max-replay-body, send-x-should-retry, rate-limit-gate";
 
     private final ConfigLoader loader = new ConfigLoader(Map.of("PRESENT", "x"));
 
@@ -41,7 +41,7 @@ class InvalidConfigTest {
                         "t.yaml:6: routes[openai].retry.max-atempts: unknown key (expected one of: "
                                 + RETRY_KEYS + ")"),
                 Arguments.of("unknown key in defaults", "defaults:\n  retries: {}\n" + openai(""),
-                        "t.yaml:2: defaults.retries: unknown key (expected one of: timeouts, retry, circuit-breaker)"),
+                        "t.yaml:2: defaults.retries: unknown key (expected one of: timeouts, retry, retry-budget, circuit-breaker)"),
                 Arguments.of("quoted string for a boolean", openai("strip-prefix: \"yes\""),
                         "t.yaml:5: routes[openai].strip-prefix: \"yes\" (expected: true or false)"),
                 Arguments.of("YAML 1.1 boolean", openai("strip-prefix: on"),

@@ -2,10 +2,14 @@ package dev.breakwater.resilience;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.breakwater.config.Provider;
 import dev.breakwater.config.RetrySpec;
 import io.github.resilience4j.retry.Retry;
 import io.github.resilience4j.retry.event.RetryOnRetryEvent;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -19,6 +23,8 @@ class RetryContextTest {
     private static final RequestFacts GET = new RequestFacts("GET", false, true);
     private static final RequestFacts POST = new RequestFacts("POST", false, true);
 
+    private static final Clock CLOCK = Clock.fixed(Instant.parse("2025-01-01T00:00:00Z"), ZoneOffset.UTC);
+
     private final AtomicLong now = new AtomicLong(1_000_000_000L);
 
     private static RetrySpec spec(int maxAttempts, double factor) {
@@ -27,11 +33,17 @@ class RetryContextTest {
     }
 
     private RetryPolicy policy(RetrySpec spec, RandomGenerator random) {
-        return new RetryPolicy("test-route", spec, new RetryClassifier(spec), random, now::get);
+        return new RetryPolicy("test-route", spec, new RetryClassifier(spec), new ServerHints(CLOCK), false, random,
+                now::get);
     }
 
     private RetryPolicy policy(int maxAttempts) {
         return policy(spec(maxAttempts, 0.0), new java.util.SplittableRandom(42));
+    }
+
+    /** A decision whose wait, if any, came from the backoff, for a response that named no wait of its own. */
+    private static RetryDecision noHint(boolean retry, long delayMillis, String reason, int attempt) {
+        return new RetryDecision(retry, delayMillis, reason, attempt, "backoff", -1);
     }
 
     private static long millisToNanos(long millis) {
@@ -42,7 +54,7 @@ class RetryContextTest {
     void retryableStatusIsRetriedAfterTheInitialBackoff() {
         RetryContext context = policy(3).newContext(GET, NO_DEADLINE);
 
-        assertThat(context.onResponse(503)).isEqualTo(new RetryDecision(true, 100, "status_503", 1));
+        assertThat(context.onResponse(503)).isEqualTo(noHint(true, 100, "status_503", 1));
     }
 
     @Test
@@ -77,7 +89,7 @@ class RetryContextTest {
     void statusNotInTheRetryListStopsWithStatusNotRetryable() {
         RetryContext context = policy(3).newContext(GET, NO_DEADLINE);
 
-        assertThat(context.onResponse(404)).isEqualTo(new RetryDecision(false, -1, "status_not_retryable", 1));
+        assertThat(context.onResponse(404)).isEqualTo(noHint(false, -1, "status_not_retryable", 1));
     }
 
     @Test
@@ -85,21 +97,21 @@ class RetryContextTest {
         RetryContext context = policy(3).newContext(GET, NO_DEADLINE);
         context.onResponse(503);
 
-        assertThat(context.onResponse(200)).isEqualTo(new RetryDecision(false, -1, "status_not_retryable", 2));
+        assertThat(context.onResponse(200)).isEqualTo(noHint(false, -1, "status_not_retryable", 2));
     }
 
     @Test
     void postIsNotRetriedOnARetryableStatus() {
         RetryContext context = policy(3).newContext(POST, NO_DEADLINE);
 
-        assertThat(context.onResponse(503)).isEqualTo(new RetryDecision(false, -1, "method_not_retryable", 1));
+        assertThat(context.onResponse(503)).isEqualTo(noHint(false, -1, "method_not_retryable", 1));
     }
 
     @Test
     void postWithAnIdempotencyKeyIsRetriedOnARetryableStatus() {
         RetryContext context = policy(3).newContext(new RequestFacts("POST", true, true), NO_DEADLINE);
 
-        assertThat(context.onResponse(503)).isEqualTo(new RetryDecision(true, 100, "status_503", 1));
+        assertThat(context.onResponse(503)).isEqualTo(noHint(true, 100, "status_503", 1));
     }
 
     @Test
@@ -107,7 +119,7 @@ class RetryContextTest {
         RetryContext context = policy(3).newContext(POST, NO_DEADLINE);
 
         assertThat(context.onFailure(FailureKind.CONNECT_FAILURE))
-                .isEqualTo(new RetryDecision(true, 100, "connect_failure", 1));
+                .isEqualTo(noHint(true, 100, "connect_failure", 1));
     }
 
     @Test
@@ -115,7 +127,7 @@ class RetryContextTest {
         RetryContext context = policy(3).newContext(POST, NO_DEADLINE);
 
         assertThat(context.onFailure(FailureKind.RESET_BEFORE_HEADERS))
-                .isEqualTo(new RetryDecision(false, -1, "method_not_retryable", 1));
+                .isEqualTo(noHint(false, -1, "method_not_retryable", 1));
     }
 
     @Test
@@ -123,7 +135,7 @@ class RetryContextTest {
         RetryContext context = policy(3).newContext(POST, NO_DEADLINE);
 
         assertThat(context.onFailure(FailureKind.RESPONSE_TIMEOUT))
-                .isEqualTo(new RetryDecision(false, -1, "method_not_retryable", 1));
+                .isEqualTo(noHint(false, -1, "method_not_retryable", 1));
     }
 
     @Test
@@ -131,7 +143,7 @@ class RetryContextTest {
         RetryContext context = policy(3).newContext(new RequestFacts("GET", true, false), NO_DEADLINE);
 
         assertThat(context.onFailure(FailureKind.CONNECT_FAILURE))
-                .isEqualTo(new RetryDecision(false, -1, "body_not_replayable", 1));
+                .isEqualTo(noHint(false, -1, "body_not_replayable", 1));
     }
 
     @Test
@@ -143,7 +155,7 @@ class RetryContextTest {
 
         assertThat(decisions).extracting(RetryDecision::attempt).containsExactly(1, 2, 3);
         assertThat(decisions).extracting(RetryDecision::retry).containsExactly(true, true, false);
-        assertThat(decisions.get(2)).isEqualTo(new RetryDecision(false, -1, "attempts_exhausted", 3));
+        assertThat(decisions.get(2)).isEqualTo(noHint(false, -1, "attempts_exhausted", 3));
         assertThat(context.attempts()).isEqualTo(3);
     }
 
@@ -153,14 +165,14 @@ class RetryContextTest {
 
         assertThat(context.onFailure(FailureKind.CONNECT_FAILURE).retry()).isTrue();
         assertThat(context.onFailure(FailureKind.CONNECT_FAILURE))
-                .isEqualTo(new RetryDecision(false, -1, "attempts_exhausted", 2));
+                .isEqualTo(noHint(false, -1, "attempts_exhausted", 2));
     }
 
     @Test
     void singleAttemptPolicyNeverRetries() {
         RetryContext context = policy(1).newContext(GET, NO_DEADLINE);
 
-        assertThat(context.onResponse(503)).isEqualTo(new RetryDecision(false, -1, "attempts_exhausted", 1));
+        assertThat(context.onResponse(503)).isEqualTo(noHint(false, -1, "attempts_exhausted", 1));
     }
 
     @Test
@@ -168,7 +180,7 @@ class RetryContextTest {
         long deadline = now.get() + millisToNanos(99);
         RetryContext context = policy(3).newContext(GET, deadline);
 
-        assertThat(context.onResponse(503)).isEqualTo(new RetryDecision(false, -1, "deadline", 1));
+        assertThat(context.onResponse(503)).isEqualTo(noHint(false, -1, "deadline", 1));
     }
 
     @Test
@@ -177,7 +189,7 @@ class RetryContextTest {
         RetryContext context = policy(3).newContext(GET, deadline);
 
         assertThat(context.onFailure(FailureKind.CONNECT_FAILURE))
-                .isEqualTo(new RetryDecision(false, -1, "deadline", 1));
+                .isEqualTo(noHint(false, -1, "deadline", 1));
     }
 
     @Test
@@ -185,7 +197,7 @@ class RetryContextTest {
         long deadline = now.get() + millisToNanos(100) + 1;
         RetryContext context = policy(3).newContext(GET, deadline);
 
-        assertThat(context.onResponse(503)).isEqualTo(new RetryDecision(true, 100, "status_503", 1));
+        assertThat(context.onResponse(503)).isEqualTo(noHint(true, 100, "status_503", 1));
     }
 
     @Test
@@ -196,7 +208,7 @@ class RetryContextTest {
         assertThat(context.onResponse(503).retry()).isTrue();
         now.addAndGet(millisToNanos(850)); // 150 ms left, the next backoff is 200 ms
 
-        assertThat(context.onResponse(503)).isEqualTo(new RetryDecision(false, -1, "deadline", 2));
+        assertThat(context.onResponse(503)).isEqualTo(noHint(false, -1, "deadline", 2));
     }
 
     @Test
@@ -321,6 +333,203 @@ class RetryContextTest {
 
         RetryContext second = policy.newContext(GET, NO_DEADLINE);
 
-        assertThat(second.onResponse(503)).isEqualTo(new RetryDecision(true, 100, "status_503", 1));
+        assertThat(second.onResponse(503)).isEqualTo(noHint(true, 100, "status_503", 1));
+    }
+
+    // Server hints: the wait is max(backoff, hint), capped by max-retry-after and the deadline.
+
+    private RetryPolicy hintPolicy(int maxAttempts, boolean openai) {
+        RetrySpec spec = spec(maxAttempts, 0.0);
+        return new RetryPolicy("test-route", spec, new RetryClassifier(spec, openai ? Provider.OPENAI : Provider.GENERIC),
+                new ServerHints(CLOCK), openai, new java.util.SplittableRandom(42), now::get);
+    }
+
+    private RetryContext hintContext(RequestFacts request, long deadlineNanos) {
+        return hintPolicy(3, false).newContext(request, deadlineNanos);
+    }
+
+    @Test
+    void retryAfterLongerThanTheBackoffSetsTheWait() {
+        RetryDecision decision = hintContext(GET, NO_DEADLINE).onResponse(TestHead.of(429, "Retry-After", "2"));
+
+        assertThat(decision).isEqualTo(new RetryDecision(true, 2_000, "status_429", 1, "retry-after", 2_000));
+        assertThat(decision.hasServerHint()).isTrue();
+    }
+
+    @Test
+    void retryAfterMsLongerThanTheBackoffSetsTheWait() {
+        assertThat(hintContext(GET, NO_DEADLINE).onResponse(TestHead.of(503, "retry-after-ms", "150")))
+                .isEqualTo(new RetryDecision(true, 150, "status_503", 1, "retry-after-ms", 150));
+    }
+
+    @Test
+    void retryAfterAsAnHttpDateSetsTheWait() {
+        assertThat(hintContext(GET, NO_DEADLINE).onResponse(TestHead.of(503, "Retry-After",
+                "Wed, 01 Jan 2025 00:00:03 GMT")))
+                .isEqualTo(new RetryDecision(true, 3_000, "status_503", 1, "retry-after", 3_000));
+    }
+
+    @Test
+    void openAiRateLimitResetSetsTheWait() {
+        RetryContext context = hintPolicy(3, true).newContext(GET, NO_DEADLINE);
+
+        assertThat(context.onResponse(TestHead.of(429, "x-ratelimit-remaining-tokens", "0",
+                "x-ratelimit-reset-tokens", "1.5s")))
+                .isEqualTo(new RetryDecision(true, 1_500, "status_429", 1, "ratelimit-reset", 1_500));
+    }
+
+    @Test
+    void rateLimitResetIsNotReadForAGenericRoute() {
+        assertThat(hintContext(GET, NO_DEADLINE).onResponse(TestHead.of(429, "x-ratelimit-remaining-tokens", "0",
+                "x-ratelimit-reset-tokens", "1.5s")))
+                .isEqualTo(noHint(true, 100, "status_429", 1));
+    }
+
+    @Test
+    void hintShorterThanTheBackoffKeepsTheBackoff() {
+        RetryContext context = hintContext(GET, NO_DEADLINE);
+
+        assertThat(context.onResponse(TestHead.of(503, "retry-after-ms", "40")))
+                .isEqualTo(new RetryDecision(true, 100, "status_503", 1, "backoff", 40));
+        assertThat(context.onResponse(TestHead.of(503, "Retry-After", "0")))
+                .isEqualTo(new RetryDecision(true, 200, "status_503", 2, "backoff", 0));
+    }
+
+    @Test
+    void hintEqualToTheBackoffIsReportedAsBackoff() {
+        assertThat(hintContext(GET, NO_DEADLINE).onResponse(TestHead.of(503, "retry-after-ms", "100")))
+                .isEqualTo(new RetryDecision(true, 100, "status_503", 1, "backoff", 100));
+    }
+
+    @Test
+    void laterAttemptsTakeTheLongerOfTheGrowingBackoffAndTheHint() {
+        RetryContext context = hintPolicy(4, false).newContext(GET, NO_DEADLINE);
+
+        assertThat(context.onResponse(TestHead.of(503, "retry-after-ms", "150")).waitSource())
+                .isEqualTo("retry-after-ms");
+        RetryDecision second = context.onResponse(TestHead.of(503, "retry-after-ms", "150"));
+
+        assertThat(second.delayMillis()).isEqualTo(200);
+        assertThat(second.waitSource()).isEqualTo("backoff");
+        assertThat(second.serverHintMillis()).isEqualTo(150);
+    }
+
+    @Test
+    void hintAtMaxRetryAfterIsHonoured() {
+        assertThat(hintContext(GET, NO_DEADLINE).onResponse(TestHead.of(429, "Retry-After", "60")))
+                .isEqualTo(new RetryDecision(true, 60_000, "status_429", 1, "retry-after", 60_000));
+    }
+
+    @Test
+    void hintAboveMaxRetryAfterStopsAtOnceEvenOnTheFirstAttempt() {
+        RetryContext context = hintContext(GET, NO_DEADLINE);
+
+        RetryDecision decision = context.onResponse(TestHead.of(429, "Retry-After", "61"));
+
+        assertThat(decision.retry()).isFalse();
+        assertThat(decision.reason()).isEqualTo("retry_after_too_long");
+        assertThat(decision.attempt()).isEqualTo(1);
+        assertThat(decision.waitSource()).isEqualTo("retry-after");
+        assertThat(decision.serverHintMillis()).isEqualTo(61_000);
+    }
+
+    @Test
+    void hugeHintStopsWithRetryAfterTooLongWithoutOverflowing() {
+        RetryContext context = hintContext(GET, now.get() + millisToNanos(5_000));
+
+        RetryDecision decision = context.onResponse(TestHead.of(429, "Retry-After", "9".repeat(30)));
+
+        assertThat(decision.retry()).isFalse();
+        assertThat(decision.reason()).isEqualTo("retry_after_too_long");
+        assertThat(decision.serverHintMillis()).isGreaterThanOrEqualTo(ServerHints.HUGE_MILLIS);
+    }
+
+    @Test
+    void hintAboveMaxRetryAfterStopsEvenForAListedStatusThatIsNot429() {
+        RetryDecision decision = hintContext(GET, NO_DEADLINE).onResponse(
+                TestHead.of(503, "retry-after-ms", "60001"));
+
+        assertThat(decision.retry()).isFalse();
+        assertThat(decision.reason()).isEqualTo("retry_after_too_long");
+        assertThat(decision.waitSource()).isEqualTo("retry-after-ms");
+    }
+
+    @Test
+    void hintWithinTheCapButPastTheDeadlineStopsWithDeadline() {
+        RetryContext context = hintContext(GET, now.get() + millisToNanos(1_000));
+
+        RetryDecision decision = context.onResponse(TestHead.of(429, "Retry-After", "2"));
+
+        assertThat(decision.retry()).isFalse();
+        assertThat(decision.reason()).isEqualTo("deadline");
+        assertThat(decision.waitSource()).isEqualTo("retry-after");
+        assertThat(decision.serverHintMillis()).isEqualTo(2_000);
+    }
+
+    @Test
+    void hintEndingBeforeTheDeadlineIsScheduled() {
+        RetryContext context = hintContext(GET, now.get() + millisToNanos(2_000) + 1);
+
+        assertThat(context.onResponse(TestHead.of(429, "Retry-After", "2")).retry()).isTrue();
+    }
+
+    @Test
+    void serverHintIsReportedWhenTheMethodIsNotRetryable() {
+        RetryDecision decision = hintContext(POST, NO_DEADLINE).onResponse(TestHead.of(429, "Retry-After", "5"));
+
+        assertThat(decision.retry()).isFalse();
+        assertThat(decision.reason()).isEqualTo("method_not_retryable");
+        assertThat(decision.serverHintMillis()).isEqualTo(5_000);
+        assertThat(decision.hasServerHint()).isTrue();
+    }
+
+    @Test
+    void serverHintIsReportedWhenTheStatusIsNotRetryable() {
+        RetryDecision decision = hintContext(GET, NO_DEADLINE).onResponse(TestHead.of(404, "retry-after-ms", "250"));
+
+        assertThat(decision.reason()).isEqualTo("status_not_retryable");
+        assertThat(decision.serverHintMillis()).isEqualTo(250);
+    }
+
+    @Test
+    void serverHintIsReportedWhenAttemptsAreExhausted() {
+        RetryDecision decision = hintPolicy(1, false).newContext(GET, NO_DEADLINE)
+                .onResponse(TestHead.of(429, "Retry-After", "2"));
+
+        assertThat(decision.retry()).isFalse();
+        assertThat(decision.reason()).isEqualTo("attempts_exhausted");
+        assertThat(decision.serverHintMillis()).isEqualTo(2_000);
+    }
+
+    @Test
+    void quotaErrorIsNotRetriedWhateverTheHint() {
+        RetryContext context = hintPolicy(3, true).newContext(GET, NO_DEADLINE);
+
+        RetryDecision decision = context.onResponse(TestHead.of(429, "Retry-After", "1")
+                .error("insufficient_quota", "insufficient_quota"));
+
+        assertThat(decision.retry()).isFalse();
+        assertThat(decision.reason()).isEqualTo("insufficient_quota");
+        assertThat(decision.serverHintMillis()).isEqualTo(1_000);
+    }
+
+    @Test
+    void failuresNeverCarryAServerHint() {
+        RetryDecision decision = hintContext(GET, NO_DEADLINE).onFailure(FailureKind.RESPONSE_TIMEOUT);
+
+        assertThat(decision).isEqualTo(noHint(true, 100, "response_timeout", 1));
+        assertThat(decision.hasServerHint()).isFalse();
+    }
+
+    @Test
+    void resilience4jRetryEventsCarryTheHintedWait() {
+        RetryPolicy policy = hintPolicy(3, false);
+        List<RetryOnRetryEvent> events = new ArrayList<>();
+        policy.retry().getEventPublisher().onRetry(events::add);
+        RetryContext context = policy.newContext(GET, NO_DEADLINE);
+
+        context.onResponse(TestHead.of(429, "Retry-After", "3"));
+
+        assertThat(events).extracting(RetryOnRetryEvent::getWaitInterval).containsExactly(Duration.ofSeconds(3));
     }
 }

@@ -1,0 +1,80 @@
+package dev.breakwater.resilience;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import java.io.IOException;
+
+/**
+ * Reads the few fields Breakwater needs from OpenAI JSON bodies with a streaming parser: the request's
+ * {@code model}, and an error response's {@code error.type} and {@code error.code}. Bodies are never bound
+ * whole, and a truncated or malformed body yields whatever was read before the damage.
+ */
+public final class OpenAiBodies {
+    private static final JsonFactory JSON = JsonFactory.builder().build();
+
+    private OpenAiBodies() {
+    }
+
+    /** The top-level {@code model} string of a request body, or null. */
+    public static String model(byte[] body) {
+        try (JsonParser parser = JSON.createParser(body)) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                return null;
+            }
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                String name = parser.currentName();
+                JsonToken value = parser.nextToken();
+                if ("model".equals(name) && value == JsonToken.VALUE_STRING) {
+                    return parser.getText();
+                }
+                parser.skipChildren();
+            }
+        } catch (IOException | RuntimeException e) {
+            // not JSON, or cut short: no model
+        }
+        return null;
+    }
+
+    /** {@code error.type} and {@code error.code} of an error body prefix; either may be null. */
+    public static ErrorFields error(byte[] bodyPrefix) {
+        String type = null;
+        String code = null;
+        try (JsonParser parser = JSON.createParser(bodyPrefix)) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                return new ErrorFields(null, null);
+            }
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                String name = parser.currentName();
+                JsonToken value = parser.nextToken();
+                if ("error".equals(name) && value == JsonToken.START_OBJECT) {
+                    while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                        String field = parser.currentName();
+                        JsonToken fieldValue = parser.nextToken();
+                        if (fieldValue == JsonToken.VALUE_STRING && "type".equals(field)) {
+                            type = parser.getText();
+                        } else if (fieldValue == JsonToken.VALUE_STRING && "code".equals(field)) {
+                            code = parser.getText();
+                        } else {
+                            parser.skipChildren();
+                        }
+                    }
+                    break;
+                }
+                parser.skipChildren();
+            }
+        } catch (IOException | RuntimeException e) {
+            // truncated prefix: keep what was read
+        }
+        return new ErrorFields(type, code);
+    }
+
+    /**
+     * The identifying fields of an OpenAI error.
+     *
+     * @param type {@code error.type}, or null
+     * @param code {@code error.code}, or null
+     */
+    public record ErrorFields(String type, String code) {
+    }
+}

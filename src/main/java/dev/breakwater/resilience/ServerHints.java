@@ -1,0 +1,133 @@
+package dev.breakwater.resilience;
+
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * Reads how long an upstream asked clients to wait, in this order: {@code retry-after-ms} (milliseconds),
+ * {@code Retry-After} (delta-seconds or an HTTP-date, measured against an injected clock) and, for OpenAI, the
+ * {@code x-ratelimit-reset-requests} / {@code -tokens} duration whose {@code x-ratelimit-remaining-*} is 0.
+ *
+ * <p>Garbage, negative and past values are ignored, never fatal: the next source is tried.
+ */
+public final class ServerHints {
+    /** Larger hints are clamped here, far above any sane cap, so arithmetic never overflows. */
+    static final long HUGE_MILLIS = Long.MAX_VALUE / 4;
+
+    private static final List<DateTimeFormatter> HTTP_DATES = List.of(
+            DateTimeFormatter.RFC_1123_DATE_TIME,
+            DateTimeFormatter.ofPattern("EEEE, dd-MMM-yy HH:mm:ss zzz", Locale.US),
+            DateTimeFormatter.ofPattern("EEE MMM ppd HH:mm:ss yyyy", Locale.US));
+
+    private final Clock clock;
+
+    public ServerHints(Clock clock) {
+        this.clock = clock;
+    }
+
+    /** The first usable hint of {@code head}, reading rate-limit reset headers only when {@code openai}. */
+    public Optional<ServerHint> read(ResponseHead head, boolean openai) {
+        OptionalLong ms = retryAfterMs(head.header("retry-after-ms"));
+        if (ms.isPresent()) {
+            return Optional.of(new ServerHint(ms.getAsLong(), "retry-after-ms"));
+        }
+        OptionalLong retryAfter = retryAfter(head.header("retry-after"));
+        if (retryAfter.isPresent()) {
+            return Optional.of(new ServerHint(retryAfter.getAsLong(), "retry-after"));
+        }
+        if (openai) {
+            OptionalLong reset = max(
+                    resetIfExhausted(head, "x-ratelimit-remaining-requests", "x-ratelimit-reset-requests"),
+                    resetIfExhausted(head, "x-ratelimit-remaining-tokens", "x-ratelimit-reset-tokens"));
+            if (reset.isPresent()) {
+                return Optional.of(new ServerHint(reset.getAsLong(), "ratelimit-reset"));
+            }
+        }
+        return Optional.empty();
+    }
+
+    static OptionalLong retryAfterMs(String value) {
+        if (value == null) {
+            return OptionalLong.empty();
+        }
+        try {
+            double ms = Double.parseDouble(value.trim());
+            if (!Double.isFinite(ms) || ms < 0) {
+                return OptionalLong.empty();
+            }
+            return OptionalLong.of((long) Math.min(HUGE_MILLIS, Math.ceil(ms)));
+        } catch (NumberFormatException e) {
+            return OptionalLong.empty();
+        }
+    }
+
+    OptionalLong retryAfter(String value) {
+        if (value == null || value.isBlank()) {
+            return OptionalLong.empty();
+        }
+        String v = value.trim();
+        if (v.chars().allMatch(c -> c >= '0' && c <= '9' || c == '.')) {
+            try {
+                // Exact decimal arithmetic: in doubles 2.007 s is 2007.0000000000002 ms, which would round up.
+                BigDecimal millis = new BigDecimal(v).movePointRight(3).setScale(0, RoundingMode.CEILING);
+                return OptionalLong.of(millis.compareTo(BigDecimal.valueOf(HUGE_MILLIS)) > 0
+                        ? HUGE_MILLIS : millis.longValueExact());
+            } catch (NumberFormatException e) {
+                return OptionalLong.empty();
+            }
+        }
+        return httpDate(v, clock).flatMap(date -> {
+            long millis = date.toEpochMilli() - clock.millis();
+            return millis > 0 ? Optional.of(millis) : Optional.empty();
+        }).map(OptionalLong::of).orElse(OptionalLong.empty());
+    }
+
+    private static Optional<Instant> httpDate(String value, Clock clock) {
+        for (DateTimeFormatter format : HTTP_DATES) {
+            try {
+                if (format == HTTP_DATES.get(2)) {
+                    return Optional.of(LocalDateTime.parse(value, format).toInstant(ZoneOffset.UTC));
+                }
+                ZonedDateTime parsed = ZonedDateTime.parse(value, format);
+                if (format == HTTP_DATES.get(1) && parsed.getYear() > ZonedDateTime.now(clock).getYear() + 50) {
+                    // RFC 9110: an rfc850-date's two-digit year more than 50 years in the future is in the past
+                    // century. Four-digit years mean what they say.
+                    parsed = parsed.minusYears(100);
+                }
+                return Optional.of(parsed.toInstant());
+            } catch (DateTimeParseException e) {
+                // try the next format
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static OptionalLong resetIfExhausted(ResponseHead head, String remaining, String reset) {
+        String left = head.header(remaining);
+        if (left == null || !left.trim().equals("0")) {
+            return OptionalLong.empty();
+        }
+        return GoDuration.toMillis(head.header(reset));
+    }
+
+    private static OptionalLong max(OptionalLong a, OptionalLong b) {
+        if (a.isEmpty()) {
+            return b;
+        }
+        if (b.isEmpty()) {
+            return a;
+        }
+        return OptionalLong.of(Math.max(a.getAsLong(), b.getAsLong()));
+    }
+}
