@@ -12,7 +12,7 @@ import java.util.Optional;
  */
 final class Policies {
     static final List<SectionSchema> SECTIONS = List.of(
-            TimeoutSettings.SCHEMA, RetrySettings.SCHEMA, CircuitBreakerSettings.SCHEMA);
+            TimeoutSettings.SCHEMA, RetrySettings.SCHEMA, RetryBudgetSettings.SCHEMA, CircuitBreakerSettings.SCHEMA);
 
     private final Map<SectionSchema, Layer> layers;
 
@@ -46,6 +46,10 @@ final class Policies {
 
     RetrySpec retry() {
         return RetrySettings.build(layers.get(RetrySettings.SCHEMA));
+    }
+
+    RetryBudgetSpec retryBudget() {
+        return RetryBudgetSettings.build(layers.get(RetryBudgetSettings.SCHEMA));
     }
 
     CircuitBreakerSpec circuitBreaker() {

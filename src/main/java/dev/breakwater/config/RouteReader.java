@@ -81,7 +81,7 @@ final class RouteReader {
             return Optional.empty();
         }
         return Optional.of(new RouteSpec(name.get(), prefix.get(), upstream.get(), stripPrefix, provider,
-                headers.get(), caFile.get(), policies.timeouts(), policies.retry(), policies.circuitBreaker()));
+                headers.get(), caFile.get(), policies.timeouts(), policies.retry(), policies.retryBudget(), policies.circuitBreaker()));
     }
 
     private Optional<String> pathPrefix(YamlValue v) {

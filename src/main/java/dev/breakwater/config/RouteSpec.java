@@ -17,6 +17,7 @@ import java.util.Optional;
  * @param caFile a PEM file of CA certificates trusted for an {@code https} upstream, instead of the JDK's
  * @param timeouts the route's timeouts
  * @param retry the route's retry policy
+ * @param retryBudget the route's limit on retries in flight
  * @param circuitBreaker the route's circuit breaker settings
  */
 public record RouteSpec(
@@ -29,9 +30,18 @@ public record RouteSpec(
         Optional<Path> caFile,
         TimeoutSpec timeouts,
         RetrySpec retry,
+        RetryBudgetSpec retryBudget,
         CircuitBreakerSpec circuitBreaker) {
     public RouteSpec {
         Objects.requireNonNull(name, "name");
         headers = Map.copyOf(headers);
+    }
+
+    /** A route with the default retry budget. */
+    public RouteSpec(String name, String pathPrefix, UpstreamSpec upstream, boolean stripPrefix, Provider provider,
+            Map<String, String> headers, Optional<Path> caFile, TimeoutSpec timeouts, RetrySpec retry,
+            CircuitBreakerSpec circuitBreaker) {
+        this(name, pathPrefix, upstream, stripPrefix, provider, headers, caFile, timeouts, retry,
+                RetryBudgetSpec.DEFAULT, circuitBreaker);
     }
 }
