@@ -10,8 +10,10 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import java.time.Clock;
 import java.util.List;
-import java.util.SplittableRandom;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.random.RandomGenerator;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -25,6 +27,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Breakwater {
     private static final Logger LOG = LoggerFactory.getLogger(Breakwater.class);
+    /** Jitter for every route; event loops share it, so each thread draws from its own generator. */
+    private static final RandomGenerator THREAD_LOCAL_RANDOM = () -> ThreadLocalRandom.current().nextLong();
 
     private final Vertx vertx;
     private final boolean ownsVertx;
@@ -57,7 +61,7 @@ public final class Breakwater {
      */
     public static Future<Breakwater> start(Vertx vertx, boolean ownsVertx, BreakwaterConfig config, int instances) {
         Ticker ticker = Ticker.system();
-        RouteTable table = new RouteFactory(new SplittableRandom(), ticker).table(config);
+        RouteTable table = new RouteFactory(THREAD_LOCAL_RANDOM, ticker, Clock.systemUTC()).table(config);
         AtomicReference<RouteTable> routes = new AtomicReference<>(table);
         AtomicBoolean ready = new AtomicBoolean();
         AdminServer admin = new AdminServer(config.admin().host(), config.admin().port(), ready::get);

@@ -1,6 +1,9 @@
 package dev.breakwater.proxy;
 
+import dev.breakwater.config.Provider;
 import dev.breakwater.observability.AccessLog;
+import dev.breakwater.resilience.OpenAiBodies;
+import dev.breakwater.resilience.RateLimitGate;
 import dev.breakwater.resilience.RetryContext;
 import dev.breakwater.routing.Route;
 import dev.breakwater.time.Scheduler.Cancellable;
@@ -42,7 +45,12 @@ final class Exchange {
     Cancellable deadlineTimer = Cancellable.NONE;
     UpstreamAttempt currentAttempt;
     ResponseRelay relay;
+    /** True while this request holds a place in the route's retry budget. */
+    boolean holdsRetry;
+    /** This request's place in the rate-limit gate's queue while it is held, else null. */
+    RateLimitGate.Ticket gateTicket;
     private MultiMap upstreamHeaders;
+    private String gateKey;
 
     Exchange(HttpServerRequest request, Route route, ProxyRuntime runtime, RequestTarget target, String requestId) {
         this.request = request;
@@ -54,6 +62,30 @@ final class Exchange {
         this.startNanos = runtime.ticker().nanoTime();
         long total = route.spec().timeouts().total().toNanos();
         this.deadlineNanos = total > 0 ? startNanos + total : Long.MAX_VALUE;
+        route.retryBudget().requestStarted();
+    }
+
+    /** Gives back this request's place in the retry budget, if it holds one. */
+    void releaseRetry() {
+        if (holdsRetry) {
+            holdsRetry = false;
+            route.retryBudget().retryFinished();
+        }
+    }
+
+    /** The breaker is open: 503 now, with the seconds until it admits a probe. */
+    void respondCircuitOpen(long retryAfterSeconds) {
+        if (isCommitted()) {
+            return;
+        }
+        cancelTimers();
+        lastReason = "circuit_open";
+        response.setStatusCode(503);
+        response.headers().set("x-request-id", requestId).set("x-breakwater-attempts", Integer.toString(attempts))
+                .set("retry-after", Long.toString(retryAfterSeconds)).set("content-type", "application/json");
+        response.end(ErrorResponses.body("circuit_open", "The circuit breaker of route '" + route.name()
+                + "' is open after repeated upstream failures; try again in " + retryAfterSeconds + " s"));
+        finish(503, AccessLog.Outcome.PROXY_ERROR, "circuit_open");
     }
 
     boolean isDone() {
@@ -92,9 +124,61 @@ final class Exchange {
         return upstreamHeaders;
     }
 
-    /** Adds the headers every routed response carries, the proxy's own errors included. */
-    void addProxyHeaders() {
+    /**
+     * The rate-limit gate's key: for an OpenAI route the request's {@code model}, so other models are never held;
+     * otherwise the whole route. Computed on first use, which only happens once a gate has closed.
+     */
+    String gateKey() {
+        if (gateKey == null) {
+            String model = null;
+            if (route.spec().provider() == Provider.OPENAI && body instanceof RequestBody.Buffered buffered
+                    && buffered.bytes().length() > 0) {
+                model = OpenAiBodies.model(buffered.bytes().getBytes());
+            }
+            gateKey = model == null ? "" : model;
+        }
+        return gateKey;
+    }
+
+    /**
+     * Adds the headers every routed response carries, the proxy's own errors included, and
+     * {@code x-should-retry: false} on a failure Breakwater has given up on, so the client's SDK does not retry
+     * on top of Breakwater's own retries.
+     */
+    void addProxyHeaders(int status) {
         response.headers().set("x-request-id", requestId).set("x-breakwater-attempts", Integer.toString(attempts));
+        if (status >= 400 && route.spec().retry().sendXShouldRetry()) {
+            response.headers().set("x-should-retry", "false");
+        }
+    }
+
+    /** The rate-limit gate is closed longer than this request may wait: 429 now, with the seconds left. */
+    void respondRateLimited(long retryAfterSeconds) {
+        if (isCommitted()) {
+            return;
+        }
+        cancelTimers();
+        lastReason = "rate_limited";
+        response.setStatusCode(429);
+        response.headers().set("x-request-id", requestId).set("x-breakwater-attempts", Integer.toString(attempts))
+                .set("retry-after", Long.toString(retryAfterSeconds)).set("content-type", "application/json");
+        response.end(ErrorResponses.body("rate_limited", "The upstream of route '" + route.name()
+                + "' is rate limited for another " + retryAfterSeconds + " s; Breakwater held this request back"));
+        finish(429, AccessLog.Outcome.PROXY_ERROR, "rate_limited");
+    }
+
+    /** Stops the attempt in flight, the retry timer and any wait in the rate-limit gate. */
+    void cancelPendingWork() {
+        if (currentAttempt != null) {
+            UpstreamAttempt attempt = currentAttempt;
+            currentAttempt = null;
+            attempt.cancel();
+        }
+        if (gateTicket != null) {
+            gateTicket.cancel();
+            gateTicket = null;
+        }
+        retryTimer.cancel();
     }
 
     /** Answers with an error Breakwater makes itself, if nothing has been sent yet. */
@@ -104,7 +188,7 @@ final class Exchange {
         }
         cancelTimers();
         response.setStatusCode(status);
-        addProxyHeaders();
+        addProxyHeaders(status);
         response.headers().set("content-type", "application/json");
         response.end(ErrorResponses.body(code, message));
         finish(status, AccessLog.Outcome.PROXY_ERROR, code);
@@ -117,6 +201,8 @@ final class Exchange {
         }
         state = State.DONE;
         cancelTimers();
+        releaseRetry();
+        route.retryBudget().requestFinished();
         long durationNanos = runtime.ticker().nanoTime() - startNanos;
         runtime.accessLog().request(requestId, route.name(), request.method().name(), target.path(), status,
                 attempts, durationNanos, outcome, reason);
@@ -127,9 +213,7 @@ final class Exchange {
         if (state == State.DONE) {
             return;
         }
-        if (currentAttempt != null) {
-            currentAttempt.cancel();
-        }
+        cancelPendingWork();
         if (relay != null) {
             relay.cancelUpstream();
         }

@@ -23,14 +23,19 @@ final class ResponseRelay {
     private final HttpClientResponse upstream;
     private final HttpServerResponse client;
     private final boolean eventStream;
+    private final BodyPeek.Peeked peeked;
     private final long idleNanos;
     private Cancellable idleTimer = Cancellable.NONE;
     private long lastActivityNanos;
     /** Newlines at the end of what was relayed so far; 2 or more means the stream sits between events. */
     private int trailingNewlines = 2;
 
-    ResponseRelay(Exchange exchange, HttpClientResponse upstream) {
+    /**
+     * @param peeked the body prefix already read to classify an error, or null
+     */
+    ResponseRelay(Exchange exchange, HttpClientResponse upstream, BodyPeek.Peeked peeked) {
         this.exchange = exchange;
+        this.peeked = peeked;
         this.upstream = upstream;
         this.client = exchange.response;
         String contentType = upstream.getHeader("content-type");
@@ -45,17 +50,49 @@ final class ResponseRelay {
             client.setStatusMessage(upstream.statusMessage());
         }
         HopByHopHeaders.copy(upstream.headers(), client.headers(), NONE);
-        exchange.addProxyHeaders();
+        String upstreamId = upstream.getHeader("x-request-id");
+        if (upstreamId != null && !upstreamId.equals(exchange.requestId)) {
+            // Keep the upstream's own id (OpenAI's req_..., what its support asks for) next to ours.
+            client.headers().set("x-upstream-request-id", upstreamId);
+        }
+        exchange.addProxyHeaders(upstream.statusCode());
         if (!client.headers().contains("content-length") && exchange.request.version() != HttpVersion.HTTP_1_0) {
             client.setChunked(true);
         }
         lastActivityNanos = exchange.runtime.ticker().nanoTime();
+        if (peeked != null && relayPeeked()) {
+            return;
+        }
         upstream.handler(this::onChunk);
         upstream.endHandler(v -> onEnd());
-        upstream.exceptionHandler(t -> abort("upstream_interrupted",
-                "The upstream broke off the response: " + t.getMessage()));
+        upstream.exceptionHandler(this::onUpstreamBroken);
         scheduleIdleCheck(idleNanos);
         upstream.resume();
+    }
+
+    /** Sends the peeked prefix; true when that already finished the response (ended or broken). */
+    private boolean relayPeeked() {
+        if (peeked.prefix().length() > 0) {
+            onChunk(peeked.prefix());
+        }
+        if (peeked.ended()) {
+            onEnd();
+            return true;
+        }
+        if (peeked.failure() != null) {
+            onUpstreamBroken(peeked.failure());
+            return true;
+        }
+        return false;
+    }
+
+    /** The upstream broke mid-body: a failure for the breaker too, since the headers were recorded as fine. */
+    private void onUpstreamBroken(Throwable cause) {
+        if (exchange.isDone()) {
+            return;
+        }
+        exchange.route.breaker().ifPresent(breaker -> breaker.onStreamBroken(cause));
+        abort("upstream_interrupted", "The upstream broke off the response: " + cause.getMessage());
     }
 
     /** Stops relaying because of {@code code}: an error event for a stream, a reset otherwise. */
@@ -142,6 +179,8 @@ final class ResponseRelay {
             scheduleIdleCheck(client.writeQueueFull() ? idleNanos : idleNanos - silent);
             return;
         }
+        exchange.route.breaker().ifPresent(breaker -> breaker.onStreamBroken(
+                new java.util.concurrent.TimeoutException("idle")));
         abort("upstream_interrupted", "The upstream sent nothing for "
                 + exchange.route.spec().timeouts().idle().toMillis() + " ms while streaming the response");
     }

@@ -1,17 +1,24 @@
 package dev.breakwater.proxy;
 
 import dev.breakwater.resilience.FailureKind;
+import dev.breakwater.resilience.OpenAiBodies;
+import dev.breakwater.resilience.RateLimitGate;
 import dev.breakwater.resilience.RequestFacts;
 import dev.breakwater.resilience.RetryDecision;
+import dev.breakwater.resilience.RouteBreaker;
 import io.vertx.core.AsyncResult;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientResponse;
 
 /**
- * Drives one exchange's attempts: send, decide on the response head (or failure), then either wait on a timer and
- * try again, or commit the response to the client. Nothing here blocks; the next attempt is scheduled, never
- * slept for.
+ * Drives one exchange's attempts: pass the route's rate-limit gate, send, decide on the response head (peeking
+ * at an error body when the classification needs it) or failure, then either wait on a timer and try again, or
+ * commit the response to the client. Nothing here blocks; the next attempt is scheduled, never slept for.
  */
 final class RetryLoop {
+    private static final long MAX_GATE_CLOSE_MILLIS = 3_600_000;
+
     private final Exchange exchange;
 
     RetryLoop(Exchange exchange) {
@@ -27,11 +34,47 @@ final class RetryLoop {
         attempt();
     }
 
+    /** Sends the next attempt, unless the rate-limit gate holds or refuses it. */
     private void attempt() {
         if (exchange.isDone()) {
             return;
         }
-        UpstreamAttempt attempt = new UpstreamAttempt(exchange);
+        RateLimitGate gate = exchange.route.rateLimitGate().orElse(null);
+        if (gate != null && gate.isActive()) {
+            Context context = Vertx.currentContext();
+            long maxWaitNanos = Math.min(exchange.route.spec().retry().maxRetryAfter().toNanos(),
+                    exchange.deadlineNanos - exchange.runtime.ticker().nanoTime());
+            RateLimitGate.Admission admission = gate.admit(exchange.gateKey(), maxWaitNanos,
+                    task -> context.runOnContext(v -> task.run()), this::send);
+            if (admission instanceof RateLimitGate.Held held) {
+                exchange.gateTicket = held.ticket();
+                exchange.runtime.retryLog().held(exchange.requestId, exchange.route.name(), exchange.attempts + 1,
+                        held.waitMillis());
+                return;
+            }
+            if (admission instanceof RateLimitGate.Rejected rejected) {
+                exchange.respondRateLimited(rejected.retryAfterSeconds());
+                return;
+            }
+        }
+        send();
+    }
+
+    private void send() {
+        exchange.gateTicket = null;
+        if (exchange.isDone()) {
+            return;
+        }
+        RouteBreaker breaker = exchange.route.breaker().orElse(null);
+        RouteBreaker.Permit permit = null;
+        if (breaker != null) {
+            permit = breaker.tryAcquire();
+            if (permit == null) {
+                exchange.respondCircuitOpen(breaker.retryAfterSeconds());
+                return;
+            }
+        }
+        UpstreamAttempt attempt = new UpstreamAttempt(exchange, permit);
         exchange.currentAttempt = attempt;
         exchange.attempts++;
         attempt.send().onComplete(ar -> onAttemptDone(attempt, ar));
@@ -39,27 +82,53 @@ final class RetryLoop {
 
     private void onAttemptDone(UpstreamAttempt attempt, AsyncResult<HttpClientResponse> ar) {
         if (exchange.isDone() || exchange.currentAttempt != attempt) {
+            attempt.releasePermit();
             if (ar.succeeded()) {
                 ar.result().request().reset();
             }
             return;
         }
         exchange.currentAttempt = null;
+        exchange.releaseRetry();
+        if (ar.failed()) {
+            attempt.recordFailure(ar.cause());
+        } else {
+            attempt.recordResponse(ar.result().statusCode());
+        }
         if (ar.failed()) {
             onFailure(ar.cause() instanceof AttemptFailedException f
                     ? f : new AttemptFailedException(FailureKind.RESET_BEFORE_HEADERS, ar.cause()));
+        } else if (exchange.route.retryPolicy().classifier().wantsErrorBody(ar.result().statusCode())) {
+            HttpClientResponse response = ar.result();
+            BodyPeek.read(response, exchange.runtime.scheduler(), exchange.route.spec().timeouts().idle().toMillis())
+                    .onSuccess(peeked -> {
+                        if (exchange.isDone()) {
+                            response.request().reset();
+                            return;
+                        }
+                        onResponse(response, peeked);
+                    });
         } else {
-            onResponse(ar.result());
+            onResponse(ar.result(), null);
         }
     }
 
     private void onFailure(AttemptFailedException failure) {
-        RetryDecision decision = exchange.retry.onFailure(failure.kind());
+        RetryDecision decision = admitRetry(exchange.retry.onFailure(failure.kind()));
         exchange.lastReason = decision.reason();
-        exchange.runtime.retryLog().decision(exchange.requestId, exchange.route.name(), decision.attempt(),
-                failure.causeType(), decision);
+        exchange.route.rateLimitGate().ifPresent(gate -> {
+            if (gate.isActive()) {
+                gate.onAnswer(exchange.gateKey());
+            }
+        });
+        exchange.runtime.retryLog().decision(exchange.requestId, exchange.route.name(), failure.causeType(),
+                decision);
         if (decision.retry()) {
             scheduleRetry(decision.delayMillis());
+            return;
+        }
+        if (decision.reason().equals("circuit_open")) {
+            exchange.respondCircuitOpen(exchange.route.breaker().map(RouteBreaker::retryAfterSeconds).orElse(1L));
             return;
         }
         switch (failure.kind()) {
@@ -75,22 +144,58 @@ final class RetryLoop {
         }
     }
 
-    private void onResponse(HttpClientResponse response) {
-        int status = response.statusCode();
-        RetryDecision decision = exchange.retry.onResponse(status);
+    private void onResponse(HttpClientResponse response, BodyPeek.Peeked peeked) {
+        OpenAiBodies.ErrorFields error = peeked == null ? null : OpenAiBodies.error(peeked.prefix().getBytes());
+        RetryDecision decision = admitRetry(exchange.retry.onResponse(new UpstreamHead(response, error)));
         exchange.lastReason = decision.reason();
+        updateGate(response.statusCode(), decision);
         if (decision.retry() || !"status_not_retryable".equals(decision.reason())) {
-            exchange.runtime.retryLog().decision(exchange.requestId, exchange.route.name(), decision.attempt(),
-                    Integer.toString(status), decision);
+            exchange.runtime.retryLog().decision(exchange.requestId, exchange.route.name(),
+                    Integer.toString(response.statusCode()), decision);
         }
         if (decision.retry()) {
-            discard(response);
+            if (peeked == null || !peeked.ended()) {
+                discard(response);
+            }
             scheduleRetry(decision.delayMillis());
             return;
         }
         exchange.retry.onCommitted();
-        exchange.relay = new ResponseRelay(exchange, response);
+        exchange.relay = new ResponseRelay(exchange, response, peeked);
         exchange.relay.start();
+    }
+
+    /**
+     * A retry the policy wants must also pass the route's breaker (not open) and retry budget (a place free);
+     * otherwise the loop stops here and the client gets what the last attempt produced.
+     */
+    private RetryDecision admitRetry(RetryDecision decision) {
+        if (!decision.retry()) {
+            return decision;
+        }
+        if (exchange.route.breaker().map(RouteBreaker::isOpen).orElse(false)) {
+            return decision.stopped("circuit_open");
+        }
+        if (!exchange.route.retryBudget().tryStartRetry()) {
+            return decision.stopped("retry_budget_exhausted");
+        }
+        exchange.holdsRetry = true;
+        return decision;
+    }
+
+    /** A 429 with a hint closes the gate for this key; any other answer lets held requests go. */
+    private void updateGate(int status, RetryDecision decision) {
+        RateLimitGate gate = exchange.route.rateLimitGate().orElse(null);
+        if (gate == null) {
+            return;
+        }
+        if (status == 429 && decision.hasServerHint()) {
+            // An absurd hint (a date decades ahead) must not lock a model until restart: probe hourly at most.
+            long closeMillis = Math.min(decision.serverHintMillis(), MAX_GATE_CLOSE_MILLIS);
+            gate.close(exchange.gateKey(), closeMillis, exchange.runtime.scheduler());
+        } else if (gate.isActive()) {
+            gate.onAnswer(exchange.gateKey());
+        }
     }
 
     private void scheduleRetry(long delayMillis) {
@@ -101,6 +206,7 @@ final class RetryLoop {
     private static void discard(HttpClientResponse response) {
         response.handler(chunk -> { });
         response.exceptionHandler(t -> { });
+        response.endHandler(null);
         response.resume();
     }
 
@@ -114,11 +220,7 @@ final class RetryLoop {
                     + exchange.route.spec().timeouts().total().toMillis() + " ms");
             return;
         }
-        if (exchange.currentAttempt != null) {
-            UpstreamAttempt attempt = exchange.currentAttempt;
-            exchange.currentAttempt = null;
-            attempt.cancel();
-        }
+        exchange.cancelPendingWork();
         exchange.lastReason = "deadline";
         exchange.respondWithError(504, "deadline_exceeded", "The request exceeded its total timeout of "
                 + exchange.route.spec().timeouts().total().toMillis() + " ms after " + exchange.attempts

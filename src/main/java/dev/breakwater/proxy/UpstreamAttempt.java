@@ -1,6 +1,7 @@
 package dev.breakwater.proxy;
 
 import dev.breakwater.resilience.FailureKind;
+import dev.breakwater.resilience.RouteBreaker;
 import dev.breakwater.time.Scheduler.Cancellable;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -18,13 +19,39 @@ import io.vertx.core.http.RequestOptions;
  */
 final class UpstreamAttempt {
     private final Exchange exchange;
+    private final RouteBreaker.Permit permit;
     private final Promise<HttpClientResponse> result = Promise.promise();
     private Cancellable responseTimer = Cancellable.NONE;
     private HttpClientRequest request;
     private boolean cancelled;
 
-    UpstreamAttempt(Exchange exchange) {
+    /**
+     * @param permit the circuit breaker's permission for this attempt, or null when the route has no breaker
+     */
+    UpstreamAttempt(Exchange exchange, RouteBreaker.Permit permit) {
         this.exchange = exchange;
+        this.permit = permit;
+    }
+
+    /** Reports the attempt's outcome to the breaker: response headers with {@code status}. */
+    void recordResponse(int status) {
+        if (permit != null) {
+            permit.onResponse(status);
+        }
+    }
+
+    /** Reports the attempt's failure to the breaker. */
+    void recordFailure(Throwable cause) {
+        if (permit != null) {
+            permit.onFailure(cause);
+        }
+    }
+
+    /** Gives the breaker's permission back unused (harmless once an outcome was recorded). */
+    void releasePermit() {
+        if (permit != null) {
+            permit.release();
+        }
     }
 
     Future<HttpClientResponse> send() {
@@ -51,6 +78,7 @@ final class UpstreamAttempt {
     /** Abandons the attempt: resets the upstream request so the upstream stops work (and billing). */
     void cancel() {
         cancelled = true;
+        releasePermit();
         fail(FailureKind.RESET_BEFORE_HEADERS, null);
         if (request != null) {
             request.reset();

@@ -1,15 +1,28 @@
 package dev.breakwater.routing;
 
 import dev.breakwater.config.RouteSpec;
+import dev.breakwater.resilience.RateLimitGate;
+import dev.breakwater.resilience.RetryBudget;
+import dev.breakwater.resilience.RouteBreaker;
 import dev.breakwater.resilience.RetryPolicy;
+import java.util.Optional;
 
 /**
  * A route at run time: its validated spec and the live policy objects shared by every event loop.
  *
  * @param spec the route's configuration
  * @param retryPolicy the route's retry policy (one Resilience4j Retry per route)
+ * @param rateLimitGate the route's gate for upstream 429s, empty when {@code rate-limit-gate} is off
+ * @param breaker the route's circuit breaker, empty when {@code circuit-breaker.enabled} is false
+ * @param retryBudget the route's limit on retries in flight
  */
-public record Route(RouteSpec spec, RetryPolicy retryPolicy) {
+public record Route(RouteSpec spec, RetryPolicy retryPolicy, Optional<RateLimitGate> rateLimitGate,
+        Optional<RouteBreaker> breaker, RetryBudget retryBudget) {
+
+    /** A route without a circuit breaker, with its spec's retry budget. */
+    public Route(RouteSpec spec, RetryPolicy retryPolicy, Optional<RateLimitGate> rateLimitGate) {
+        this(spec, retryPolicy, rateLimitGate, Optional.empty(), new RetryBudget(spec.retryBudget()));
+    }
 
     /** The route's name. */
     public String name() {

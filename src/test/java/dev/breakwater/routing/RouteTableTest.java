@@ -11,7 +11,9 @@ import dev.breakwater.config.TimeoutSpec;
 import dev.breakwater.config.UpstreamSpec;
 import dev.breakwater.resilience.RetryClassifier;
 import dev.breakwater.resilience.RetryPolicy;
+import dev.breakwater.resilience.ServerHints;
 import java.net.URI;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -34,9 +36,9 @@ class RouteTableTest {
                 8080, basePath);
         RouteSpec spec = new RouteSpec(name, prefix, upstream, stripPrefix, Provider.GENERIC, Map.of(),
                 Optional.empty(), TIMEOUTS, RETRY, BREAKER);
-        RetryPolicy retry = new RetryPolicy(name, RETRY, new RetryClassifier(RETRY), new SplittableRandom(1),
-                System::nanoTime);
-        return new Route(spec, retry);
+        RetryPolicy retry = new RetryPolicy(name, RETRY, new RetryClassifier(RETRY),
+                new ServerHints(Clock.systemUTC()), false, new SplittableRandom(1), System::nanoTime);
+        return new Route(spec, retry, Optional.empty());
     }
 
     static Route route(String name, String prefix) {

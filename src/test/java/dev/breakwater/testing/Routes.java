@@ -7,7 +7,7 @@ public final class Routes {
 
     /**
      * A config with one route {@code name} at {@code prefix} to {@code upstream}, 3 attempts, 10 ms waits without
-     * jitter, plus {@code extra} lines indented under the route (for example {@code "    strip-prefix: true"}).
+     * jitter and no circuit breaker (tests of retries must not trip it), plus {@code extra} lines indented under the route (for example {@code "    strip-prefix: true"}).
      */
     public static String oneRoute(String name, String prefix, String upstream, String... extra) {
         StringBuilder yaml = new StringBuilder("""
@@ -17,6 +17,7 @@ public final class Routes {
                     max-attempts: 3
                     wait-duration: 10ms
                     randomized-wait-factor: 0
+                  circuit-breaker: {enabled: false}
                 routes:
                 """);
         yaml.append("  - name: ").append(name).append('\n')
