@@ -1,7 +1,18 @@
 package dev.breakwater;
 
+import static net.logstash.logback.argument.StructuredArguments.kv;
+
+import dev.breakwater.admin.AdminContext;
 import dev.breakwater.admin.AdminServer;
+import dev.breakwater.admin.ReloadResult;
 import dev.breakwater.config.BreakwaterConfig;
+import dev.breakwater.config.ConfigException;
+import dev.breakwater.config.ConfigLoader;
+import dev.breakwater.config.ConfigWatcher;
+import dev.breakwater.observability.LoggingSetup;
+import dev.breakwater.observability.Metrics;
+import dev.breakwater.observability.RecentDecisions;
+import dev.breakwater.proxy.ProxyShared;
 import dev.breakwater.proxy.ProxyVerticle;
 import dev.breakwater.routing.RouteFactory;
 import dev.breakwater.routing.RouteTable;
@@ -10,20 +21,26 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.random.RandomGenerator;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
+import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A running Breakwater: the proxy listener (one verticle per event loop), the admin listener and the live route
- * table. {@link #start} is what {@code Main} and the integration tests both use.
+ * A running Breakwater: the proxy listener (one verticle per event loop), the admin listener, the live route
+ * table, hot reload and graceful shutdown. {@link #start} is what {@code Main} and the integration tests use.
  */
 public final class Breakwater {
     private static final Logger LOG = LoggerFactory.getLogger(Breakwater.class);
@@ -31,66 +48,152 @@ public final class Breakwater {
     private static final RandomGenerator THREAD_LOCAL_RANDOM = () -> ThreadLocalRandom.current().nextLong();
 
     private final Vertx vertx;
-    private final boolean ownsVertx;
+    private final Metrics metrics;
+    private final RouteFactory factory;
     private final AtomicReference<RouteTable> routes;
-    private final AtomicBoolean ready;
-    private final int proxyPort;
-    private final int adminPort;
+    private final AtomicReference<BreakwaterConfig> config;
+    private final AtomicBoolean ready = new AtomicBoolean();
+    private final AtomicBoolean draining = new AtomicBoolean();
+    private final Optional<Path> configFile;
+    private final Map<String, String> env;
+    private ConfigWatcher watcher;
+    private String proxyDeployment;
+    private int proxyPort;
+    private int adminPort;
 
-    private Breakwater(Vertx vertx, boolean ownsVertx, AtomicReference<RouteTable> routes, AtomicBoolean ready,
-            int proxyPort, int adminPort) {
+    private Breakwater(Vertx vertx, Metrics metrics, BreakwaterConfig config, Optional<Path> configFile,
+            Map<String, String> env) {
         this.vertx = vertx;
-        this.ownsVertx = ownsVertx;
-        this.routes = routes;
-        this.ready = ready;
-        this.proxyPort = proxyPort;
-        this.adminPort = adminPort;
+        this.metrics = metrics;
+        this.configFile = configFile;
+        this.env = env;
+        this.factory = new RouteFactory(THREAD_LOCAL_RANDOM, Ticker.system(), Clock.systemUTC(), metrics);
+        this.config = new AtomicReference<>(config);
+        this.routes = new AtomicReference<>(factory.table(config));
     }
 
-    /** Starts Breakwater on a Vert.x instance of its own, sized to the machine. */
+    /** Starts Breakwater for {@code config}, with no file to reload from. */
     public static Future<Breakwater> start(BreakwaterConfig config) {
-        int loops = Math.max(1, Runtime.getRuntime().availableProcessors());
-        Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops).setPreferNativeTransport(true));
-        return start(vertx, true, config, loops);
+        return start(config, Optional.empty(), Map.of());
     }
 
     /**
-     * Starts Breakwater on {@code vertx} with {@code instances} proxy verticles.
+     * Starts Breakwater on a Vert.x instance of its own, one event loop per core.
      *
-     * @param ownsVertx whether {@link #close()} also closes {@code vertx}
+     * @param configFile the file {@code config} came from, watched for edits and re-read by {@code /admin/reload}
+     * @param env the environment for {@code ${VAR}} in reloaded files and the logging overrides
      */
-    public static Future<Breakwater> start(Vertx vertx, boolean ownsVertx, BreakwaterConfig config, int instances) {
-        Ticker ticker = Ticker.system();
-        RouteTable table = new RouteFactory(THREAD_LOCAL_RANDOM, ticker, Clock.systemUTC()).table(config);
-        AtomicReference<RouteTable> routes = new AtomicReference<>(table);
-        AtomicBoolean ready = new AtomicBoolean();
-        AdminServer admin = new AdminServer(config.admin().host(), config.admin().port(), ready::get);
+    public static Future<Breakwater> start(BreakwaterConfig config, Optional<Path> configFile,
+            Map<String, String> env) {
+        LoggingSetup.apply(config.logging(), env);
+        Metrics metrics = new Metrics();
+        int loops = Math.max(1, Runtime.getRuntime().availableProcessors());
+        Vertx vertx = Vertx.builder()
+                .with(new VertxOptions().setEventLoopPoolSize(loops).setPreferNativeTransport(true)
+                        .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)))
+                .withMetrics(new MicrometerMetricsFactory(metrics.registry()))
+                .build();
+        Breakwater breakwater = new Breakwater(vertx, metrics, config, configFile, env);
+        return breakwater.deploy(loops).recover(t -> {
+            // Report the failure now: once Vert.x closes, its event loops can no longer deliver callbacks.
+            LOG.error("Breakwater failed to start: {}", String.valueOf(t), t);
+            vertx.close();
+            return Future.failedFuture(t);
+        });
+    }
+
+    private Future<Breakwater> deploy(int instances) {
+        BreakwaterConfig current = config.get();
+        RecentDecisions decisions = new RecentDecisions(Clock.systemUTC());
         // Every instance listens on the same address and Vert.x shares one socket between them. Port 0 would give
         // each instance its own random port; Vert.x's negative "shared random port" gives them one.
-        int port = config.listen().port() == 0 ? -1 : config.listen().port();
+        int port = current.listen().port() == 0 ? -1 : current.listen().port();
+        ProxyShared shared = new ProxyShared(routes::get, draining::get, Ticker.system(), decisions,
+                current.shutdownGrace());
         List<ProxyVerticle> proxies = new CopyOnWriteArrayList<>();
         Supplier<ProxyVerticle> proxy = () -> {
-            ProxyVerticle verticle = new ProxyVerticle(routes::get, config.listen().host(), port, ticker);
+            ProxyVerticle verticle = new ProxyVerticle(shared, current.listen().host(), port);
             proxies.add(verticle);
             return verticle;
         };
-        Future<Breakwater> started = vertx.deployVerticle(proxy, new DeploymentOptions().setInstances(instances))
-                .compose(id -> vertx.deployVerticle(admin))
+        AdminServer admin = new AdminServer(current.admin().host(), current.admin().port(), new AdminContext(
+                ready::get, routes::get, metrics, decisions, this::reload, current.adminToken()));
+        return vertx.deployVerticle(proxy, new DeploymentOptions().setInstances(instances))
+                .compose(id -> {
+                    proxyDeployment = id;
+                    return vertx.deployVerticle(admin);
+                })
                 .map(id -> {
-                    int proxyPort = proxies.get(0).actualPort();
+                    proxyPort = proxies.get(0).actualPort();
+                    adminPort = admin.actualPort();
+                    configFile.ifPresent(file -> {
+                        watcher = new ConfigWatcher(vertx, file, () -> reload());
+                        watcher.start();
+                    });
                     ready.set(true);
-                    LOG.info("Breakwater listening on {}:{} (admin {}:{}), {} route(s)", config.listen().host(),
-                            proxyPort, config.admin().host(), admin.actualPort(), table.routes().size());
-                    return new Breakwater(vertx, ownsVertx, routes, ready, proxyPort, admin.actualPort());
+                    LOG.info("Breakwater listening on {}:{} (admin {}:{}), {} route(s)", current.listen().host(),
+                            proxyPort, current.admin().host(), adminPort, routes.get().routes().size());
+                    return this;
                 });
-        return started.recover(t -> {
-            // Report the failure now: once Vert.x closes, its event loops can no longer deliver callbacks.
-            LOG.error("Breakwater failed to start: {}", String.valueOf(t), t);
-            if (ownsVertx) {
-                vertx.close();
+    }
+
+    /**
+     * Re-reads the configuration file and, if it is valid, swaps the route table atomically: requests in flight
+     * finish under the routes they started with, and unchanged routes keep their breakers. An invalid file
+     * changes nothing; each problem is logged with its YAML path.
+     */
+    public Future<ReloadResult> reload() {
+        if (configFile.isEmpty()) {
+            return Future.succeededFuture(new ReloadResult(false, List.of(), "no configuration file to reload"));
+        }
+        Path file = configFile.get();
+        return vertx.executeBlocking(() -> {
+            try {
+                return new ConfigLoader(env).load(file);
+            } catch (ConfigException e) {
+                throw new InvalidReload(e.problems());
             }
-            return Future.failedFuture(t);
+        }, false).map(this::apply).recover(t -> {
+            List<String> problems = t instanceof InvalidReload invalid ? invalid.problems : List.of(t.toString());
+            metrics.reload(false);
+            problems.forEach(problem -> LOG.warn("config_reload_rejected {}", kv("problem", problem)));
+            return Future.succeededFuture(new ReloadResult(false, problems,
+                    "configuration " + file + " is invalid; the running configuration is unchanged"));
         });
+    }
+
+    private ReloadResult apply(BreakwaterConfig next) {
+        BreakwaterConfig previous = config.getAndSet(next);
+        RouteTable old = routes.get();
+        routes.set(factory.table(next, Optional.of(old)));
+        LoggingSetup.apply(next.logging(), env);
+        metrics.reload(true);
+        List<String> notes = new ArrayList<>();
+        if (!previous.listen().equals(next.listen()) || !previous.admin().equals(next.admin())
+                || !previous.adminToken().equals(next.adminToken())
+                || !previous.shutdownGrace().equals(next.shutdownGrace())) {
+            notes.add("listen, admin, admin-token and shutdown-grace changes take effect after a restart");
+        }
+        String summary = "configuration reloaded: " + next.routes().size() + " route(s)"
+                + (notes.isEmpty() ? "" : "; " + String.join("; ", notes));
+        LOG.info("config_reloaded {} {}", kv("routes", next.routes().size()), kv("summary", summary));
+        return new ReloadResult(true, List.of(), summary);
+    }
+
+    /**
+     * Drains and stops: {@code /readyz} turns 503 at once, new requests are refused, requests and streams in
+     * flight run to completion up to {@code shutdown-grace}, then everything closes.
+     */
+    public Future<Void> shutdown() {
+        ready.set(false);
+        draining.set(true);
+        if (watcher != null) {
+            watcher.stop();
+        }
+        LOG.info("shutting_down {}", kv("grace_ms", config.get().shutdownGrace().toMillis()));
+        Future<Void> proxiesDone = proxyDeployment == null ? Future.succeededFuture()
+                : vertx.undeploy(proxyDeployment);
+        return proxiesDone.eventually(() -> vertx.close());
     }
 
     /** The proxy's port. */
@@ -108,9 +211,22 @@ public final class Breakwater {
         return routes.get();
     }
 
-    /** Stops listening and releases every connection. */
+    /** Stops at once, without draining. */
     public Future<Void> close() {
         ready.set(false);
-        return ownsVertx ? vertx.close() : Future.succeededFuture();
+        if (watcher != null) {
+            watcher.stop();
+        }
+        return vertx.close();
+    }
+
+    /** A reload refused because the file is invalid. */
+    private static final class InvalidReload extends RuntimeException {
+        private final transient List<String> problems;
+
+        InvalidReload(List<String> problems) {
+            super("invalid configuration", null, false, false);
+            this.problems = problems;
+        }
     }
 }

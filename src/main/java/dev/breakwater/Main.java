@@ -8,6 +8,9 @@ import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import sun.misc.Signal;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 
@@ -102,20 +105,39 @@ public final class Main {
                     + " route(s))");
             return 0;
         }
-        return start(config, err);
+        return start(config, Path.of(configPath), env, err);
     }
 
-    private static int start(BreakwaterConfig config, PrintStream err) {
+    private static int start(BreakwaterConfig config, Path file, Map<String, String> env, PrintStream err) {
+        Breakwater running;
         try {
-            Breakwater running = Breakwater.start(config).toCompletionStage().toCompletableFuture().join();
-            Runtime.getRuntime().addShutdownHook(new Thread(() ->
-                    running.close().toCompletionStage().toCompletableFuture().join(), "breakwater-shutdown"));
-            return -1;
+            running = Breakwater.start(config, Optional.of(file), env).toCompletionStage().toCompletableFuture()
+                    .join();
         } catch (RuntimeException e) {
             Throwable cause = e.getCause() != null ? e.getCause() : e;
             err.println("breakwater: failed to start: " + cause.getMessage());
             return 1;
         }
+        // SIGTERM and SIGINT drain gracefully and exit 0: the default JVM handling would exit 143 mid-stream.
+        AtomicBoolean stopping = new AtomicBoolean();
+        for (String name : new String[] {"TERM", "INT"}) {
+            Signal.handle(new Signal(name), signal -> {
+                if (stopping.compareAndSet(false, true)) {
+                    new Thread(() -> drainAndExit(running), "breakwater-shutdown").start();
+                }
+            });
+        }
+        return -1;
+    }
+
+    private static void drainAndExit(Breakwater running) {
+        int code = 0;
+        try {
+            running.shutdown().toCompletionStage().toCompletableFuture().join();
+        } catch (RuntimeException e) {
+            code = 1;
+        }
+        System.exit(code);
     }
 
     static String version() {

@@ -1,32 +1,53 @@
 package dev.breakwater.admin;
 
+import dev.breakwater.routing.Route;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import java.util.function.BooleanSupplier;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Optional;
 
 /**
- * The admin listener, on its own address: {@code GET /healthz} answers while the process lives,
- * {@code GET /readyz} answers 200 only once the configuration is loaded and the proxy port listens.
+ * The admin listener, on its own address.
+ *
+ * <ul>
+ *   <li>{@code GET /healthz}: the process lives; {@code GET /readyz}: 200 once the proxy listens, 503 while
+ *       starting or draining. Never behind the token, so probes need no secret.</li>
+ *   <li>{@code GET /metrics}: Prometheus text.</li>
+ *   <li>{@code GET /admin/routes}: every route with its upstream, effective policy and live breaker state.</li>
+ *   <li>{@code POST /admin/routes/{name}/circuit-breaker/{open|close|reset}}: operator overrides.</li>
+ *   <li>{@code POST /admin/reload}: re-read the configuration file now.</li>
+ *   <li>{@code GET /admin/decisions}: recent retry decisions; {@code GET /}: the status page.</li>
+ * </ul>
+ *
+ * <p>When an admin token is configured, every endpoint but the probes requires {@code Authorization: Bearer}.
  */
 public final class AdminServer extends VerticleBase {
     private final String host;
     private final int port;
-    private final BooleanSupplier ready;
+    private final AdminContext context;
+    private final Buffer statusPage;
     private HttpServer server;
 
     /**
      * @param host the interface to bind
      * @param port the port to bind, 0 for any
-     * @param ready whether the proxy is ready to take traffic
      */
-    public AdminServer(String host, int port, BooleanSupplier ready) {
+    public AdminServer(String host, int port, AdminContext context) {
         this.host = host;
         this.port = port;
-        this.ready = ready;
+        this.context = context;
+        this.statusPage = Buffer.buffer(resource("/admin/status.html"));
     }
 
     @Override
@@ -34,9 +55,30 @@ public final class AdminServer extends VerticleBase {
         Router router = Router.router(vertx);
         router.get("/healthz").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "ok")));
         router.get("/readyz").handler(ctx -> {
-            boolean isReady = ready.getAsBoolean();
-            json(ctx, isReady ? 200 : 503, new JsonObject().put("status", isReady ? "ready" : "not_ready"));
+            boolean ready = context.ready().getAsBoolean();
+            json(ctx, ready ? 200 : 503, new JsonObject().put("status", ready ? "ready" : "not_ready"));
         });
+        context.token().ifPresent(token -> router.route().handler(ctx -> authorize(ctx, token)));
+        router.get("/metrics").handler(ctx -> ctx.response()
+                .putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8")
+                .end(context.metrics().scrape()));
+        router.get("/admin/routes").handler(ctx -> {
+            JsonArray routes = new JsonArray();
+            context.routes().get().routes().forEach(route -> routes.add(RouteView.of(route)));
+            json(ctx, 200, new JsonObject().put("routes", routes));
+        });
+        router.post("/admin/routes/:name/circuit-breaker/:action").handler(this::breakerAction);
+        router.post("/admin/reload").handler(ctx -> context.reload().get().onComplete(ar -> {
+            if (ar.failed()) {
+                json(ctx, 500, new JsonObject().put("applied", false).put("summary", ar.cause().getMessage()));
+            } else {
+                json(ctx, ar.result().applied() ? 200 : 422, ar.result().toJson());
+            }
+        }));
+        router.get("/admin/decisions").handler(ctx -> json(ctx, 200,
+                new JsonObject().put("decisions", context.decisions().toJson())));
+        router.get("/").handler(ctx -> ctx.response().putHeader("content-type", "text/html; charset=utf-8")
+                .putHeader("cache-control", "no-store").end(statusPage));
         server = vertx.createHttpServer().requestHandler(router);
         return server.listen(port, host);
     }
@@ -51,7 +93,58 @@ public final class AdminServer extends VerticleBase {
         return server.actualPort();
     }
 
+    private void breakerAction(RoutingContext ctx) {
+        String name = ctx.pathParam("name");
+        Optional<Route> route = context.routes().get().named(name);
+        if (route.isEmpty()) {
+            error(ctx, 404, "no_route", "No route named '" + name + "'");
+            return;
+        }
+        if (route.get().breaker().isEmpty()) {
+            error(ctx, 409, "circuit_breaker_disabled", "Route '" + name + "' has no circuit breaker");
+            return;
+        }
+        CircuitBreaker breaker = route.get().breaker().get().circuitBreaker();
+        switch (ctx.pathParam("action")) {
+            case "open" -> breaker.transitionToForcedOpenState();
+            case "close" -> breaker.transitionToClosedState();
+            case "reset" -> breaker.reset();
+            default -> {
+                error(ctx, 400, "unknown_action", "Expected open, close or reset");
+                return;
+            }
+        }
+        json(ctx, 200, RouteView.of(route.get()));
+    }
+
+    private static void authorize(RoutingContext ctx, String token) {
+        String header = ctx.request().getHeader("authorization");
+        byte[] expected = ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
+        if (header != null && MessageDigest.isEqual(expected, header.getBytes(StandardCharsets.UTF_8))) {
+            ctx.next();
+            return;
+        }
+        ctx.response().putHeader("www-authenticate", "Bearer realm=\"breakwater-admin\"");
+        error(ctx, 401, "unauthorized", "The admin API needs 'Authorization: Bearer <admin-token>'");
+    }
+
+    private static void error(RoutingContext ctx, int status, String code, String message) {
+        json(ctx, status, new JsonObject().put("error", new JsonObject().put("message", message)
+                .put("type", "breakwater_error").put("code", code).putNull("param")));
+    }
+
     private static void json(RoutingContext ctx, int status, JsonObject body) {
         ctx.response().setStatusCode(status).putHeader("content-type", "application/json").end(body.encode());
+    }
+
+    private static String resource(String name) {
+        try (InputStream in = AdminServer.class.getResourceAsStream(name)) {
+            if (in == null) {
+                return "<!doctype html><title>Breakwater</title><p>Status page missing from the build.";
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 }

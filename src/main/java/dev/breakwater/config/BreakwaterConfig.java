@@ -1,6 +1,8 @@
 package dev.breakwater.config;
 
+import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.Objects;
 
 /**
@@ -12,11 +14,31 @@ import java.util.Objects;
  * @param listen the proxy listener (default {@code 127.0.0.1:8080})
  * @param admin the admin listener for health and readiness (default {@code 127.0.0.1:9901})
  * @param routes the routes in file order; names and path prefixes are unique
+ * @param adminToken the bearer token the admin API requires; always set when admin is not on loopback
+ * @param shutdownGrace how long in-flight requests may run after SIGTERM (default 30s)
+ * @param logging log level and format
  */
-public record BreakwaterConfig(HostPort listen, HostPort admin, List<RouteSpec> routes) {
+public record BreakwaterConfig(HostPort listen, HostPort admin, List<RouteSpec> routes, Optional<String> adminToken,
+        Duration shutdownGrace, LoggingSpec logging) {
+    /** The default shutdown grace. */
+    public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(30);
+
     public BreakwaterConfig {
         Objects.requireNonNull(listen, "listen");
         Objects.requireNonNull(admin, "admin");
         routes = List.copyOf(routes);
+    }
+
+    /** A configuration with no admin token, the default shutdown grace and default logging. */
+    public BreakwaterConfig(HostPort listen, HostPort admin, List<RouteSpec> routes) {
+        this(listen, admin, routes, Optional.empty(), DEFAULT_SHUTDOWN_GRACE, LoggingSpec.DEFAULT);
+    }
+
+    /** Never print the token. */
+    @Override
+    public String toString() {
+        return "BreakwaterConfig[listen=" + listen + ", admin=" + admin + ", routes=" + routes
+                + ", adminToken=" + adminToken.map(t -> "***").orElse("none") + ", shutdownGrace=" + shutdownGrace
+                + ", logging=" + logging + "]";
     }
 }

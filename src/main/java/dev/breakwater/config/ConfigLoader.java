@@ -10,6 +10,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -35,7 +36,10 @@ import org.yaml.snakeyaml.nodes.Tag;
  * <p>Instances are stateless apart from the environment and may be reused.
  */
 public final class ConfigLoader {
-    private static final List<String> TOP_KEYS = List.of("listen", "admin", "defaults", "routes");
+    private static final List<String> TOP_KEYS = List.of("listen", "admin", "admin-token", "shutdown-grace",
+            "logging", "defaults", "routes");
+    private static final List<String> LOGGING_KEYS = List.of("level", "format");
+    private static final List<String> LEVELS = List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR");
     private static final HostPort DEFAULT_LISTEN = new HostPort("127.0.0.1", 8080);
     private static final HostPort DEFAULT_ADMIN = new HostPort("127.0.0.1", 9901);
     private static final String ADDRESS = "host:port or [ipv6]:port";
@@ -127,10 +131,55 @@ public final class ConfigLoader {
         Policies defaults = Policies.builtins().readOver(defaultsSection);
         Optional<List<RouteSpec>> routes = top.get().require("routes", ROUTES)
                 .flatMap(v -> routes(v, new RouteReader(defaults)));
-        if (listen.isEmpty() || admin.isEmpty() || routes.isEmpty()) {
+        Optional<String> adminToken = top.get().get("admin-token").flatMap(v -> v.text("a token string")
+                .filter(t -> {
+                    if (t.isBlank()) {
+                        v.reject("a non-empty token");
+                        return false;
+                    }
+                    return true;
+                }));
+        if (admin.isPresent() && !admin.get().isLoopback() && adminToken.isEmpty()
+                && top.get().get("admin-token").isEmpty()) {
+            top.get().get("admin").orElse(top.get().self())
+                    .reject("a loopback address, or an admin-token (the admin API is not open off-host)");
+        }
+        Optional<Duration> grace = top.get().get("shutdown-grace").map(v -> Readers.duration(false).read(v))
+                .orElse(Optional.of(BreakwaterConfig.DEFAULT_SHUTDOWN_GRACE));
+        Optional<LoggingSpec> logging = top.get().get("logging").map(ConfigLoader::logging)
+                .orElse(Optional.of(LoggingSpec.DEFAULT));
+        if (listen.isEmpty() || admin.isEmpty() || routes.isEmpty() || grace.isEmpty() || logging.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(new BreakwaterConfig(listen.get(), admin.get(), routes.get()));
+        return Optional.of(new BreakwaterConfig(listen.get(), admin.get(), routes.get(), adminToken, grace.get(),
+                logging.get()));
+    }
+
+    private static Optional<LoggingSpec> logging(YamlValue value) {
+        Optional<YamlSection> section = value.section(LOGGING_KEYS);
+        if (section.isEmpty()) {
+            return Optional.empty();
+        }
+        Optional<String> level = section.get().get("level").map(v -> v.text("one of " + LEVELS).flatMap(t -> {
+            String upper = t.toUpperCase(java.util.Locale.ROOT);
+            if (!LEVELS.contains(upper)) {
+                v.reject("one of TRACE, DEBUG, INFO, WARN, ERROR");
+                return Optional.empty();
+            }
+            return Optional.of(upper);
+        })).orElse(Optional.of(LoggingSpec.DEFAULT.level()));
+        Optional<String> format = section.get().get("format").map(v -> v.text("json or text").flatMap(t -> {
+            String lower = t.toLowerCase(java.util.Locale.ROOT);
+            if (!lower.equals("json") && !lower.equals("text")) {
+                v.reject("json or text");
+                return Optional.empty();
+            }
+            return Optional.of(lower);
+        })).orElse(Optional.of(LoggingSpec.DEFAULT.format()));
+        if (level.isEmpty() || format.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(new LoggingSpec(level.get(), format.get()));
     }
 
     /** {@code host:port} or {@code [ipv6]:port}; port 0 lets the OS choose, which tests rely on. */

@@ -32,15 +32,28 @@ public final class AccessLog {
         }
     }
 
-    /** Writes the line for one finished request. */
+    /**
+     * Writes the line for one finished request.
+     *
+     * @param traceparent the W3C {@code traceparent} the client sent (passed upstream unchanged), or null
+     */
     public void request(String requestId, String route, String method, String path, int status, int attempts,
-            long durationNanos, Outcome outcome, String reason) {
+            long durationNanos, Outcome outcome, String reason, String traceparent) {
         if (!LOG.isInfoEnabled()) {
             return;
         }
-        LOG.info("request", kv("request_id", requestId), kv("route", route), kv("method", method),
-                kv("path", path), kv("status", status), kv("attempts", attempts),
-                kv("duration_ms", durationNanos / 1_000_000.0), kv("outcome", outcome.label()),
-                kv("reason", reason));
+        if (traceparent == null) {
+            LOG.info("request {} {} {} {} {} {} {} {} {}", kv("request_id", requestId), kv("route", route),
+                    kv("method", method),
+                    kv("path", path), kv("status", status), kv("attempts", attempts),
+                    kv("duration_ms", durationNanos / 1_000_000.0), kv("outcome", outcome.label()),
+                    kv("reason", reason));
+        } else {
+            LOG.info("request {} {} {} {} {} {} {} {} {} {}", kv("request_id", requestId), kv("route", route),
+                    kv("method", method),
+                    kv("path", path), kv("status", status), kv("attempts", attempts),
+                    kv("duration_ms", durationNanos / 1_000_000.0), kv("outcome", outcome.label()),
+                    kv("reason", reason), kv("traceparent", traceparent));
+        }
     }
 }

@@ -45,6 +45,10 @@ final class Exchange {
     Cancellable deadlineTimer = Cancellable.NONE;
     UpstreamAttempt currentAttempt;
     ResponseRelay relay;
+    /** When the client's body was fully read, the first attempt dispatched and the last head received. */
+    long bodyReadNanos;
+    long firstDispatchNanos;
+    long lastHeadNanos;
     /** True while this request holds a place in the route's retry budget. */
     boolean holdsRetry;
     /** This request's place in the rate-limit gate's queue while it is held, else null. */
@@ -63,6 +67,24 @@ final class Exchange {
         long total = route.spec().timeouts().total().toNanos();
         this.deadlineNanos = total > 0 ? startNanos + total : Long.MAX_VALUE;
         route.retryBudget().requestStarted();
+    }
+
+    /** The response head is going out now. */
+    void recordTimeToFirstByte() {
+        route.metrics().ifPresent(metrics -> metrics.timeToFirstByte(runtime.ticker().nanoTime() - startNanos));
+    }
+
+    /**
+     * Records Breakwater's own share of the latency when the upstream's head is committed: from the client's
+     * body being read to the first attempt, plus from the final head arriving to it being sent on.
+     */
+    void recordOverhead() {
+        if (firstDispatchNanos == 0 || lastHeadNanos == 0) {
+            return;
+        }
+        long now = runtime.ticker().nanoTime();
+        long own = (firstDispatchNanos - bodyReadNanos) + (now - lastHeadNanos);
+        route.metrics().ifPresent(metrics -> metrics.overhead(Math.max(0, own)));
     }
 
     /** Gives back this request's place in the retry budget, if it holds one. */
@@ -189,6 +211,7 @@ final class Exchange {
         cancelTimers();
         response.setStatusCode(status);
         addProxyHeaders(status);
+        recordTimeToFirstByte();
         response.headers().set("content-type", "application/json");
         response.end(ErrorResponses.body(code, message));
         finish(status, AccessLog.Outcome.PROXY_ERROR, code);
@@ -204,8 +227,9 @@ final class Exchange {
         releaseRetry();
         route.retryBudget().requestFinished();
         long durationNanos = runtime.ticker().nanoTime() - startNanos;
+        route.metrics().ifPresent(metrics -> metrics.request(status, outcome.label(), durationNanos));
         runtime.accessLog().request(requestId, route.name(), request.method().name(), target.path(), status,
-                attempts, durationNanos, outcome, reason);
+                attempts, durationNanos, outcome, reason, request.getHeader("traceparent"));
     }
 
     /** The client went away: stop everything, bill nothing to the upstream's health. */

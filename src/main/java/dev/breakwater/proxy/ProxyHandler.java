@@ -8,6 +8,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -16,10 +17,12 @@ import java.util.function.Supplier;
  */
 final class ProxyHandler implements Handler<HttpServerRequest> {
     private final Supplier<RouteTable> routes;
+    private final BooleanSupplier draining;
     private final ProxyRuntime runtime;
 
-    ProxyHandler(Supplier<RouteTable> routes, ProxyRuntime runtime) {
+    ProxyHandler(Supplier<RouteTable> routes, BooleanSupplier draining, ProxyRuntime runtime) {
         this.routes = routes;
+        this.draining = draining;
         this.runtime = runtime;
     }
 
@@ -29,6 +32,11 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
         if (request.method() == HttpMethod.CONNECT) {
             refuse(request, requestId, 405, "method_not_allowed",
                     "Breakwater is a reverse proxy for its configured routes; CONNECT tunnels are refused");
+            return;
+        }
+        if (draining.getAsBoolean()) {
+            refuse(request, requestId, 503, "shutting_down",
+                    "Breakwater is shutting down and takes no new requests; retry against another instance");
             return;
         }
         RequestTarget target = RequestTarget.parse(request.uri());
@@ -55,6 +63,7 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
                 return;
             }
             exchange.body = ar.result();
+            exchange.bodyReadNanos = runtime.ticker().nanoTime();
             loop.start();
         });
     }
@@ -66,6 +75,9 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
                 .putHeader("content-type", "application/json")
                 .putHeader("x-request-id", requestId)
                 .putHeader("x-breakwater-attempts", "0");
+        if (status == 503) {
+            response.putHeader("connection", "close").putHeader("retry-after", "1");
+        }
         if (status == 405) {
             response.putHeader("allow", "GET, HEAD, OPTIONS, POST, PUT, PATCH, DELETE");
             response.putHeader("connection", "close");
@@ -73,6 +85,7 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
         response.end(ErrorResponses.body(code, message));
         String path = request.method() == HttpMethod.CONNECT ? "-" : RequestTarget.parse(request.uri()).path();
         runtime.accessLog().request(requestId, "-", request.method().name(), path, status, 0,
-                runtime.ticker().nanoTime() - start, AccessLog.Outcome.PROXY_ERROR, code);
+                runtime.ticker().nanoTime() - start, AccessLog.Outcome.PROXY_ERROR, code,
+                request.getHeader("traceparent"));
     }
 }

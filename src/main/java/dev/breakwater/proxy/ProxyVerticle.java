@@ -3,60 +3,59 @@ package dev.breakwater.proxy;
 import dev.breakwater.observability.AccessLog;
 import dev.breakwater.observability.RequestIds;
 import dev.breakwater.observability.RetryLog;
-import dev.breakwater.routing.RouteTable;
 import dev.breakwater.routing.UpstreamClients;
-import dev.breakwater.time.Ticker;
 import dev.breakwater.time.VertxScheduler;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
-import java.util.function.Supplier;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One event loop's proxy: an HTTP server on the shared listen address and this loop's upstream clients.
  * Breakwater deploys one instance per event loop; Vert.x spreads accepted connections across them.
  */
 public final class ProxyVerticle extends VerticleBase {
-    private final Supplier<RouteTable> routes;
+    private final ProxyShared shared;
     private final String host;
     private final int port;
-    private final Ticker ticker;
     private UpstreamClients clients;
     private HttpServer server;
 
     /**
-     * @param routes the current route table (read per request, so a reload swaps it atomically)
+     * @param shared the state every proxy verticle shares
      * @param host the interface to bind
-     * @param port the port to bind; every instance must use the same one
-     * @param ticker the monotonic clock for deadlines
+     * @param port the port to bind; every instance must use the same one (negative: a shared random port)
      */
-    public ProxyVerticle(Supplier<RouteTable> routes, String host, int port, Ticker ticker) {
-        this.routes = routes;
+    public ProxyVerticle(ProxyShared shared, String host, int port) {
+        this.shared = shared;
         this.host = host;
         this.port = port;
-        this.ticker = ticker;
     }
 
     @Override
     public Future<?> start() {
         clients = new UpstreamClients(vertx);
-        ProxyRuntime runtime = new ProxyRuntime(new VertxScheduler(vertx), ticker, clients, new RequestIds(),
-                new AccessLog(), new RetryLog());
+        ProxyRuntime runtime = new ProxyRuntime(new VertxScheduler(vertx), shared.ticker(), clients,
+                new RequestIds(), new AccessLog(), new RetryLog(shared.decisions()));
         HttpServerOptions options = new HttpServerOptions()
                 .setTcpNoDelay(true)
                 .setHandle100ContinueAutomatically(true)
                 .setHttp2ClearTextEnabled(true)
                 .setCompressionSupported(false)
                 .setDecompressionSupported(false);
-        server = vertx.createHttpServer(options).requestHandler(new ProxyHandler(routes, runtime));
+        server = vertx.createHttpServer(options).requestHandler(new ProxyHandler(shared.routes(), shared.draining(), runtime));
         return server.listen(port, host);
     }
 
+    /** Stops accepting connections and lets requests in flight finish, up to the shutdown grace. */
     @Override
     public Future<?> stop() {
-        clients.close();
-        return server.close();
+        return server.shutdown(shared.shutdownGrace().toMillis(), TimeUnit.MILLISECONDS)
+                .eventually(() -> {
+                    clients.close();
+                    return Future.succeededFuture();
+                });
     }
 
     /** The port actually bound (useful when configured as 0). */

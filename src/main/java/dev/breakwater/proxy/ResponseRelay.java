@@ -56,6 +56,8 @@ final class ResponseRelay {
             client.headers().set("x-upstream-request-id", upstreamId);
         }
         exchange.addProxyHeaders(upstream.statusCode());
+        exchange.recordTimeToFirstByte();
+        exchange.recordOverhead();
         if (!client.headers().contains("content-length") && exchange.request.version() != HttpVersion.HTTP_1_0) {
             client.setChunked(true);
         }

@@ -1,5 +1,6 @@
 package dev.breakwater.proxy;
 
+import dev.breakwater.observability.RouteMetrics;
 import dev.breakwater.resilience.FailureKind;
 import dev.breakwater.resilience.OpenAiBodies;
 import dev.breakwater.resilience.RateLimitGate;
@@ -50,6 +51,7 @@ final class RetryLoop {
                 exchange.gateTicket = held.ticket();
                 exchange.runtime.retryLog().held(exchange.requestId, exchange.route.name(), exchange.attempts + 1,
                         held.waitMillis());
+                exchange.route.metrics().ifPresent(metrics -> metrics.retryWait("gate", held.waitMillis()));
                 return;
             }
             if (admission instanceof RateLimitGate.Rejected rejected) {
@@ -75,6 +77,9 @@ final class RetryLoop {
             }
         }
         UpstreamAttempt attempt = new UpstreamAttempt(exchange, permit);
+        if (exchange.firstDispatchNanos == 0) {
+            exchange.firstDispatchNanos = exchange.runtime.ticker().nanoTime();
+        }
         exchange.currentAttempt = attempt;
         exchange.attempts++;
         attempt.send().onComplete(ar -> onAttemptDone(attempt, ar));
@@ -83,6 +88,7 @@ final class RetryLoop {
     private void onAttemptDone(UpstreamAttempt attempt, AsyncResult<HttpClientResponse> ar) {
         if (exchange.isDone() || exchange.currentAttempt != attempt) {
             attempt.releasePermit();
+            recordAttempt("cancelled");
             if (ar.succeeded()) {
                 ar.result().request().reset();
             }
@@ -92,8 +98,11 @@ final class RetryLoop {
         exchange.releaseRetry();
         if (ar.failed()) {
             attempt.recordFailure(ar.cause());
+            recordAttempt(ar.cause() instanceof AttemptFailedException f ? f.kind().label() : "reset_before_headers");
         } else {
+            exchange.lastHeadNanos = exchange.runtime.ticker().nanoTime();
             attempt.recordResponse(ar.result().statusCode());
+            recordAttempt(RouteMetrics.statusClass(ar.result().statusCode()));
         }
         if (ar.failed()) {
             onFailure(ar.cause() instanceof AttemptFailedException f
@@ -124,7 +133,7 @@ final class RetryLoop {
         exchange.runtime.retryLog().decision(exchange.requestId, exchange.route.name(), failure.causeType(),
                 decision);
         if (decision.retry()) {
-            scheduleRetry(decision.delayMillis());
+            scheduleRetry(decision);
             return;
         }
         if (decision.reason().equals("circuit_open")) {
@@ -157,7 +166,7 @@ final class RetryLoop {
             if (peeked == null || !peeked.ended()) {
                 discard(response);
             }
-            scheduleRetry(decision.delayMillis());
+            scheduleRetry(decision);
             return;
         }
         exchange.retry.onCommitted();
@@ -198,8 +207,13 @@ final class RetryLoop {
         }
     }
 
-    private void scheduleRetry(long delayMillis) {
-        exchange.retryTimer = exchange.runtime.scheduler().schedule(delayMillis, this::attempt);
+    private void scheduleRetry(RetryDecision decision) {
+        exchange.route.metrics().ifPresent(metrics -> metrics.retryWait(decision.waitSource(), decision.delayMillis()));
+        exchange.retryTimer = exchange.runtime.scheduler().schedule(decision.delayMillis(), this::attempt);
+    }
+
+    private void recordAttempt(String outcome) {
+        exchange.route.metrics().ifPresent(metrics -> metrics.attempt(outcome));
     }
 
     /** Reads and drops a response we will not relay, so its connection can go back to the pool. */

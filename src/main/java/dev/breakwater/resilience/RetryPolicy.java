@@ -4,6 +4,7 @@ import dev.breakwater.config.RetrySpec;
 import dev.breakwater.time.Ticker;
 import io.github.resilience4j.retry.Retry;
 import io.github.resilience4j.retry.RetryConfig;
+import io.github.resilience4j.retry.RetryRegistry;
 import java.util.Map;
 import java.util.random.RandomGenerator;
 
@@ -28,6 +29,15 @@ public final class RetryPolicy {
      */
     public RetryPolicy(String routeName, RetrySpec spec, RetryClassifier classifier, ServerHints hints,
             boolean readRateLimitHeaders, RandomGenerator random, Ticker ticker) {
+        this(routeName, spec, classifier, hints, readRateLimitHeaders, random, ticker, null);
+    }
+
+    /**
+     * A policy whose Resilience4j Retry is registered in {@code registry} (replacing one of the same name), so
+     * its metrics are exported; null for a standalone Retry.
+     */
+    public RetryPolicy(String routeName, RetrySpec spec, RetryClassifier classifier, ServerHints hints,
+            boolean readRateLimitHeaders, RandomGenerator random, Ticker ticker, RetryRegistry registry) {
         this.classifier = classifier;
         this.backoff = Backoff.of(spec, random);
         this.hints = hints;
@@ -44,7 +54,12 @@ public final class RetryPolicy {
                 .failAfterMaxAttempts(false)
                 .writableStackTraceEnabled(false)
                 .build();
-        this.retry = Retry.of(routeName, config, Map.of("route", routeName));
+        if (registry == null) {
+            this.retry = Retry.of(routeName, config, Map.of("route", routeName));
+        } else {
+            registry.remove(routeName);
+            this.retry = registry.retry(routeName, config, Map.of("route", routeName));
+        }
     }
 
     /** The Resilience4j instance, for metrics and events. */

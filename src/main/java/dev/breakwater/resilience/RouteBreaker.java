@@ -6,6 +6,7 @@ import dev.breakwater.config.CircuitBreakerSpec;
 import dev.breakwater.config.SlidingWindowType;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import java.time.Clock;
 import java.util.Map;
 import java.util.Set;
@@ -37,6 +38,15 @@ public final class RouteBreaker {
      * @param clock the clock the breaker measures its open wait, time-based windows and call durations with
      */
     public RouteBreaker(String route, CircuitBreakerSpec spec, Clock clock) {
+        this(route, spec, clock, null);
+    }
+
+    /**
+     * A breaker registered in {@code registry} (replacing one of the same name), so its metrics are exported.
+     *
+     * @param registry where the breaker is registered, or null for a standalone breaker
+     */
+    public RouteBreaker(String route, CircuitBreakerSpec spec, Clock clock, CircuitBreakerRegistry registry) {
         this.route = route;
         this.clock = clock;
         this.waitInOpenMillis = spec.waitDurationInOpenState().toMillis();
@@ -57,13 +67,18 @@ public final class RouteBreaker {
                 .clock(clock)
                 .currentTimestampFunction(c -> c.millis(), TimeUnit.MILLISECONDS)
                 .build();
-        this.breaker = CircuitBreaker.of(route, config, Map.of("route", route));
+        if (registry == null) {
+            this.breaker = CircuitBreaker.of(route, config, Map.of("route", route));
+        } else {
+            registry.remove(route);
+            this.breaker = registry.circuitBreaker(route, config, Map.of("route", route));
+        }
         breaker.getEventPublisher().onStateTransition(event -> {
             CircuitBreaker.State to = event.getStateTransition().getToState();
             if (to == CircuitBreaker.State.OPEN) {
                 openUntilMillis = clock.millis() + waitInOpenMillis;
             }
-            LOG.info("circuit_breaker_transition", kv("route", route),
+            LOG.info("circuit_breaker_transition {} {} {} {} {}", kv("route", route),
                     kv("from", event.getStateTransition().getFromState().name()), kv("to", to.name()),
                     kv("failure_rate", breaker.getMetrics().getFailureRate()),
                     kv("slow_call_rate", breaker.getMetrics().getSlowCallRate()));
@@ -85,10 +100,14 @@ public final class RouteBreaker {
         return breaker.tryAcquirePermission() ? new Permit(breaker.getCurrentTimestamp()) : null;
     }
 
-    /** True when the breaker is open now, so a retry loop should stop instead of scheduling another attempt. */
+    /**
+     * True when the breaker is open now, so a retry loop should stop instead of scheduling another attempt.
+     * Resilience4j admits the first probe only once the clock is strictly after the end of the wait, so the
+     * breaker is still open at that very instant.
+     */
     public boolean isOpen() {
         CircuitBreaker.State state = breaker.getState();
-        return (state == CircuitBreaker.State.OPEN && clock.millis() < openUntilMillis)
+        return (state == CircuitBreaker.State.OPEN && clock.millis() <= openUntilMillis)
                 || state == CircuitBreaker.State.FORCED_OPEN;
     }
 

@@ -1,6 +1,7 @@
 package dev.breakwater.routing;
 
 import dev.breakwater.config.RouteSpec;
+import dev.breakwater.observability.RouteMetrics;
 import dev.breakwater.resilience.RateLimitGate;
 import dev.breakwater.resilience.RetryBudget;
 import dev.breakwater.resilience.RouteBreaker;
@@ -15,13 +16,15 @@ import java.util.Optional;
  * @param rateLimitGate the route's gate for upstream 429s, empty when {@code rate-limit-gate} is off
  * @param breaker the route's circuit breaker, empty when {@code circuit-breaker.enabled} is false
  * @param retryBudget the route's limit on retries in flight
+ * @param metrics the route's meters, empty when metrics are off (tests)
  */
 public record Route(RouteSpec spec, RetryPolicy retryPolicy, Optional<RateLimitGate> rateLimitGate,
-        Optional<RouteBreaker> breaker, RetryBudget retryBudget) {
+        Optional<RouteBreaker> breaker, RetryBudget retryBudget, Optional<RouteMetrics> metrics) {
 
-    /** A route without a circuit breaker, with its spec's retry budget. */
+    /** A route without a circuit breaker or metrics, with its spec's retry budget. */
     public Route(RouteSpec spec, RetryPolicy retryPolicy, Optional<RateLimitGate> rateLimitGate) {
-        this(spec, retryPolicy, rateLimitGate, Optional.empty(), new RetryBudget(spec.retryBudget()));
+        this(spec, retryPolicy, rateLimitGate, Optional.empty(), new RetryBudget(spec.retryBudget()),
+                Optional.empty());
     }
 
     /** The route's name. */

@@ -3,51 +3,106 @@ package dev.breakwater.routing;
 import dev.breakwater.config.BreakwaterConfig;
 import dev.breakwater.config.Provider;
 import dev.breakwater.config.RouteSpec;
+import dev.breakwater.observability.Metrics;
+import dev.breakwater.observability.RouteMetrics;
 import dev.breakwater.resilience.RateLimitGate;
 import dev.breakwater.resilience.RetryBudget;
-import dev.breakwater.resilience.RouteBreaker;
 import dev.breakwater.resilience.RetryClassifier;
 import dev.breakwater.resilience.RetryPolicy;
+import dev.breakwater.resilience.RouteBreaker;
 import dev.breakwater.resilience.ServerHints;
 import dev.breakwater.time.Ticker;
 import java.time.Clock;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.random.RandomGenerator;
 
-/** Turns validated route specs into live routes with their policy objects. */
+/**
+ * Turns validated route specs into live routes with their policy objects, and on a reload reuses what did not
+ * change: an unchanged route is kept whole (its breaker, gate and budget keep their state), and a changed route
+ * keeps its breaker when its {@code circuit-breaker} section is the same.
+ */
 public final class RouteFactory {
     private final RandomGenerator random;
     private final Ticker ticker;
     private final ServerHints hints;
     private final Clock clock;
+    private final Metrics metrics;
 
     /**
      * @param random the jitter source shared by every route's backoff
      * @param ticker the monotonic clock for deadlines
-     * @param clock the wall clock, for HTTP-date {@code Retry-After} values
+     * @param clock the wall clock, for HTTP-date {@code Retry-After} values and the breakers
+     * @param metrics where routes register their meters, or null for none (tests)
      */
-    public RouteFactory(RandomGenerator random, Ticker ticker, Clock clock) {
+    public RouteFactory(RandomGenerator random, Ticker ticker, Clock clock, Metrics metrics) {
         this.random = random;
         this.ticker = ticker;
         this.hints = new ServerHints(clock);
         this.clock = clock;
+        this.metrics = metrics;
+    }
+
+    /** A factory without metrics. */
+    public RouteFactory(RandomGenerator random, Ticker ticker, Clock clock) {
+        this(random, ticker, clock, null);
     }
 
     /** The route table for a whole configuration. */
     public RouteTable table(BreakwaterConfig config) {
-        List<Route> routes = config.routes().stream().map(this::route).toList();
+        return table(config, Optional.empty());
+    }
+
+    /** The route table for {@code config}, reusing the unchanged parts of {@code previous}. */
+    public RouteTable table(BreakwaterConfig config, Optional<RouteTable> previous) {
+        List<Route> routes = config.routes().stream()
+                .map(spec -> route(spec, previous.flatMap(table -> table.named(spec.name()))))
+                .toList();
+        previous.ifPresent(old -> retire(old, routes));
         return new RouteTable(routes);
     }
 
-    private Route route(RouteSpec spec) {
+    private Route route(RouteSpec spec, Optional<Route> previous) {
+        if (previous.isPresent() && previous.get().spec().equals(spec)) {
+            return previous.get();
+        }
         boolean openai = spec.provider() == Provider.OPENAI;
         RetryPolicy retry = new RetryPolicy(spec.name(), spec.retry(), new RetryClassifier(spec.retry(),
-                spec.provider()), hints, openai, random, ticker);
+                spec.provider()), hints, openai, random, ticker, metrics == null ? null : metrics.retries());
         Optional<RateLimitGate> gate = spec.retry().rateLimitGate()
                 ? Optional.of(new RateLimitGate(ticker)) : Optional.empty();
-        Optional<RouteBreaker> breaker = spec.circuitBreaker().enabled()
-                ? Optional.of(new RouteBreaker(spec.name(), spec.circuitBreaker(), clock)) : Optional.empty();
-        return new Route(spec, retry, gate, breaker, new RetryBudget(spec.retryBudget()));
+        Optional<RouteBreaker> breaker = previous
+                .filter(old -> old.spec().circuitBreaker().equals(spec.circuitBreaker()))
+                .flatMap(Route::breaker);
+        if (breaker.isEmpty() && spec.circuitBreaker().enabled()) {
+            breaker = Optional.of(new RouteBreaker(spec.name(), spec.circuitBreaker(), clock,
+                    metrics == null ? null : metrics.breakers()));
+        }
+        if (!spec.circuitBreaker().enabled() && metrics != null) {
+            metrics.breakers().remove(spec.name());
+        }
+        RetryBudget budget = new RetryBudget(spec.retryBudget());
+        RouteMetrics routeMetrics = metrics == null ? null : metrics.route(spec.name());
+        if (routeMetrics != null) {
+            routeMetrics.bind(() -> gate.map(RateLimitGate::held).orElse(0), budget::refusedRetries);
+        }
+        return new Route(spec, retry, gate, breaker, budget, Optional.ofNullable(routeMetrics));
+    }
+
+    /** Unregisters the Resilience4j instances of routes that no longer exist. */
+    private void retire(RouteTable old, List<Route> current) {
+        if (metrics == null) {
+            return;
+        }
+        Set<String> names = new HashSet<>();
+        current.forEach(route -> names.add(route.name()));
+        for (Route route : old.routes()) {
+            if (!names.contains(route.name())) {
+                metrics.breakers().remove(route.name());
+                metrics.retries().remove(route.name());
+            }
+        }
     }
 }

@@ -27,6 +27,11 @@ public final class RouteTable {
         return routes;
     }
 
+    /** The route called {@code name}. */
+    public Optional<Route> named(String name) {
+        return routes.stream().filter(route -> route.name().equals(name)).findFirst();
+    }
+
     /**
      * The route for {@code rawPath}. A prefix ending in {@code /} also matches the same path without that slash,
      * so {@code /tools/policy} reaches the {@code /tools/policy/} route.

@@ -1,0 +1,65 @@
+package dev.breakwater.observability;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.AsyncAppenderBase;
+import ch.qos.logback.core.OutputStreamAppender;
+import ch.qos.logback.core.encoder.Encoder;
+import dev.breakwater.config.LoggingSpec;
+import java.util.Locale;
+import java.util.Map;
+import net.logstash.logback.encoder.LogstashEncoder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Applies the configured log level and format to logback, the environment ({@code BREAKWATER_LOG_LEVEL},
+ * {@code BREAKWATER_LOG_FORMAT}) taking precedence over the file. JSON lines are the default; {@code text} is
+ * for a human at a terminal.
+ */
+public final class LoggingSetup {
+    private static final String TEXT_PATTERN = "%d{HH:mm:ss.SSS} %-5level %logger{20} %msg %mdc%n";
+
+    private LoggingSetup() {
+    }
+
+    /** Applies {@code spec}, overridden by the environment. */
+    public static void apply(LoggingSpec spec, Map<String, String> env) {
+        if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
+            return;
+        }
+        String level = env.getOrDefault("BREAKWATER_LOG_LEVEL", spec.level());
+        String format = env.getOrDefault("BREAKWATER_LOG_FORMAT", spec.format()).toLowerCase(Locale.ROOT);
+        context.getLogger(Logger.ROOT_LOGGER_NAME).setLevel(Level.toLevel(level, Level.INFO));
+        if (context.getLogger(Logger.ROOT_LOGGER_NAME).getAppender("ASYNC") instanceof AsyncAppenderBase<?> async
+                && async.getAppender("JSON") instanceof OutputStreamAppender<?> console) {
+            @SuppressWarnings("unchecked")
+            OutputStreamAppender<ILoggingEvent> out = (OutputStreamAppender<ILoggingEvent>) console;
+            boolean wantText = format.equals("text");
+            boolean isText = out.getEncoder() instanceof PatternLayoutEncoder;
+            if (wantText != isText) {
+                Encoder<ILoggingEvent> encoder = wantText ? textEncoder(context) : jsonEncoder(context);
+                out.stop();
+                out.setEncoder(encoder);
+                out.start();
+            }
+        }
+    }
+
+    private static Encoder<ILoggingEvent> textEncoder(LoggerContext context) {
+        PatternLayoutEncoder encoder = new PatternLayoutEncoder();
+        encoder.setContext(context);
+        encoder.setPattern(TEXT_PATTERN);
+        encoder.start();
+        return encoder;
+    }
+
+    private static Encoder<ILoggingEvent> jsonEncoder(LoggerContext context) {
+        LogstashEncoder encoder = new LogstashEncoder();
+        encoder.setContext(context);
+        encoder.start();
+        return encoder;
+    }
+}

@@ -1,0 +1,84 @@
+package dev.breakwater.observability;
+
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
+import io.github.resilience4j.micrometer.tagged.TaggedRetryMetrics;
+import io.github.resilience4j.retry.RetryRegistry;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The process's one meter registry (Prometheus) and the Resilience4j registries bound to it, plus the
+ * per-route meter sets. {@code Main} owns the single instance; nothing here is static.
+ */
+public final class Metrics {
+    private final PrometheusMeterRegistry registry;
+    private final CircuitBreakerRegistry breakers = CircuitBreakerRegistry.ofDefaults();
+    private final RetryRegistry retries = RetryRegistry.ofDefaults();
+    private final Map<String, RouteMetrics> routes = new ConcurrentHashMap<>();
+    private final Counter reloadsApplied;
+    private final Counter reloadsRejected;
+
+    public Metrics() {
+        this(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    }
+
+    Metrics(PrometheusMeterRegistry registry) {
+        this.registry = registry;
+        TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(breakers).bindTo(registry);
+        TaggedRetryMetrics.ofRetryRegistry(retries).bindTo(registry);
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmGcMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        reloadsApplied = Counter.builder("breakwater_config_reloads").tag("result", "applied")
+                .description("Configuration reloads applied").register(registry);
+        reloadsRejected = Counter.builder("breakwater_config_reloads").tag("result", "rejected")
+                .description("Configuration reloads refused because the new file was invalid").register(registry);
+    }
+
+    /** The registry, for Vert.x's own metrics and the scrape endpoint. */
+    public PrometheusMeterRegistry registry() {
+        return registry;
+    }
+
+    /** Resilience4j breakers; route breakers are created here so their metrics are bound. */
+    public CircuitBreakerRegistry breakers() {
+        return breakers;
+    }
+
+    /** Resilience4j retries; route retries are created here so their metrics are bound. */
+    public RetryRegistry retries() {
+        return retries;
+    }
+
+    /** The meters of route {@code name}, created on first use and kept across reloads. */
+    public RouteMetrics route(String name) {
+        return routes.computeIfAbsent(name, n -> new RouteMetrics(n, registry));
+    }
+
+    /** A reload was applied ({@code true}) or refused. */
+    public void reload(boolean applied) {
+        (applied ? reloadsApplied : reloadsRejected).increment();
+    }
+
+    /** The Prometheus text exposition. */
+    public String scrape() {
+        return registry.scrape();
+    }
+
+    /** A registry for tests and tools that need meters but no exposition. */
+    public static MeterRegistry simple() {
+        return new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+    }
+}

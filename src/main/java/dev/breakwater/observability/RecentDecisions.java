@@ -1,0 +1,43 @@
+package dev.breakwater.observability;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Clock;
+import java.util.ArrayDeque;
+import java.util.Deque;
+
+/**
+ * The last few retry decisions, newest first, for the admin status page. Bounded, and shared by all event loops
+ * (a short synchronized append per decision; decisions are rare next to requests).
+ */
+public final class RecentDecisions {
+    private static final int CAPACITY = 50;
+
+    private final Deque<JsonObject> decisions = new ArrayDeque<>(CAPACITY);
+    private final Clock clock;
+
+    public RecentDecisions(Clock clock) {
+        this.clock = clock;
+    }
+
+    /** Remembers one decision. */
+    public void add(String route, String requestId, int attempt, String result, String action, long delayMillis,
+            String hint, String reason) {
+        JsonObject entry = new JsonObject().put("time", clock.instant().toString()).put("route", route)
+                .put("request_id", requestId).put("attempt", attempt).put("result", result).put("action", action)
+                .put("delay_ms", delayMillis).put("hint", hint).put("reason", reason);
+        synchronized (decisions) {
+            if (decisions.size() == CAPACITY) {
+                decisions.removeLast();
+            }
+            decisions.addFirst(entry);
+        }
+    }
+
+    /** The remembered decisions, newest first. */
+    public JsonArray toJson() {
+        synchronized (decisions) {
+            return new JsonArray(new java.util.ArrayList<>(decisions));
+        }
+    }
+}

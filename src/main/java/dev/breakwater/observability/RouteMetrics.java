@@ -1,0 +1,128 @@
+package dev.breakwater.observability;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
+
+/**
+ * Breakwater's own meters for one route, all labelled {@code route}. Meters are looked up once per tag
+ * combination and cached, so recording on the event loop is a map hit and an atomic add.
+ */
+public final class RouteMetrics {
+    private static final Duration[] LATENCY_BUCKETS = buckets(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
+            10, 30, 60, 120, 300, 600);
+    private static final Duration[] OVERHEAD_BUCKETS = buckets(0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025,
+            0.005, 0.01, 0.025, 0.1);
+
+    private final String route;
+    private final MeterRegistry registry;
+    private final Map<String, Counter> requests = new ConcurrentHashMap<>();
+    private final Map<String, Counter> attempts = new ConcurrentHashMap<>();
+    private final Map<String, Timer> retryWaits = new ConcurrentHashMap<>();
+    private final Timer duration;
+    private final Timer timeToFirstByte;
+    private final Timer overhead;
+    private final java.util.concurrent.atomic.LongAdder requestsTotal = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder retriesTotal = new java.util.concurrent.atomic.LongAdder();
+    private final AtomicReference<IntSupplier> held = new AtomicReference<>(() -> 0);
+    private final AtomicReference<LongSupplier> budgetRefused = new AtomicReference<>(() -> 0);
+
+    RouteMetrics(String route, MeterRegistry registry) {
+        this.route = route;
+        this.registry = registry;
+        this.duration = Timer.builder("breakwater_request_duration").tag("route", route)
+                .description("Whole request, from arrival to the last byte sent, every attempt and wait included")
+                .serviceLevelObjectives(LATENCY_BUCKETS).register(registry);
+        this.timeToFirstByte = Timer.builder("breakwater_time_to_first_byte").tag("route", route)
+                .description("From arrival until the response head is sent to the client")
+                .serviceLevelObjectives(LATENCY_BUCKETS).register(registry);
+        this.overhead = Timer.builder("breakwater_proxy_overhead").tag("route", route)
+                .description("Time spent in Breakwater itself: excludes the client's upload, upstream time and "
+                        + "retry waits")
+                .serviceLevelObjectives(OVERHEAD_BUCKETS).register(registry);
+        Gauge.builder("breakwater_ratelimit_held_requests", held, h -> h.get().getAsInt()).tag("route", route)
+                .description("Requests currently held by the route's rate-limit gates").register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("breakwater_retry_budget_refused", budgetRefused,
+                        b -> b.get().getAsLong()).tag("route", route)
+                .description("Retries refused because the route's retry budget was spent").register(registry);
+    }
+
+    /** Points the gauges at the current route objects (called again after a reload). */
+    public void bind(IntSupplier heldRequests, LongSupplier refusedRetries) {
+        held.set(heldRequests);
+        budgetRefused.set(refusedRetries);
+    }
+
+    /** A finished request: its status ({@code 0} when none was sent), outcome and durations in nanoseconds. */
+    public void request(int status, String outcome, long durationNanos) {
+        String key = statusClass(status) + '|' + outcome;
+        requests.computeIfAbsent(key, k -> Counter.builder("breakwater_requests").tag("route", route)
+                .tag("status_class", statusClass(status)).tag("outcome", outcome)
+                .description("Requests by status class and outcome").register(registry)).increment();
+        duration.record(durationNanos, TimeUnit.NANOSECONDS);
+        requestsTotal.increment();
+    }
+
+    /** Requests finished on this route since start. */
+    public long requestsTotal() {
+        return requestsTotal.sum();
+    }
+
+    /** Retries scheduled on this route since start (gate holds included). */
+    public long retriesTotal() {
+        return retriesTotal.sum();
+    }
+
+    /** One upstream attempt's outcome: a status class ({@code 2xx}...) or a failure kind. */
+    public void attempt(String outcome) {
+        attempts.computeIfAbsent(outcome, k -> Counter.builder("breakwater_upstream_attempts").tag("route", route)
+                .tag("outcome", outcome).description("Upstream attempts by outcome").register(registry))
+                .increment();
+    }
+
+    /** A retry wait of {@code millis}, set by {@code reason} (backoff, retry-after, ratelimit-reset, gate...). */
+    public void retryWait(String reason, long millis) {
+        retryWaits.computeIfAbsent(reason, k -> Timer.builder("breakwater_retry_wait").tag("route", route)
+                .tag("reason", reason).description("Waits before retries, by what set their length")
+                .register(registry)).record(millis, TimeUnit.MILLISECONDS);
+        retriesTotal.increment();
+    }
+
+    /** Time to the first byte of the response head. */
+    public void timeToFirstByte(long nanos) {
+        timeToFirstByte.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** Breakwater's own share of a request's latency. */
+    public void overhead(long nanos) {
+        overhead.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** {@code 2xx} for 200..299, and so on; {@code none} for 0. */
+    public static String statusClass(int status) {
+        return switch (status / 100) {
+            case 1 -> "1xx";
+            case 2 -> "2xx";
+            case 3 -> "3xx";
+            case 4 -> "4xx";
+            case 5 -> "5xx";
+            default -> "none";
+        };
+    }
+
+    private static Duration[] buckets(double... seconds) {
+        Duration[] out = new Duration[seconds.length];
+        for (int i = 0; i < seconds.length; i++) {
+            out[i] = Duration.ofNanos((long) (seconds[i] * 1e9));
+        }
+        return out;
+    }
+}

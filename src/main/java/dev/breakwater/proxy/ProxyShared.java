@@ -1,0 +1,21 @@
+package dev.breakwater.proxy;
+
+import dev.breakwater.observability.RecentDecisions;
+import dev.breakwater.routing.RouteTable;
+import dev.breakwater.time.Ticker;
+import java.time.Duration;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+
+/**
+ * What every proxy verticle shares with the rest of the process.
+ *
+ * @param routes the current route table (read per request, so a reload swaps it atomically)
+ * @param draining true once shutdown began: new requests are refused
+ * @param ticker the monotonic clock for deadlines
+ * @param decisions recent retry decisions, for the status page
+ * @param shutdownGrace how long requests in flight may run once shutdown began
+ */
+public record ProxyShared(Supplier<RouteTable> routes, BooleanSupplier draining, Ticker ticker,
+        RecentDecisions decisions, Duration shutdownGrace) {
+}
