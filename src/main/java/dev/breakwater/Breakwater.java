@@ -29,6 +29,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -184,16 +185,18 @@ public final class Breakwater {
      * Drains and stops: {@code /readyz} turns 503 at once, new requests are refused, requests and streams in
      * flight run to completion up to {@code shutdown-grace}, then everything closes.
      */
-    public Future<Void> shutdown() {
+    public CompletableFuture<Void> shutdown() {
         ready.set(false);
         draining.set(true);
         if (watcher != null) {
             watcher.stop();
         }
         LOG.info("shutting_down {}", kv("grace_ms", config.get().shutdownGrace().toMillis()));
-        Future<Void> proxiesDone = proxyDeployment == null ? Future.succeededFuture()
-                : vertx.undeploy(proxyDeployment);
-        return proxiesDone.eventually(() -> vertx.close());
+        CompletableFuture<Void> drained = proxyDeployment == null ? CompletableFuture.completedFuture(null)
+                : vertx.undeploy(proxyDeployment).toCompletionStage().toCompletableFuture();
+        // Close from a thread outside Vert.x: a close started on an event loop cannot report back on it.
+        return drained.exceptionally(t -> null)
+                .thenComposeAsync(v -> vertx.close().toCompletionStage().toCompletableFuture());
     }
 
     /** The proxy's port. */

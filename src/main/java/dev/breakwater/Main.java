@@ -133,7 +133,7 @@ public final class Main {
     private static void drainAndExit(Breakwater running) {
         int code = 0;
         try {
-            running.shutdown().toCompletionStage().toCompletableFuture().join();
+            running.shutdown().join();
         } catch (RuntimeException e) {
             code = 1;
         }

@@ -118,6 +118,71 @@ class JarIT {
         }
     }
 
+    @Test
+    void drainsAStreamOnSigtermThenExitsZero() throws Exception {
+        io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+        try {
+            io.vertx.core.http.HttpServer upstream = vertx.createHttpServer().requestHandler(request -> {
+                io.vertx.core.http.HttpServerResponse response = request.response().setChunked(true)
+                        .putHeader("content-type", "text/event-stream");
+                int[] sent = {0};
+                vertx.setPeriodic(200, id -> {
+                    if (++sent[0] <= 10) {
+                        response.write("data: " + sent[0] + "\n\n");
+                    } else {
+                        vertx.cancelTimer(id);
+                        response.end("data: [DONE]\n\n");
+                    }
+                });
+            }).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            Path config = dir.resolve("sse.yaml");
+            Files.writeString(config, """
+                    listen: 127.0.0.1:0
+                    admin: 127.0.0.1:0
+                    shutdown-grace: 10s
+                    routes:
+                      - name: stream
+                        path-prefix: /
+                        upstream: http://127.0.0.1:%d
+                    """.formatted(upstream.actualPort()));
+            Process process = new ProcessBuilder("java", "-jar", JAR.toString(), "--config", config.toString())
+                    .redirectErrorStream(true).start();
+            BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(),
+                    StandardCharsets.UTF_8));
+            Matcher ports = awaitListening(out);
+            Thread drain = new Thread(() -> {
+                try {
+                    while (out.readLine() != null) {
+                        // keep the pipe empty so the process never blocks on its stdout
+                    }
+                } catch (IOException ignored) {
+                    // the process ended
+                }
+            });
+            drain.start();
+            int proxyPort = Integer.parseInt(ports.group(1));
+            URI admin = URI.create("http://127.0.0.1:" + ports.group(2) + "/readyz");
+
+            HttpResponse<java.util.stream.Stream<String>> stream = Http.client().send(
+                    java.net.http.HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + proxyPort + "/events"))
+                            .build(), HttpResponse.BodyHandlers.ofLines());
+            java.util.Iterator<String> lines = stream.body().iterator();
+            assertThat(lines.next()).isEqualTo("data: 1");
+
+            process.destroy(); // SIGTERM
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5))
+                    .until(() -> Http.get(admin).statusCode() == 503);
+
+            List<String> rest = new ArrayList<>();
+            lines.forEachRemaining(rest::add);
+            assertThat(rest).contains("data: 10", "data: [DONE]");
+            assertThat(process.waitFor(20, TimeUnit.SECONDS)).isTrue();
+            assertThat(process.exitValue()).isZero();
+        } finally {
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+    }
+
     private static Matcher awaitListening(BufferedReader out) throws IOException {
         Pattern listening = Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+) \\(admin 127\\.0\\.0\\.1:(\\d+)\\)");
         String line;

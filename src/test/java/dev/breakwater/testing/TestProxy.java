@@ -35,6 +35,22 @@ public final class TestProxy implements AutoCloseable {
         }
     }
 
+    /** Starts Breakwater from {@code file}, which it then watches for edits (hot reload). */
+    public static TestProxy startFromFile(java.nio.file.Path file) {
+        try {
+            BreakwaterConfig config = new ConfigLoader(Map.of()).load(file);
+            return new TestProxy(Breakwater.start(config, java.util.Optional.of(file), Map.of())
+                    .toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS));
+        } catch (Exception e) {
+            throw new IllegalStateException("could not start Breakwater: " + e.getMessage(), e);
+        }
+    }
+
+    /** The running instance. */
+    public Breakwater breakwater() {
+        return breakwater;
+    }
+
     public int port() {
         return breakwater.proxyPort();
     }

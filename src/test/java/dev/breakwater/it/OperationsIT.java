@@ -1,0 +1,217 @@
+package dev.breakwater.it;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import dev.breakwater.testing.Http;
+import dev.breakwater.testing.TestProxy;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Running it beside services: metrics, the admin API, its token, and hot reload. */
+class OperationsIT {
+    private static WireMockServer upstream;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void start() {
+        upstream = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1").containerThreads(40));
+        upstream.start();
+        upstream.stubFor(get(urlPathMatching("/.*")).willReturn(aResponse().withStatus(200).withBody("ok")));
+        upstream.stubFor(get(urlPathMatching("/fail/.*")).willReturn(aResponse().withStatus(503)));
+    }
+
+    @AfterAll
+    static void stop() {
+        upstream.stop();
+    }
+
+    private String routes(String... extra) {
+        StringBuilder yaml = new StringBuilder("""
+                listen: 127.0.0.1:0
+                admin: 127.0.0.1:0
+                defaults:
+                  retry: {wait-duration: 10ms, randomized-wait-factor: 0}
+                routes:
+                  - name: tools
+                    path-prefix: /tools/
+                    upstream: http://127.0.0.1:%d
+                    strip-prefix: true
+                """.formatted(upstream.port()));
+        for (String line : extra) {
+            yaml.append(line).append('\n');
+        }
+        return yaml.toString();
+    }
+
+    private static JsonObject routeJson(TestProxy proxy, String name, String... auth) throws Exception {
+        HttpResponse<String> response = Http.send(HttpRequest.newBuilder(proxy.adminUri("/admin/routes"))
+                .headers(auth.length == 0 ? new String[] {"accept", "application/json"} : auth).build());
+        assertThat(response.statusCode()).isEqualTo(200);
+        JsonArray routes = new JsonObject(response.body()).getJsonArray("routes");
+        for (int i = 0; i < routes.size(); i++) {
+            if (routes.getJsonObject(i).getString("name").equals(name)) {
+                return routes.getJsonObject(i);
+            }
+        }
+        throw new AssertionError("no route " + name + " in " + response.body());
+    }
+
+    @Test
+    void exportsPrometheusMetricsLabelledByRoute() throws Exception {
+        try (TestProxy proxy = TestProxy.start(routes())) {
+            assertThat(Http.get(proxy.uri("/tools/a")).statusCode()).isEqualTo(200);
+            assertThat(Http.get(proxy.uri("/tools/fail/x")).statusCode()).isEqualTo(503);
+
+            HttpResponse<String> metrics = Http.get(proxy.adminUri("/metrics"));
+
+            assertThat(metrics.statusCode()).isEqualTo(200);
+            assertThat(metrics.body())
+                    .contains("breakwater_requests_total{outcome=\"ok\",route=\"tools\",status_class=\"2xx\"} 1.0")
+                    .contains("breakwater_upstream_attempts_total{outcome=\"5xx\",route=\"tools\"} 3.0")
+                    .contains("breakwater_retry_wait_seconds_count{reason=\"backoff\",route=\"tools\"} 2")
+                    .contains("breakwater_request_duration_seconds_bucket{route=\"tools\"")
+                    .contains("breakwater_time_to_first_byte_seconds_bucket{route=\"tools\"")
+                    .contains("breakwater_proxy_overhead_seconds_bucket{route=\"tools\"")
+                    .contains("breakwater_ratelimit_held_requests{route=\"tools\"}")
+                    .contains("resilience4j_circuitbreaker_state{name=\"tools\"")
+                    .contains("resilience4j_retry_calls_total{kind=\"failed_with_retry\",name=\"tools\"")
+                    .contains("vertx_http_server_requests_total");
+        }
+    }
+
+    @Test
+    void showsBreakerStateAndLetsOperatorsOpenAndCloseIt() throws Exception {
+        try (TestProxy proxy = TestProxy.start(routes())) {
+            assertThat(routeJson(proxy, "tools").getJsonObject("circuit-breaker").getString("state"))
+                    .isEqualTo("CLOSED");
+            JsonObject route = routeJson(proxy, "tools");
+            assertThat(route.getString("upstream")).isEqualTo("http://127.0.0.1:" + upstream.port());
+            assertThat(route.getJsonObject("retry").getInteger("max-attempts")).isEqualTo(3);
+            assertThat(route.getJsonObject("timeouts").getString("total")).isEqualTo("10m");
+
+            HttpResponse<String> opened = Http.send(HttpRequest.newBuilder(
+                    proxy.adminUri("/admin/routes/tools/circuit-breaker/open"))
+                    .POST(HttpRequest.BodyPublishers.noBody()).build());
+            assertThat(opened.statusCode()).isEqualTo(200);
+            assertThat(routeJson(proxy, "tools").getJsonObject("circuit-breaker").getString("state"))
+                    .isEqualTo("FORCED_OPEN");
+            HttpResponse<String> refused = Http.get(proxy.uri("/tools/a"));
+            assertThat(refused.statusCode()).isEqualTo(503);
+            assertThat(refused.body()).contains("circuit_open");
+
+            Http.send(HttpRequest.newBuilder(proxy.adminUri("/admin/routes/tools/circuit-breaker/close"))
+                    .POST(HttpRequest.BodyPublishers.noBody()).build());
+            assertThat(routeJson(proxy, "tools").getJsonObject("circuit-breaker").getString("state"))
+                    .isEqualTo("CLOSED");
+            assertThat(Http.get(proxy.uri("/tools/a")).statusCode()).isEqualTo(200);
+
+            HttpResponse<String> unknown = Http.send(HttpRequest.newBuilder(
+                    proxy.adminUri("/admin/routes/nope/circuit-breaker/open"))
+                    .POST(HttpRequest.BodyPublishers.noBody()).build());
+            assertThat(unknown.statusCode()).isEqualTo(404);
+        }
+    }
+
+    @Test
+    void requiresTheAdminTokenOffLoopbackButNeverForProbes() throws Exception {
+        String yaml = routes().replace("admin: 127.0.0.1:0", "admin: 0.0.0.0:0\nadmin-token: s3cret-token");
+        try (TestProxy proxy = TestProxy.start(yaml)) {
+            assertThat(Http.get(proxy.adminUri("/healthz")).statusCode()).isEqualTo(200);
+            assertThat(Http.get(proxy.adminUri("/readyz")).statusCode()).isEqualTo(200);
+            assertThat(Http.get(proxy.adminUri("/admin/routes")).statusCode()).isEqualTo(401);
+            assertThat(Http.get(proxy.adminUri("/metrics")).statusCode()).isEqualTo(401);
+            assertThat(Http.send(HttpRequest.newBuilder(proxy.adminUri("/admin/routes"))
+                    .header("Authorization", "Bearer wrong").build()).statusCode()).isEqualTo(401);
+
+            assertThat(routeJson(proxy, "tools", "Authorization", "Bearer s3cret-token").getString("name"))
+                    .isEqualTo("tools");
+        }
+    }
+
+    @Test
+    void addsARouteWithoutARestartWhileRequestsKeepFlowing() throws Exception {
+        Path config = dir.resolve("breakwater.yaml");
+        Files.writeString(config, routes());
+        try (TestProxy proxy = TestProxy.startFromFile(config)) {
+            AtomicBoolean running = new AtomicBoolean(true);
+            AtomicInteger ok = new AtomicInteger();
+            AtomicInteger failed = new AtomicInteger();
+            Thread load = new Thread(() -> {
+                while (running.get()) {
+                    try {
+                        if (Http.get(proxy.uri("/tools/a")).statusCode() == 200) {
+                            ok.incrementAndGet();
+                        } else {
+                            failed.incrementAndGet();
+                        }
+                    } catch (Exception e) {
+                        failed.incrementAndGet();
+                    }
+                }
+            });
+            load.start();
+            await().atMost(Duration.ofSeconds(5)).until(() -> ok.get() > 20);
+            assertThat(Http.get(proxy.uri("/added/b")).statusCode()).isEqualTo(404);
+
+            write(config, routes("  - name: added", "    path-prefix: /added/",
+                    "    upstream: http://127.0.0.1:" + upstream.port(), "    strip-prefix: true"));
+
+            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> Http.get(proxy.uri("/added/b")).statusCode() == 200);
+            int before = ok.get();
+            await().atMost(Duration.ofSeconds(5)).until(() -> ok.get() > before + 20);
+            running.set(false);
+            load.join();
+            assertThat(failed).hasValue(0);
+        }
+    }
+
+    @Test
+    void refusesABrokenEditAndKeepsServingTheOldRoutes() throws Exception {
+        Path config = dir.resolve("breakwater.yaml");
+        Files.writeString(config, routes());
+        try (TestProxy proxy = TestProxy.startFromFile(config)) {
+            write(config, routes("  - name: broken", "    path-prefix: nope", "    upstream: ftp://x"));
+
+            HttpResponse<String> reload = Http.send(HttpRequest.newBuilder(proxy.adminUri("/admin/reload"))
+                    .POST(HttpRequest.BodyPublishers.noBody()).build());
+
+            assertThat(reload.statusCode()).isEqualTo(422);
+            assertThat(reload.body()).contains("routes[broken].path-prefix").contains("routes[broken].upstream");
+            assertThat(Http.get(proxy.uri("/tools/a")).statusCode()).isEqualTo(200);
+            await().atMost(Duration.ofSeconds(5)).until(() -> Http.get(proxy.adminUri("/metrics")).body()
+                    .contains("breakwater_config_reloads_total{result=\"rejected\"}"));
+            assertThat(routeJson(proxy, "tools").getString("name")).isEqualTo("tools");
+        }
+    }
+
+    /** Replaces the file in one step, as editors and ConfigMap updates do, with a new modification time. */
+    private static void write(Path config, String yaml) throws Exception {
+        Path temp = Files.createTempFile(config.getParent(), "edit", ".yaml");
+        Files.writeString(temp, yaml);
+        Files.setLastModifiedTime(temp, java.nio.file.attribute.FileTime.fromMillis(
+                Files.getLastModifiedTime(config).toMillis() + 2_000));
+        Files.move(temp, config, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+}
