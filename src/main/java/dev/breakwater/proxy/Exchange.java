@@ -95,20 +95,6 @@ final class Exchange {
         }
     }
 
-    /** The breaker is open: 503 now, with the seconds until it admits a probe. */
-    void respondCircuitOpen(long retryAfterSeconds) {
-        if (isCommitted()) {
-            return;
-        }
-        cancelTimers();
-        lastReason = "circuit_open";
-        response.setStatusCode(503);
-        response.headers().set("x-request-id", requestId).set("x-breakwater-attempts", Integer.toString(attempts))
-                .set("retry-after", Long.toString(retryAfterSeconds)).set("content-type", "application/json");
-        response.end(ErrorResponses.body("circuit_open", "The circuit breaker of route '" + route.name()
-                + "' is open after repeated upstream failures; try again in " + retryAfterSeconds + " s"));
-        finish(503, AccessLog.Outcome.PROXY_ERROR, "circuit_open");
-    }
 
     boolean isDone() {
         return state == State.DONE;
@@ -174,20 +160,6 @@ final class Exchange {
         }
     }
 
-    /** The rate-limit gate is closed longer than this request may wait: 429 now, with the seconds left. */
-    void respondRateLimited(long retryAfterSeconds) {
-        if (isCommitted()) {
-            return;
-        }
-        cancelTimers();
-        lastReason = "rate_limited";
-        response.setStatusCode(429);
-        response.headers().set("x-request-id", requestId).set("x-breakwater-attempts", Integer.toString(attempts))
-                .set("retry-after", Long.toString(retryAfterSeconds)).set("content-type", "application/json");
-        response.end(ErrorResponses.body("rate_limited", "The upstream of route '" + route.name()
-                + "' is rate limited for another " + retryAfterSeconds + " s; Breakwater held this request back"));
-        finish(429, AccessLog.Outcome.PROXY_ERROR, "rate_limited");
-    }
 
     /** Stops the attempt in flight, the retry timer and any wait in the rate-limit gate. */
     void cancelPendingWork() {
@@ -203,14 +175,42 @@ final class Exchange {
         retryTimer.cancel();
     }
 
-    /** Answers with an error Breakwater makes itself, if nothing has been sent yet. */
+
+    /** Answers with an error Breakwater makes itself, having given up on the upstream, if nothing was sent yet. */
     void respondWithError(int status, String code, String message) {
+        respond(status, code, message, -1);
+    }
+
+    /** The rate-limit gate is closed longer than this request may wait: 429 now, with the seconds left. */
+    void respondRateLimited(long retryAfterSeconds) {
+        respond(429, "rate_limited", "The upstream of route '" + route.name() + "' is rate limited for another "
+                + retryAfterSeconds + " s; Breakwater held this request back", retryAfterSeconds);
+    }
+
+    /** The breaker is open: 503 now, with the seconds until it admits a probe. */
+    void respondCircuitOpen(long retryAfterSeconds) {
+        respond(503, "circuit_open", "The circuit breaker of route '" + route.name() + "' is open after repeated "
+                + "upstream failures; try again in " + retryAfterSeconds + " s", retryAfterSeconds);
+    }
+
+    /**
+     * Sends one of Breakwater's own errors. With {@code retryAfterSeconds} (a gate or breaker refusal) the client
+     * is told when to come back; without, Breakwater gave up on the upstream and says {@code x-should-retry: false}.
+     */
+    private void respond(int status, String code, String message, long retryAfterSeconds) {
         if (isCommitted()) {
             return;
         }
         cancelTimers();
+        lastReason = code;
         response.setStatusCode(status);
-        addProxyHeaders(status);
+        if (retryAfterSeconds >= 0) {
+            response.headers().set("x-request-id", requestId)
+                    .set("x-breakwater-attempts", Integer.toString(attempts))
+                    .set("retry-after", Long.toString(retryAfterSeconds));
+        } else {
+            addProxyHeaders(status);
+        }
         recordTimeToFirstByte();
         response.headers().set("content-type", "application/json");
         response.end(ErrorResponses.body(code, message));

@@ -44,7 +44,10 @@ public final class ProxyVerticle extends VerticleBase {
                 .setHttp2ClearTextEnabled(true)
                 .setCompressionSupported(false)
                 .setDecompressionSupported(false);
-        server = vertx.createHttpServer(options).requestHandler(new ProxyHandler(shared.routes(), shared.draining(), runtime));
+        server = vertx.createHttpServer(options)
+                // A client resetting its connection is routine; its exchange already reacts to it.
+                .connectionHandler(connection -> connection.exceptionHandler(t -> { }))
+                .requestHandler(new ProxyHandler(shared.routes(), shared.draining(), runtime));
         return server.listen(port, host);
     }
 

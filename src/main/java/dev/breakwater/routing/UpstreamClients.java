@@ -58,7 +58,10 @@ public final class UpstreamClients {
             key.caFile().ifPresent(ca -> options.setTrustOptions(new PemTrustOptions().addCertPath(ca.toString())));
         }
         PoolOptions pool = new PoolOptions().setHttp1MaxSize(POOL_SIZE).setHttp2MaxSize(1);
-        return vertx.createHttpClient(options, pool);
+        // Upstream resets surface on the attempt or the relay; the connection-level copy is only noise.
+        return vertx.httpClientBuilder().with(options).with(pool)
+                .withConnectHandler(connection -> connection.exceptionHandler(t -> { }))
+                .build();
     }
 
     private record Key(String host, int port, boolean tls, Optional<Path> caFile, long connectTimeoutMillis) {

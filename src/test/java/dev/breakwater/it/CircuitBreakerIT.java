@@ -8,7 +8,7 @@ import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import dev.breakwater.testing.Http;
 import dev.breakwater.testing.TestProxy;
 import java.net.http.HttpRequest;
@@ -19,20 +19,20 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Circuit breaking and the retry budget through the running proxy. */
 class CircuitBreakerIT {
-    private static WireMockServer upstream;
+    @RegisterExtension
+    static final WireMockExtension upstream = WireMockExtension.newInstance()
+            .options(options().dynamicPort().bindAddress("127.0.0.1").containerThreads(120)).build();
     private static TestProxy proxy;
 
     @BeforeAll
     static void start() {
-        upstream = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1").containerThreads(120));
-        upstream.start();
-        String url = "http://127.0.0.1:" + upstream.port();
+        String url = "http://127.0.0.1:" + upstream.getPort();
         proxy = TestProxy.start("""
                 defaults:
                   retry: {wait-duration: 20ms, randomized-wait-factor: 0}
@@ -64,13 +64,8 @@ class CircuitBreakerIT {
     @AfterAll
     static void stop() throws Exception {
         proxy.close();
-        upstream.stop();
     }
 
-    @AfterEach
-    void reset() {
-        upstream.resetAll();
-    }
 
     @Test
     void opensAfterFailuresRefusesWithoutCallingUpstreamAndClosesWhenHealthy() throws Exception {

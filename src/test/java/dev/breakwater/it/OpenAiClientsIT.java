@@ -8,7 +8,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
@@ -21,9 +21,9 @@ import dev.breakwater.testing.TestProxy;
 import dev.langchain4j.model.openai.OpenAiChatModel;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Real OpenAI clients pointed at Breakwater, with an upstream that fails first. */
 class OpenAiClientsIT {
@@ -40,13 +40,13 @@ class OpenAiClientsIT {
             + "data: " + CHUNK.formatted("\"delta\":{},\"finish_reason\":\"stop\"") + "\n\n"
             + "data: [DONE]\n\n";
 
-    private static WireMockServer upstream;
+    @RegisterExtension
+    static final WireMockExtension upstream = WireMockExtension.newInstance()
+            .options(options().dynamicPort().bindAddress("127.0.0.1")).build();
     private static TestProxy proxy;
 
     @BeforeAll
     static void start() {
-        upstream = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
-        upstream.start();
         proxy = TestProxy.start("""
                 defaults:
                   retry: {wait-duration: 10ms, randomized-wait-factor: 0}
@@ -56,19 +56,14 @@ class OpenAiClientsIT {
                     upstream: http://127.0.0.1:%d
                     provider: openai
                     retry: {retry-methods: [GET, POST], max-attempts: 4}
-                """.formatted(upstream.port()));
+                """.formatted(upstream.getPort()));
     }
 
     @AfterAll
     static void stop() throws Exception {
         proxy.close();
-        upstream.stop();
     }
 
-    @AfterEach
-    void reset() {
-        upstream.resetAll();
-    }
 
     private static void failFirstThen(String contentType, String body) {
         upstream.stubFor(post("/v1/chat/completions").inScenario("flaky").whenScenarioStateIs(Scenario.STARTED)

@@ -7,7 +7,7 @@ import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import dev.breakwater.testing.Http;
 import dev.breakwater.testing.TestProxy;
 import io.vertx.core.json.JsonArray;
@@ -20,29 +20,25 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Running it beside services: metrics, the admin API, its token, and hot reload. */
 class OperationsIT {
-    private static WireMockServer upstream;
+    @RegisterExtension
+    static final WireMockExtension upstream = WireMockExtension.newInstance()
+            .options(options().dynamicPort().bindAddress("127.0.0.1").containerThreads(40))
+            .resetOnEachTest(false).build();
 
     @TempDir
     Path dir;
 
     @BeforeAll
     static void start() {
-        upstream = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1").containerThreads(40));
-        upstream.start();
         upstream.stubFor(get(urlPathMatching("/.*")).willReturn(aResponse().withStatus(200).withBody("ok")));
         upstream.stubFor(get(urlPathMatching("/fail/.*")).willReturn(aResponse().withStatus(503)));
-    }
-
-    @AfterAll
-    static void stop() {
-        upstream.stop();
     }
 
     private String routes(String... extra) {
@@ -56,7 +52,7 @@ class OperationsIT {
                     path-prefix: /tools/
                     upstream: http://127.0.0.1:%d
                     strip-prefix: true
-                """.formatted(upstream.port()));
+                """.formatted(upstream.getPort()));
         for (String line : extra) {
             yaml.append(line).append('\n');
         }
@@ -105,7 +101,7 @@ class OperationsIT {
             assertThat(routeJson(proxy, "tools").getJsonObject("circuit-breaker").getString("state"))
                     .isEqualTo("CLOSED");
             JsonObject route = routeJson(proxy, "tools");
-            assertThat(route.getString("upstream")).isEqualTo("http://127.0.0.1:" + upstream.port());
+            assertThat(route.getString("upstream")).isEqualTo("http://127.0.0.1:" + upstream.getPort());
             assertThat(route.getJsonObject("retry").getInteger("max-attempts")).isEqualTo(3);
             assertThat(route.getJsonObject("timeouts").getString("total")).isEqualTo("10m");
 
@@ -174,7 +170,7 @@ class OperationsIT {
             assertThat(Http.get(proxy.uri("/added/b")).statusCode()).isEqualTo(404);
 
             write(config, routes("  - name: added", "    path-prefix: /added/",
-                    "    upstream: http://127.0.0.1:" + upstream.port(), "    strip-prefix: true"));
+                    "    upstream: http://127.0.0.1:" + upstream.getPort(), "    strip-prefix: true"));
 
             await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
                     .until(() -> Http.get(proxy.uri("/added/b")).statusCode() == 200);

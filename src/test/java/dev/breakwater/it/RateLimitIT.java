@@ -9,7 +9,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
@@ -30,9 +30,9 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** 429 handling against a scripted upstream: server hints, caps, OpenAI classification, the rate-limit gate. */
 class RateLimitIT {
@@ -41,13 +41,13 @@ class RateLimitIT {
             + "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"ok\",\"refusal\":null},"
             + "\"finish_reason\":\"stop\",\"logprobs\":null}]}";
 
-    private static WireMockServer upstream;
+    @RegisterExtension
+    static final WireMockExtension upstream = WireMockExtension.newInstance()
+            .options(options().dynamicPort().bindAddress("127.0.0.1").containerThreads(64)).build();
     private static TestProxy proxy;
 
     @BeforeAll
     static void start() {
-        upstream = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1").containerThreads(64));
-        upstream.start();
         proxy = TestProxy.start("""
                 defaults:
                   retry: {wait-duration: 10ms, randomized-wait-factor: 0, max-retry-after: 5s}
@@ -57,19 +57,14 @@ class RateLimitIT {
                     upstream: http://127.0.0.1:%d
                     provider: openai
                     retry: {retry-methods: [GET, POST], max-attempts: 4}
-                """.formatted(upstream.port()));
+                """.formatted(upstream.getPort()));
     }
 
     @AfterAll
     static void stop() throws Exception {
         proxy.close();
-        upstream.stop();
     }
 
-    @AfterEach
-    void reset() {
-        upstream.resetAll();
-    }
 
     private static String body(String model) {
         return "{\"model\":\"" + model + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";

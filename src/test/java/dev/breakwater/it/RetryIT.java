@@ -11,7 +11,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import com.github.tomakehurst.wiremock.http.Fault;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
@@ -26,20 +26,20 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Retry behaviour through the running proxy against a scripted WireMock upstream. */
 class RetryIT {
-    private static WireMockServer upstream;
+    @RegisterExtension
+    static final WireMockExtension upstream = WireMockExtension.newInstance()
+            .options(options().dynamicPort().bindAddress("127.0.0.1")).build();
     private static TestProxy proxy;
 
     @BeforeAll
     static void start() {
-        upstream = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
-        upstream.start();
-        String url = "http://127.0.0.1:" + upstream.port();
+        String url = "http://127.0.0.1:" + upstream.getPort();
         proxy = TestProxy.start(Routes.oneRoute("tool", "/tools/", url,
                 "    retry: {max-replay-body: 1KiB}",
                 "  - name: timed",
@@ -56,13 +56,8 @@ class RetryIT {
     @AfterAll
     static void stop() throws Exception {
         proxy.close();
-        upstream.stop();
     }
 
-    @AfterEach
-    void reset() {
-        upstream.resetAll();
-    }
 
     @Test
     void retries503ThenReturnsThe200() throws Exception {
