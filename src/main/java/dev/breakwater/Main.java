@@ -12,7 +12,6 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import sun.misc.Signal;
 import java.util.Properties;
-import java.util.concurrent.CountDownLatch;
 
 /**
  * The command line: {@code java -jar breakwater.jar [--config PATH] [--check] [--help] [--version]}.
@@ -47,13 +46,12 @@ public final class Main {
     private Main() {
     }
 
-    public static void main(String[] args) throws InterruptedException {
+    public static void main(String[] args) {
         int code = run(args, System.getenv(), System.out, System.err);
         if (code >= 0) {
             System.exit(code);
         }
-        // A running proxy: keep the main thread until the JVM shuts down.
-        new CountDownLatch(1).await();
+        // A running proxy: Vert.x's event-loop threads keep the JVM alive until a signal drains it.
     }
 
     /**

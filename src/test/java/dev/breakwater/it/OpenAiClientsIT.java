@@ -17,6 +17,7 @@ import com.openai.models.ChatModel;
 import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import dev.breakwater.testing.Routes;
 import dev.breakwater.testing.TestProxy;
 import dev.langchain4j.model.openai.OpenAiChatModel;
 import java.util.stream.Collectors;
@@ -47,16 +48,7 @@ class OpenAiClientsIT {
 
     @BeforeAll
     static void start() {
-        proxy = TestProxy.start("""
-                defaults:
-                  retry: {wait-duration: 10ms, randomized-wait-factor: 0}
-                routes:
-                  - name: openai
-                    path-prefix: /v1/
-                    upstream: http://127.0.0.1:%d
-                    provider: openai
-                    retry: {retry-methods: [GET, POST], max-attempts: 4}
-                """.formatted(upstream.getPort()));
+        proxy = TestProxy.start(Routes.openAi(upstream.getPort(), ""));
     }
 
     @AfterAll

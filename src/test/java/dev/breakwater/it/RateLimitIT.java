@@ -18,6 +18,7 @@ import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.errors.InternalServerException;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import dev.breakwater.testing.Http;
+import dev.breakwater.testing.Routes;
 import dev.breakwater.testing.TestProxy;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -48,16 +49,7 @@ class RateLimitIT {
 
     @BeforeAll
     static void start() {
-        proxy = TestProxy.start("""
-                defaults:
-                  retry: {wait-duration: 10ms, randomized-wait-factor: 0, max-retry-after: 5s}
-                routes:
-                  - name: openai
-                    path-prefix: /v1/
-                    upstream: http://127.0.0.1:%d
-                    provider: openai
-                    retry: {retry-methods: [GET, POST], max-attempts: 4}
-                """.formatted(upstream.getPort()));
+        proxy = TestProxy.start(Routes.openAi(upstream.getPort(), "max-retry-after: 5s"));
     }
 
     @AfterAll

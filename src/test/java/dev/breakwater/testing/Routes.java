@@ -28,4 +28,21 @@ public final class Routes {
         }
         return yaml.toString();
     }
+
+    /**
+     * The shipped {@code openai} route (provider openai, POST retried, 4 attempts) to {@code upstreamPort}, with
+     * 10 ms waits without jitter and {@code retryExtras} added to the defaults' retry section.
+     */
+    public static String openAi(int upstreamPort, String retryExtras) {
+        return """
+                defaults:
+                  retry: {wait-duration: 10ms, randomized-wait-factor: 0%s}
+                routes:
+                  - name: openai
+                    path-prefix: /v1/
+                    upstream: http://127.0.0.1:%d
+                    provider: openai
+                    retry: {retry-methods: [GET, POST], max-attempts: 4}
+                """.formatted(retryExtras.isEmpty() ? "" : ", " + retryExtras, upstreamPort);
+    }
 }
