@@ -114,7 +114,9 @@ class JarIT {
             assertThat(proxied.body()).contains("upstream_unreachable");
         } finally {
             process.destroy();
-            process.waitFor(20, TimeUnit.SECONDS);
+            if (!process.waitFor(20, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
         }
     }
 
@@ -176,7 +178,11 @@ class JarIT {
             List<String> rest = new ArrayList<>();
             lines.forEachRemaining(rest::add);
             assertThat(rest).contains("data: 10", "data: [DONE]");
-            assertThat(process.waitFor(20, TimeUnit.SECONDS)).isTrue();
+            boolean exited = process.waitFor(20, TimeUnit.SECONDS);
+            if (!exited) {
+                process.destroyForcibly();
+            }
+            assertThat(exited).isTrue();
             assertThat(process.exitValue()).isZero();
         } finally {
             vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
