@@ -22,9 +22,13 @@ public final class RouteMetrics {
     private static final Duration[] OVERHEAD_BUCKETS = buckets(0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025,
             0.005, 0.01, 0.025, 0.1);
 
+    private static final int OUTCOMES = AccessLog.Outcome.values().length;
+
     private final String route;
     private final MeterRegistry registry;
-    private final Map<String, Counter> requests = new ConcurrentHashMap<>();
+    /** Request counters by status class (0-5, 0 = none) and outcome, created on first use. */
+    private final java.util.concurrent.atomic.AtomicReferenceArray<Counter> requests =
+            new java.util.concurrent.atomic.AtomicReferenceArray<>(6 * OUTCOMES);
     private final Map<String, Counter> attempts = new ConcurrentHashMap<>();
     private final Map<String, Timer> retryWaits = new ConcurrentHashMap<>();
     private final Timer duration;
@@ -62,11 +66,18 @@ public final class RouteMetrics {
     }
 
     /** A finished request: its status ({@code 0} when none was sent), outcome and durations in nanoseconds. */
-    public void request(int status, String outcome, long durationNanos) {
-        String key = statusClass(status) + '|' + outcome;
-        requests.computeIfAbsent(key, k -> Counter.builder("breakwater_requests").tag("route", route)
-                .tag("status_class", statusClass(status)).tag("outcome", outcome)
-                .description("Requests by status class and outcome").register(registry)).increment();
+    public void request(int status, AccessLog.Outcome outcome, long durationNanos) {
+        int statusClass = status >= 100 && status < 600 ? status / 100 : 0;
+        int slot = statusClass * OUTCOMES + outcome.ordinal();
+        Counter counter = requests.get(slot);
+        if (counter == null) {
+            // Registering twice is harmless: Micrometer returns the meter already registered.
+            counter = Counter.builder("breakwater_requests").tag("route", route)
+                    .tag("status_class", statusClass(status)).tag("outcome", outcome.label())
+                    .description("Requests by status class and outcome").register(registry);
+            requests.set(slot, counter);
+        }
+        counter.increment();
         duration.record(durationNanos, TimeUnit.NANOSECONDS);
         requestsTotal.increment();
     }

@@ -227,7 +227,7 @@ final class Exchange {
         releaseRetry();
         route.retryBudget().requestFinished();
         long durationNanos = runtime.ticker().nanoTime() - startNanos;
-        route.metrics().ifPresent(metrics -> metrics.request(status, outcome.label(), durationNanos));
+        route.metrics().ifPresent(metrics -> metrics.request(status, outcome, durationNanos));
         runtime.accessLog().request(requestId, route.name(), request.method().name(), target.path(), status,
                 attempts, durationNanos, outcome, reason, request.getHeader("traceparent"));
     }

@@ -53,10 +53,12 @@ public final class RouteBreaker {
         Set<Integer> recordStatus = spec.recordStatus();
         CircuitBreakerConfig config = CircuitBreakerConfig.custom()
                 .failureRateThreshold(spec.failureRateThreshold())
+                // Lock-free: every event loop records into the same window, and a lock would serialize them.
                 .slidingWindow(spec.slidingWindowSize(), spec.minimumNumberOfCalls(),
                         spec.slidingWindowType() == SlidingWindowType.TIME_BASED
                                 ? CircuitBreakerConfig.SlidingWindowType.TIME_BASED
-                                : CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+                                : CircuitBreakerConfig.SlidingWindowType.COUNT_BASED,
+                        CircuitBreakerConfig.SlidingWindowSynchronizationStrategy.LOCK_FREE)
                 .waitDurationInOpenState(spec.waitDurationInOpenState())
                 .permittedNumberOfCallsInHalfOpenState(spec.permittedNumberOfCallsInHalfOpenState())
                 .slowCallRateThreshold(spec.slowCallRateThreshold())
