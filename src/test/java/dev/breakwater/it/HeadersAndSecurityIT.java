@@ -182,6 +182,27 @@ class HeadersAndSecurityIT {
     }
 
     @Test
+    void passesTraceparentThroughUnchangedAndLogsIt() throws Exception {
+        String traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        ch.qos.logback.classic.Logger access = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory
+                .getLogger("breakwater.access");
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logs =
+                new ch.qos.logback.core.read.ListAppender<>();
+        logs.start();
+        access.addAppender(logs);
+        try {
+            Http.send(java.net.http.HttpRequest.newBuilder(proxy.uri("/tools/policy/traced"))
+                    .header("traceparent", traceparent).GET().build());
+        } finally {
+            access.detachAppender(logs);
+        }
+
+        assertThat(received.get(0).headers().get("traceparent")).isEqualTo(traceparent);
+        assertThat(logs.list).anySatisfy(event -> assertThat(event.getFormattedMessage())
+                .contains("traceparent=" + traceparent));
+    }
+
+    @Test
     void neverLogsCredentialValues() throws Exception {
         ch.qos.logback.classic.Logger root = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory
                 .getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
