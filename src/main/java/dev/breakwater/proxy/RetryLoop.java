@@ -97,39 +97,35 @@ final class RetryLoop {
         exchange.currentAttempt = null;
         exchange.releaseRetry();
         if (ar.failed()) {
-            attempt.recordFailure(ar.cause());
-            recordAttempt(ar.cause() instanceof AttemptFailedException f ? f.kind().label() : "reset_before_headers");
-        } else {
-            exchange.lastHeadNanos = exchange.runtime.ticker().nanoTime();
-            attempt.recordResponse(ar.result().statusCode());
-            recordAttempt(RouteMetrics.statusClass(ar.result().statusCode()));
+            AttemptFailedException failure = ar.cause() instanceof AttemptFailedException f
+                    ? f : new AttemptFailedException(FailureKind.RESET_BEFORE_HEADERS, ar.cause());
+            attempt.recordFailure(failure);
+            recordAttempt(failure.kind().label());
+            onFailure(failure);
+            return;
         }
-        if (ar.failed()) {
-            onFailure(ar.cause() instanceof AttemptFailedException f
-                    ? f : new AttemptFailedException(FailureKind.RESET_BEFORE_HEADERS, ar.cause()));
-        } else if (exchange.route.retryPolicy().classifier().wantsErrorBody(ar.result().statusCode())) {
-            HttpClientResponse response = ar.result();
-            BodyPeek.read(response, exchange.runtime.scheduler(), exchange.route.spec().timeouts().idle().toMillis())
-                    .onSuccess(peeked -> {
-                        if (exchange.isDone()) {
-                            response.request().reset();
-                            return;
-                        }
-                        onResponse(response, peeked);
-                    });
-        } else {
-            onResponse(ar.result(), null);
+        HttpClientResponse response = ar.result();
+        exchange.lastHeadNanos = exchange.runtime.ticker().nanoTime();
+        attempt.recordResponse(response.statusCode());
+        recordAttempt(RouteMetrics.statusClass(response.statusCode()));
+        if (!exchange.route.retryPolicy().classifier().wantsErrorBody(response.statusCode())) {
+            onResponse(response, null);
+            return;
         }
+        BodyPeek.read(response, exchange.runtime.scheduler(), exchange.route.spec().timeouts().idle().toMillis())
+                .onSuccess(peeked -> {
+                    if (exchange.isDone()) {
+                        response.request().reset();
+                        return;
+                    }
+                    onResponse(response, peeked);
+                });
     }
 
     private void onFailure(AttemptFailedException failure) {
         RetryDecision decision = admitRetry(exchange.retry.onFailure(failure.kind()));
         exchange.lastReason = decision.reason();
-        exchange.route.rateLimitGate().ifPresent(gate -> {
-            if (gate.isActive()) {
-                gate.onAnswer(exchange.gateKey());
-            }
-        });
+        updateGate(0, decision);
         exchange.runtime.retryLog().decision(exchange.requestId, exchange.route.name(), failure.causeType(),
                 decision);
         if (decision.retry()) {
@@ -192,7 +188,10 @@ final class RetryLoop {
         return decision;
     }
 
-    /** A 429 with a hint closes the gate for this key; any other answer lets held requests go. */
+    /**
+     * A 429 with a hint closes the gate for this key; any other answer (a failure is status 0) lets held
+     * requests go.
+     */
     private void updateGate(int status, RetryDecision decision) {
         RateLimitGate gate = exchange.route.rateLimitGate().orElse(null);
         if (gate == null) {
