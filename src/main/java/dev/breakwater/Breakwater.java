@@ -21,6 +21,7 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.MetricsDomain;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import java.nio.file.Path;
@@ -52,7 +53,8 @@ public final class Breakwater {
     private final Metrics metrics;
     private final RouteFactory factory;
     private final AtomicReference<RouteTable> routes;
-    private final AtomicReference<BreakwaterConfig> config;
+    /** The configuration the listeners were started with: listen, admin, token and grace change only on restart. */
+    private final BreakwaterConfig startup;
     private final AtomicBoolean ready = new AtomicBoolean();
     private final AtomicBoolean draining = new AtomicBoolean();
     private final Optional<Path> configFile;
@@ -69,7 +71,7 @@ public final class Breakwater {
         this.configFile = configFile;
         this.env = env;
         this.factory = new RouteFactory(THREAD_LOCAL_RANDOM, Ticker.system(), Clock.systemUTC(), metrics);
-        this.config = new AtomicReference<>(config);
+        this.startup = config;
         this.routes = new AtomicReference<>(factory.table(config));
     }
 
@@ -91,7 +93,13 @@ public final class Breakwater {
         int loops = Math.max(1, Runtime.getRuntime().availableProcessors());
         Vertx vertx = Vertx.builder()
                 .with(new VertxOptions().setEventLoopPoolSize(loops).setPreferNativeTransport(true)
-                        .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)))
+                        // Upstream calls are measured per route by Breakwater itself; Vert.x's client and
+                        // socket meters would only repeat them at a cost on every request.
+                        .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)
+                                .addDisabledMetricsCategory(MetricsDomain.HTTP_CLIENT)
+                                .addDisabledMetricsCategory(MetricsDomain.NET_CLIENT)
+                                .addDisabledMetricsCategory(MetricsDomain.NET_SERVER)
+                                .addDisabledMetricsCategory(MetricsDomain.EVENT_BUS)))
                 .withMetrics(new MicrometerMetricsFactory(metrics.registry()))
                 .build();
         Breakwater breakwater = new Breakwater(vertx, metrics, config, configFile, env);
@@ -104,7 +112,7 @@ public final class Breakwater {
     }
 
     private Future<Breakwater> deploy(int instances) {
-        BreakwaterConfig current = config.get();
+        BreakwaterConfig current = startup;
         RecentDecisions decisions = new RecentDecisions(Clock.systemUTC());
         // Every instance listens on the same address and Vert.x shares one socket between them. Port 0 would give
         // each instance its own random port; Vert.x's negative "shared random port" gives them one.
@@ -163,8 +171,8 @@ public final class Breakwater {
         });
     }
 
-    private ReloadResult apply(BreakwaterConfig next) {
-        BreakwaterConfig previous = config.getAndSet(next);
+    private synchronized ReloadResult apply(BreakwaterConfig next) {
+        BreakwaterConfig previous = startup;
         RouteTable old = routes.get();
         routes.set(factory.table(next, Optional.of(old)));
         LoggingSetup.apply(next.logging(), env);
@@ -191,7 +199,7 @@ public final class Breakwater {
         if (watcher != null) {
             watcher.stop();
         }
-        LOG.info("shutting_down {}", kv("grace_ms", config.get().shutdownGrace().toMillis()));
+        LOG.info("shutting_down {}", kv("grace_ms", startup.shutdownGrace().toMillis()));
         CompletableFuture<Void> drained = proxyDeployment == null ? CompletableFuture.completedFuture(null)
                 : vertx.undeploy(proxyDeployment).toCompletionStage().toCompletableFuture();
         // Close from a thread outside Vert.x: a close started on an event loop cannot report back on it.

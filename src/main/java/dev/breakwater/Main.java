@@ -37,6 +37,7 @@ public final class Main {
             Environment:
               BREAKWATER_CONFIG      configuration file when --config is not given
               BREAKWATER_LOG_LEVEL   log level: TRACE, DEBUG, INFO (default), WARN, ERROR
+              BREAKWATER_LOG_FORMAT  log format: json (default, one object per line) or text
               ${NAME} in string values of the configuration is replaced by the environment variable NAME
               (${NAME:-default} gives a default).
 

@@ -30,7 +30,8 @@ import java.util.Optional;
  *   <li>{@code GET /admin/decisions}: recent retry decisions; {@code GET /}: the status page.</li>
  * </ul>
  *
- * <p>When an admin token is configured, every endpoint but the probes requires {@code Authorization: Bearer}.
+ * <p>When an admin token is configured, every endpoint but the probes and the (data-free) status page requires
+ * {@code Authorization: Bearer}.
  */
 public final class AdminServer extends VerticleBase {
     private final String host;
@@ -58,6 +59,9 @@ public final class AdminServer extends VerticleBase {
             boolean ready = context.ready().getAsBoolean();
             json(ctx, ready ? 200 : 503, new JsonObject().put("status", ready ? "ready" : "not_ready"));
         });
+        // The page itself holds no data (it asks /admin/* with the token), so a browser can always open it.
+        router.get("/").handler(ctx -> ctx.response().putHeader("content-type", "text/html; charset=utf-8")
+                .putHeader("cache-control", "no-store").end(statusPage));
         context.token().ifPresent(token -> router.route().handler(ctx -> authorize(ctx, token)));
         router.get("/metrics").handler(ctx -> ctx.response()
                 .putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8")
@@ -77,8 +81,6 @@ public final class AdminServer extends VerticleBase {
         }));
         router.get("/admin/decisions").handler(ctx -> json(ctx, 200,
                 new JsonObject().put("decisions", context.decisions().toJson())));
-        router.get("/").handler(ctx -> ctx.response().putHeader("content-type", "text/html; charset=utf-8")
-                .putHeader("cache-control", "no-store").end(statusPage));
         server = vertx.createHttpServer().requestHandler(router);
         return server.listen(port, host);
     }

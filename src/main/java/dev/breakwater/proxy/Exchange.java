@@ -4,6 +4,7 @@ import dev.breakwater.config.Provider;
 import dev.breakwater.observability.AccessLog;
 import dev.breakwater.resilience.OpenAiBodies;
 import dev.breakwater.resilience.RateLimitGate;
+import dev.breakwater.resilience.RouteBreaker;
 import dev.breakwater.resilience.RetryContext;
 import dev.breakwater.routing.Route;
 import dev.breakwater.time.Scheduler.Cancellable;
@@ -189,8 +190,10 @@ final class Exchange {
 
     /** The breaker is open: 503 now, with the seconds until it admits a probe. */
     void respondCircuitOpen(long retryAfterSeconds) {
-        respond(503, "circuit_open", "The circuit breaker of route '" + route.name() + "' is open after repeated "
-                + "upstream failures; try again in " + retryAfterSeconds + " s", retryAfterSeconds);
+        boolean byOperator = route.breaker().map(RouteBreaker::isForcedOpen).orElse(false);
+        respond(503, "circuit_open", "The circuit breaker of route '" + route.name() + "' is open "
+                + (byOperator ? "(forced open by an operator)" : "after repeated upstream failures")
+                + "; try again in " + retryAfterSeconds + " s", retryAfterSeconds);
     }
 
     /**
@@ -213,8 +216,9 @@ final class Exchange {
         }
         recordTimeToFirstByte();
         response.headers().set("content-type", "application/json");
-        response.end(ErrorResponses.body(code, message));
+        // Finish before ending: on HTTP/2 ending the stream fires the close handler.
         finish(status, AccessLog.Outcome.PROXY_ERROR, code);
+        response.end(ErrorResponses.body(code, message));
     }
 
     /** Marks the exchange finished and writes its access-log line; later calls do nothing. */

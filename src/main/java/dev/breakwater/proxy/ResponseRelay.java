@@ -104,6 +104,9 @@ final class ResponseRelay {
         }
         idleTimer.cancel();
         cancelUpstream();
+        // Finish before ending: on HTTP/2 ending the stream fires the close handler, which must not count as
+        // the client leaving.
+        exchange.finish(upstream.statusCode(), AccessLog.Outcome.INTERRUPTED, code);
         if (eventStream && !client.closed()) {
             Buffer event = ErrorResponses.sseEvent(code, message);
             // Close a half-sent event first so the error event is parsed on its own.
@@ -111,7 +114,6 @@ final class ResponseRelay {
         } else {
             client.reset();
         }
-        exchange.finish(upstream.statusCode(), AccessLog.Outcome.INTERRUPTED, code);
     }
 
     /** Resets the upstream request, so the upstream stops producing (and billing). */
@@ -157,10 +159,11 @@ final class ResponseRelay {
         if (exchange.isDone()) {
             return;
         }
-        client.end();
         int status = upstream.statusCode();
+        // Finish first: on HTTP/2 ending the stream fires the close handler (see abort).
         exchange.finish(status, status >= 500 ? AccessLog.Outcome.UPSTREAM_ERROR : AccessLog.Outcome.OK,
                 exchange.lastReason);
+        client.end();
     }
 
     private void scheduleIdleCheck(long delayNanos) {

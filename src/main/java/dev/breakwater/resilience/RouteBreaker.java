@@ -113,6 +113,11 @@ public final class RouteBreaker {
                 || state == CircuitBreaker.State.FORCED_OPEN;
     }
 
+    /** True when an operator forced the breaker open (it stays open until closed or reset). */
+    public boolean isForcedOpen() {
+        return breaker.getState() == CircuitBreaker.State.FORCED_OPEN;
+    }
+
     /** Whole seconds until the breaker admits a probe, at least 1, for a {@code Retry-After} header. */
     public long retryAfterSeconds() {
         long left = breaker.getState() == CircuitBreaker.State.OPEN

@@ -96,6 +96,29 @@ class OperationsIT {
     }
 
     @Test
+    void countsAnHttp2RequestAsCompletedNotAsAClientThatLeft() throws Exception {
+        io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+        try (TestProxy proxy = TestProxy.start(routes())) {
+            io.vertx.core.http.HttpClient h2 = vertx.createHttpClient(new io.vertx.core.http.HttpClientOptions()
+                    .setProtocolVersion(io.vertx.core.http.HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false));
+            String body = h2.request(io.vertx.core.http.HttpMethod.GET, proxy.port(), "127.0.0.1", "/tools/h2")
+                    .compose(request -> request.send().compose(response -> response.version()
+                            == io.vertx.core.http.HttpVersion.HTTP_2 ? response.body()
+                            : io.vertx.core.Future.failedFuture("not HTTP/2: " + response.version())))
+                    .map(io.vertx.core.buffer.Buffer::toString)
+                    .toCompletionStage().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
+
+            assertThat(body).isEqualTo("ok");
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(
+                    Http.get(proxy.adminUri("/metrics")).body())
+                    .contains("breakwater_requests_total{outcome=\"ok\",route=\"tools\",status_class=\"2xx\"} 1.0")
+                    .doesNotContain("outcome=\"client_closed\""));
+        } finally {
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void showsBreakerStateAndLetsOperatorsOpenAndCloseIt() throws Exception {
         try (TestProxy proxy = TestProxy.start(routes())) {
             assertThat(routeJson(proxy, "tools").getJsonObject("circuit-breaker").getString("state"))
@@ -136,6 +159,7 @@ class OperationsIT {
             assertThat(Http.get(proxy.adminUri("/readyz")).statusCode()).isEqualTo(200);
             assertThat(Http.get(proxy.adminUri("/admin/routes")).statusCode()).isEqualTo(401);
             assertThat(Http.get(proxy.adminUri("/metrics")).statusCode()).isEqualTo(401);
+            assertThat(Http.get(proxy.adminUri("/")).statusCode()).isEqualTo(200);
             assertThat(Http.send(HttpRequest.newBuilder(proxy.adminUri("/admin/routes"))
                     .header("Authorization", "Bearer wrong").build()).statusCode()).isEqualTo(401);
 
