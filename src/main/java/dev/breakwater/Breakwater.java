@@ -93,9 +93,11 @@ public final class Breakwater {
         int loops = Math.max(1, Runtime.getRuntime().availableProcessors());
         Vertx vertx = Vertx.builder()
                 .with(new VertxOptions().setEventLoopPoolSize(loops).setPreferNativeTransport(true)
-                        // Upstream calls are measured per route by Breakwater itself; Vert.x's client and
-                        // socket meters would only repeat them at a cost on every request.
+                        // Requests and upstream calls are measured per route by Breakwater itself; Vert.x's
+                        // HTTP and socket meters would repeat them at a cost on every request (they register
+                        // tagged meters per request). Its pool and verticle meters stay.
                         .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)
+                                .addDisabledMetricsCategory(MetricsDomain.HTTP_SERVER)
                                 .addDisabledMetricsCategory(MetricsDomain.HTTP_CLIENT)
                                 .addDisabledMetricsCategory(MetricsDomain.NET_CLIENT)
                                 .addDisabledMetricsCategory(MetricsDomain.NET_SERVER)

@@ -91,7 +91,8 @@ class OperationsIT {
                     .contains("breakwater_ratelimit_held_requests{route=\"tools\"}")
                     .contains("resilience4j_circuitbreaker_state{name=\"tools\"")
                     .contains("resilience4j_retry_calls_total{kind=\"failed_with_retry\",name=\"tools\"")
-                    .contains("vertx_http_server_requests_total");
+                    .contains("vertx_pool_in_use")
+                    .doesNotContain("vertx_http_server_requests_total");
         }
     }
 
