@@ -51,7 +51,7 @@ ENV BREAKWATER_CONFIG=/app/config/breakwater.yaml \
 #   Xss512k                 half the default thread stack
 #   MaxRAMPercentage=75     heap sized from the container's memory limit
 #   ExitOnOutOfMemoryError  exit on OOM and let the orchestrator restart the container
-ENV JAVA_OPTS="-XX:+UseSerialGC -Xss512k -XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError"
+ENV JAVA_OPTS="-XX:+UseSerialGC -Xss512k -XX:MaxRAMPercentage=75 -XX:MetaspaceSize=64m -XX:+ExitOnOutOfMemoryError"
 
 USER 10001:10001
 

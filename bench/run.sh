@@ -21,7 +21,7 @@
 #
 # Environment:
 #   BENCH_QUICK=1       smoke variant
-#   BENCH_JAVA_OPTS     JVM flags for Breakwater (default: the Dockerfile's JAVA_OPTS)
+#   BENCH_JAVA_OPTS     JVM flags for Breakwater (default: the README's start command)
 #   BENCH_PROFILE=1     also record 20 s of JFR during a 64-connection run and print the hottest frames
 #
 # All traffic stays on 127.0.0.1, on fixed ports 18301-18330 (checked to be free first). Every load run is
@@ -31,7 +31,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BENCH="$ROOT/bench"
 QUICK=${BENCH_QUICK:-0}
-JAVA_OPTS_BENCH=${BENCH_JAVA_OPTS:--XX:+UseSerialGC -Xss512k -XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError}
+JAVA_OPTS_BENCH=${BENCH_JAVA_OPTS:--XX:+UseSerialGC -Xms64m -Xmx192m -XX:MetaspaceSize=64m -Xss512k -XX:+ExitOnOutOfMemoryError}
 
 # Ports (loopback only).
 P_UP=18301        # nginx upstream (fixed JSON), the "direct" target

@@ -142,8 +142,9 @@ public final class Breakwater {
                         watcher.start();
                     });
                     ready.set(true);
-                    LOG.info("Breakwater listening on {}:{} (admin {}:{}), {} route(s)", current.listen().host(),
-                            proxyPort, current.admin().host(), adminPort, routes.get().routes().size());
+                    LOG.info("Breakwater listening on {}:{} (admin {}:{}), {} route(s), {} transport",
+                            current.listen().host(), proxyPort, current.admin().host(), adminPort,
+                            routes.get().routes().size(), vertx.isNativeTransportEnabled() ? "epoll" : "nio");
                     return this;
                 });
     }

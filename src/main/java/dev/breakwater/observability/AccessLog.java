@@ -43,13 +43,13 @@ public final class AccessLog {
             return;
         }
         if (traceparent == null) {
-            LOG.info("request {} {} {} {} {} {} {} {} {}", kv("request_id", requestId), kv("route", route),
+            LOG.info("request", kv("request_id", requestId), kv("route", route),
                     kv("method", method),
                     kv("path", path), kv("status", status), kv("attempts", attempts),
                     kv("duration_ms", durationNanos / 1_000_000.0), kv("outcome", outcome.label()),
                     kv("reason", reason));
         } else {
-            LOG.info("request {} {} {} {} {} {} {} {} {} {}", kv("request_id", requestId), kv("route", route),
+            LOG.info("request", kv("request_id", requestId), kv("route", route),
                     kv("method", method),
                     kv("path", path), kv("status", status), kv("attempts", attempts),
                     kv("duration_ms", durationNanos / 1_000_000.0), kv("outcome", outcome.label()),

@@ -2,7 +2,7 @@ package dev.breakwater.observability;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
+import ch.qos.logback.core.encoder.LayoutWrappingEncoder;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.AsyncAppenderBase;
 import ch.qos.logback.core.OutputStreamAppender;
@@ -20,8 +20,6 @@ import org.slf4j.LoggerFactory;
  * for a human at a terminal.
  */
 public final class LoggingSetup {
-    private static final String TEXT_PATTERN = "%d{HH:mm:ss.SSS} %-5level %logger{20} %msg %mdc%n";
-
     private LoggingSetup() {
     }
 
@@ -38,7 +36,7 @@ public final class LoggingSetup {
             @SuppressWarnings("unchecked")
             OutputStreamAppender<ILoggingEvent> out = (OutputStreamAppender<ILoggingEvent>) console;
             boolean wantText = format.equals("text");
-            boolean isText = out.getEncoder() instanceof PatternLayoutEncoder;
+            boolean isText = out.getEncoder() instanceof LayoutWrappingEncoder;
             if (wantText != isText) {
                 Encoder<ILoggingEvent> encoder = wantText ? textEncoder(context) : jsonEncoder(context);
                 out.stop();
@@ -49,9 +47,12 @@ public final class LoggingSetup {
     }
 
     private static Encoder<ILoggingEvent> textEncoder(LoggerContext context) {
-        PatternLayoutEncoder encoder = new PatternLayoutEncoder();
+        TextLayout layout = new TextLayout();
+        layout.setContext(context);
+        layout.start();
+        LayoutWrappingEncoder<ILoggingEvent> encoder = new LayoutWrappingEncoder<>();
         encoder.setContext(context);
-        encoder.setPattern(TEXT_PATTERN);
+        encoder.setLayout(layout);
         encoder.start();
         return encoder;
     }

@@ -13,8 +13,10 @@ import org.slf4j.LoggerFactory;
 public final class RetryLog {
     private static final Logger LOG = LoggerFactory.getLogger("breakwater.retry");
 
-    private static final String RETRY = "retry {} {} {} {} {} {} {} {}";
-    private static final String GIVE_UP = "give_up {} {} {} {} {} {} {} {}";
+    // Messages without placeholders: logback's AsyncAppender formats each message on the calling thread (the
+    // event loop) before queueing it, while structured arguments are encoded later on the appender's thread.
+    private static final String RETRY = "retry";
+    private static final String GIVE_UP = "give_up";
 
     private final RecentDecisions recent;
 
@@ -57,7 +59,7 @@ public final class RetryLog {
         if (!LOG.isInfoEnabled()) {
             return;
         }
-        LOG.info("held {} {} {} {} {} {} {} {}", kv("request_id", requestId), kv("route", route), kv("attempt", attempt),
+        LOG.info("held", kv("request_id", requestId), kv("route", route), kv("attempt", attempt),
                 kv("result", "gate_closed"), kv("action", "wait"), kv("delay_ms", waitMillis), kv("hint", "gate"),
                 kv("reason", "rate_limit_gate"));
     }

@@ -54,7 +54,6 @@ final class Exchange {
     boolean holdsRetry;
     /** This request's place in the rate-limit gate's queue while it is held, else null. */
     RateLimitGate.Ticket gateTicket;
-    private MultiMap upstreamHeaders;
     private String gateKey;
 
     Exchange(HttpServerRequest request, Route route, ProxyRuntime runtime, RequestTarget target, String requestId) {
@@ -106,31 +105,27 @@ final class Exchange {
     }
 
     /**
-     * The headers every attempt sends upstream, computed once: the client's end-to-end headers, the
-     * {@code X-Forwarded-*} set, the request id, and the route's configured headers on top.
+     * Writes the headers an attempt sends upstream straight into the request: the client's end-to-end headers,
+     * the {@code X-Forwarded-*} set, the request id, and the route's configured headers on top. One copy per
+     * attempt, with no intermediate map.
      */
-    MultiMap upstreamHeaders() {
-        if (upstreamHeaders == null) {
-            MultiMap headers = MultiMap.caseInsensitiveMultiMap();
-            MultiMap incoming = request.headers();
-            HopByHopHeaders.copy(incoming, headers, SET_BY_PROXY);
-            String remote = request.remoteAddress() == null ? null : request.remoteAddress().hostAddress();
-            String priorFor = incoming.get("x-forwarded-for");
-            if (remote != null) {
-                headers.set("x-forwarded-for", priorFor == null ? remote : priorFor + ", " + remote);
-            } else if (priorFor != null) {
-                headers.set("x-forwarded-for", priorFor);
-            }
-            headers.set("x-forwarded-proto", request.scheme() == null ? "http" : request.scheme());
-            String host = request.authority() != null ? request.authority().toString() : incoming.get("host");
-            if (host != null) {
-                headers.set("x-forwarded-host", host);
-            }
-            headers.set("x-request-id", requestId);
-            route.spec().headers().forEach(headers::set);
-            upstreamHeaders = headers;
+    void writeUpstreamHeaders(MultiMap headers) {
+        MultiMap incoming = request.headers();
+        HopByHopHeaders.copy(incoming, headers, SET_BY_PROXY);
+        String remote = request.remoteAddress() == null ? null : request.remoteAddress().hostAddress();
+        String priorFor = incoming.get("x-forwarded-for");
+        if (remote != null) {
+            headers.set("x-forwarded-for", priorFor == null ? remote : priorFor + ", " + remote);
+        } else if (priorFor != null) {
+            headers.set("x-forwarded-for", priorFor);
         }
-        return upstreamHeaders;
+        headers.set("x-forwarded-proto", request.scheme() == null ? "http" : request.scheme());
+        String host = request.authority() != null ? request.authority().toString() : incoming.get("host");
+        if (host != null) {
+            headers.set("x-forwarded-host", host);
+        }
+        headers.set("x-request-id", requestId);
+        route.spec().headers().forEach(headers::set);
     }
 
     /**

@@ -91,7 +91,7 @@ final class UpstreamAttempt {
             return;
         }
         request = req;
-        req.headers().addAll(exchange.upstreamHeaders());
+        exchange.writeUpstreamHeaders(req.headers());
         req.response().onComplete(ar -> {
             if (ar.failed()) {
                 fail(FailureKind.RESET_BEFORE_HEADERS, ar.cause());

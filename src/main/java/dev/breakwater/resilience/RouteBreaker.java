@@ -80,7 +80,7 @@ public final class RouteBreaker {
             if (to == CircuitBreaker.State.OPEN) {
                 openUntilMillis = clock.millis() + waitInOpenMillis;
             }
-            LOG.info("circuit_breaker_transition {} {} {} {} {}", kv("route", route),
+            LOG.info("circuit_breaker_transition", kv("route", route),
                     kv("from", event.getStateTransition().getFromState().name()), kv("to", to.name()),
                     kv("failure_rate", breaker.getMetrics().getFailureRate()),
                     kv("slow_call_rate", breaker.getMetrics().getSlowCallRate()));

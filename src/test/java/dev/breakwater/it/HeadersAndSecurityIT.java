@@ -194,7 +194,8 @@ class HeadersAndSecurityIT {
             Http.send(java.net.http.HttpRequest.newBuilder(proxy.uri("/tools/policy/traced"))
                     .header("traceparent", traceparent).GET().build());
             org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).untilAsserted(() ->
-                    assertThat(List.copyOf(logs.list)).anySatisfy(event -> assertThat(event.getFormattedMessage())
+                    assertThat(List.copyOf(logs.list)).anySatisfy(event -> assertThat(
+                            java.util.Arrays.toString(event.getArgumentArray()))
                             .contains("path=/tools/policy/traced").contains("traceparent=" + traceparent)));
         } finally {
             access.detachAppender(logs);
