@@ -42,18 +42,19 @@ public final class AccessLog {
         if (!LOG.isInfoEnabled()) {
             return;
         }
-        if (traceparent == null) {
-            LOG.info("request", kv("request_id", requestId), kv("route", route),
-                    kv("method", method),
-                    kv("path", path), kv("status", status), kv("attempts", attempts),
-                    kv("duration_ms", durationNanos / 1_000_000.0), kv("outcome", outcome.label()),
-                    kv("reason", reason));
-        } else {
-            LOG.info("request", kv("request_id", requestId), kv("route", route),
-                    kv("method", method),
-                    kv("path", path), kv("status", status), kv("attempts", attempts),
-                    kv("duration_ms", durationNanos / 1_000_000.0), kv("outcome", outcome.label()),
-                    kv("reason", reason), kv("traceparent", traceparent));
+        Object[] fields = new Object[traceparent == null ? 9 : 10];
+        fields[0] = kv("request_id", requestId);
+        fields[1] = kv("route", route);
+        fields[2] = kv("method", method);
+        fields[3] = kv("path", path);
+        fields[4] = kv("status", status);
+        fields[5] = kv("attempts", attempts);
+        fields[6] = kv("duration_ms", durationNanos / 1_000_000.0);
+        fields[7] = kv("outcome", outcome.label());
+        fields[8] = kv("reason", reason);
+        if (traceparent != null) {
+            fields[9] = kv("traceparent", traceparent);
         }
+        LOG.info("request", fields);
     }
 }

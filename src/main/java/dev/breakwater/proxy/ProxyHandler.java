@@ -30,19 +30,20 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
     public void handle(HttpServerRequest request) {
         String requestId = runtime.requestIds().idFor(request.getHeader("x-request-id"));
         if (request.method() == HttpMethod.CONNECT) {
-            refuse(request, requestId, 405, "method_not_allowed",
+            refuse(request, requestId, "-", 405, "method_not_allowed",
                     "Breakwater is a reverse proxy for its configured routes; CONNECT tunnels are refused");
             return;
         }
         if (draining.getAsBoolean()) {
-            refuse(request, requestId, 503, "shutting_down",
+            refuse(request, requestId, RequestTarget.parse(request.uri()).path(), 503, "shutting_down",
                     "Breakwater is shutting down and takes no new requests; retry against another instance");
             return;
         }
         RequestTarget target = RequestTarget.parse(request.uri());
         Optional<Route> route = routes.get().match(target.path());
         if (route.isEmpty()) {
-            refuse(request, requestId, 404, "no_route", "No Breakwater route matches path " + target.path());
+            refuse(request, requestId, target.path(), 404, "no_route",
+                    "No Breakwater route matches path " + target.path());
             return;
         }
         Exchange exchange = new Exchange(request, route.get(), runtime, target, requestId);
@@ -68,7 +69,9 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
         });
     }
 
-    private void refuse(HttpServerRequest request, String requestId, int status, String code, String message) {
+    /** Answers without choosing a route; {@code path} is what the access log shows. */
+    private void refuse(HttpServerRequest request, String requestId, String path, int status, String code,
+            String message) {
         long start = runtime.ticker().nanoTime();
         HttpServerResponse response = request.response();
         response.setStatusCode(status)
@@ -83,7 +86,6 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
             response.putHeader("connection", "close");
         }
         response.end(ErrorResponses.body(code, message));
-        String path = request.method() == HttpMethod.CONNECT ? "-" : RequestTarget.parse(request.uri()).path();
         runtime.accessLog().request(requestId, "-", request.method().name(), path, status, 0,
                 runtime.ticker().nanoTime() - start, AccessLog.Outcome.PROXY_ERROR, code,
                 request.getHeader("traceparent"));

@@ -234,7 +234,6 @@ final class RetryLoop {
             return;
         }
         exchange.cancelPendingWork();
-        exchange.lastReason = "deadline";
         exchange.respondWithError(504, "deadline_exceeded", "The request exceeded its total timeout of "
                 + exchange.route.spec().timeouts().total().toMillis() + " ms after " + exchange.attempts
                 + " attempt(s)");

@@ -37,7 +37,9 @@ public final class RetryContext {
     public RetryDecision onResponse(ResponseHead head) {
         attempts++;
         RetryVerdict verdict = policy.classifier().onResponse(request, head);
-        Optional<ServerHint> hint = policy.hints().read(head, policy.readRateLimitHeaders());
+        // Hints only concern error responses: a successful one reads no extra headers on the request path.
+        Optional<ServerHint> hint = head.status() >= 400
+                ? policy.hints().read(head, policy.readRateLimitHeaders()) : Optional.empty();
         Plan plan = plan(verdict, hint);
         long delay = r4j.onResult(new Candidate(verdict, plan.delayMillis()));
         return decide(verdict, plan, delay, hint);
