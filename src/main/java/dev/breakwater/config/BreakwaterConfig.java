@@ -17,9 +17,10 @@ import java.util.Objects;
  * @param adminToken the bearer token the admin API requires; always set when admin is not on loopback
  * @param shutdownGrace how long in-flight requests may run after SIGTERM (default 30s)
  * @param logging log level and format
+ * @param limits connection, timeout and memory bounds of the proxy listener
  */
 public record BreakwaterConfig(HostPort listen, HostPort admin, List<RouteSpec> routes, Optional<String> adminToken,
-        Duration shutdownGrace, LoggingSpec logging) {
+        Duration shutdownGrace, LoggingSpec logging, ListenerLimits limits) {
     /** The default shutdown grace. */
     public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(30);
 
@@ -27,6 +28,13 @@ public record BreakwaterConfig(HostPort listen, HostPort admin, List<RouteSpec> 
         Objects.requireNonNull(listen, "listen");
         Objects.requireNonNull(admin, "admin");
         routes = List.copyOf(routes);
+        Objects.requireNonNull(limits, "limits");
+    }
+
+    /** A configuration with the default limits. */
+    public BreakwaterConfig(HostPort listen, HostPort admin, List<RouteSpec> routes, Optional<String> adminToken,
+            Duration shutdownGrace, LoggingSpec logging) {
+        this(listen, admin, routes, adminToken, shutdownGrace, logging, ListenerLimits.DEFAULT);
     }
 
     /** A configuration with no admin token, the default shutdown grace and default logging. */
@@ -39,6 +47,6 @@ public record BreakwaterConfig(HostPort listen, HostPort admin, List<RouteSpec> 
     public String toString() {
         return "BreakwaterConfig[listen=" + listen + ", admin=" + admin + ", routes=" + routes
                 + ", adminToken=" + adminToken.map(t -> "***").orElse("none") + ", shutdownGrace=" + shutdownGrace
-                + ", logging=" + logging + "]";
+                + ", logging=" + logging + ", limits=" + limits + "]";
     }
 }
