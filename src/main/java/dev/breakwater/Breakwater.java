@@ -14,6 +14,7 @@ import dev.breakwater.observability.Metrics;
 import dev.breakwater.observability.RecentDecisions;
 import dev.breakwater.proxy.ProxyShared;
 import dev.breakwater.proxy.ProxyVerticle;
+import dev.breakwater.proxy.ReplayMemory;
 import dev.breakwater.routing.RouteFactory;
 import dev.breakwater.routing.RouteTable;
 import dev.breakwater.time.Ticker;
@@ -119,8 +120,12 @@ public final class Breakwater {
         // Every instance listens on the same address and Vert.x shares one socket between them. Port 0 would give
         // each instance its own random port; Vert.x's negative "shared random port" gives them one.
         int port = current.listen().port() == 0 ? -1 : current.listen().port();
+        int maxConnections = current.limits().effectiveMaxConnections(descriptorLimit());
+        ReplayMemory replayMemory = new ReplayMemory(
+                current.limits().effectiveMaxBufferedBodies(Runtime.getRuntime().maxMemory()));
+        metrics.replayMemory(replayMemory::used, replayMemory.limit());
         ProxyShared shared = new ProxyShared(routes::get, draining::get, Ticker.system(), decisions,
-                current.shutdownGrace());
+                current.shutdownGrace(), current.limits(), maxConnections, instances, replayMemory);
         List<ProxyVerticle> proxies = new CopyOnWriteArrayList<>();
         Supplier<ProxyVerticle> proxy = () -> {
             ProxyVerticle verticle = new ProxyVerticle(shared, current.listen().host(), port);
@@ -142,11 +147,22 @@ public final class Breakwater {
                         watcher.start();
                     });
                     ready.set(true);
-                    LOG.info("Breakwater listening on {}:{} (admin {}:{}), {} route(s), {} transport",
+                    LOG.info("Breakwater listening on {}:{} (admin {}:{}), {} route(s), {} transport, "
+                            + "max {} connections, {} MiB for buffered bodies",
                             current.listen().host(), proxyPort, current.admin().host(), adminPort,
-                            routes.get().routes().size(), vertx.isNativeTransportEnabled() ? "epoll" : "nio");
+                            routes.get().routes().size(), vertx.isNativeTransportEnabled() ? "epoll" : "nio",
+                            maxConnections, replayMemory.limit() >> 20);
                     return this;
                 });
+    }
+
+    /** The process's file-descriptor limit, or a conservative guess where the JVM cannot tell. */
+    private static long descriptorLimit() {
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.UnixOperatingSystemMXBean unix) {
+            return unix.getMaxFileDescriptorCount();
+        }
+        return 4096;
     }
 
     /**

@@ -67,6 +67,16 @@ public final class Metrics {
         return routes.computeIfAbsent(name, n -> new RouteMetrics(n, registry));
     }
 
+    /** Exposes the bytes held in replay buffers and their limit. */
+    public void replayMemory(java.util.function.LongSupplier used, long limit) {
+        io.micrometer.core.instrument.Gauge.builder("breakwater_buffered_body_bytes", used::getAsLong)
+                .description("Bytes of request bodies held in replay buffers, all routes together")
+                .baseUnit("bytes").register(registry);
+        io.micrometer.core.instrument.Gauge.builder("breakwater_buffered_body_limit_bytes", () -> limit)
+                .description("The most bytes replay buffers may hold together (limits.max-buffered-bodies)")
+                .baseUnit("bytes").register(registry);
+    }
+
     /** A reload was applied ({@code true}) or refused. */
     public void reload(boolean applied) {
         (applied ? reloadsApplied : reloadsRejected).increment();

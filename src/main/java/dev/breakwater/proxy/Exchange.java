@@ -36,6 +36,7 @@ final class Exchange {
     final RequestTarget target;
     final long startNanos;
     final long deadlineNanos;
+    private final ReplayMemory replayMemory;
 
     RequestBody body;
     RetryContext retry;
@@ -56,7 +57,9 @@ final class Exchange {
     RateLimitGate.Ticket gateTicket;
     private String gateKey;
 
-    Exchange(HttpServerRequest request, Route route, ProxyRuntime runtime, RequestTarget target, String requestId) {
+    Exchange(HttpServerRequest request, Route route, ProxyRuntime runtime, RequestTarget target, String requestId,
+            ReplayMemory replayMemory) {
+        this.replayMemory = replayMemory;
         this.request = request;
         this.response = request.response();
         this.route = route;
@@ -177,6 +180,16 @@ final class Exchange {
         respond(status, code, message, -1);
     }
 
+    /**
+     * Sends one of Breakwater's own errors in place of an upstream head that was taken but never written (the
+     * upstream broke off before the first body byte): the client gets a status, not an empty reply.
+     */
+    void respondBeforeHead(int status, String code, String message) {
+        response.headers().clear();
+        state = State.ACTIVE;
+        respond(status, code, message, -1);
+    }
+
     /** The rate-limit gate is closed longer than this request may wait: 429 now, with the seconds left. */
     void respondRateLimited(long retryAfterSeconds) {
         respond(429, "rate_limited", "The upstream of route '" + route.name() + "' is rate limited for another "
@@ -224,6 +237,9 @@ final class Exchange {
         state = State.DONE;
         cancelTimers();
         releaseRetry();
+        if (body != null) {
+            replayMemory.release(body.reservedBytes());
+        }
         route.retryBudget().requestFinished();
         long durationNanos = runtime.ticker().nanoTime() - startNanos;
         route.metrics().ifPresent(metrics -> metrics.request(status, outcome, durationNanos));

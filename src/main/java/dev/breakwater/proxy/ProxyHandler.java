@@ -7,60 +7,80 @@ import io.vertx.core.Handler;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
- * The entry point of every proxied request: refuse what must never be proxied, find the route, read the body
- * into the replay buffer, then hand the exchange to its {@link RetryLoop}.
+ * The entry point of every proxied request: refuse what must never be proxied, normalise the path, find the
+ * route, read the body into the replay buffer, then hand the exchange to its {@link RetryLoop}.
  */
 final class ProxyHandler implements Handler<HttpServerRequest> {
     private final Supplier<RouteTable> routes;
     private final BooleanSupplier draining;
     private final ProxyRuntime runtime;
+    private final ConnectionGuard guard;
+    private final ReplayMemory replayMemory;
 
-    ProxyHandler(Supplier<RouteTable> routes, BooleanSupplier draining, ProxyRuntime runtime) {
+    ProxyHandler(Supplier<RouteTable> routes, BooleanSupplier draining, ProxyRuntime runtime, ConnectionGuard guard,
+            ReplayMemory replayMemory) {
         this.routes = routes;
         this.draining = draining;
         this.runtime = runtime;
+        this.guard = guard;
+        this.replayMemory = replayMemory;
     }
 
     @Override
     public void handle(HttpServerRequest request) {
+        TrackedConnection connection = guard.requestStarted(request);
+        if (connection != null && connection.closing) {
+            // A request pipelined behind one Breakwater refused with Connection: close is never served.
+            request.connection().close();
+            return;
+        }
+        HttpServerResponse response = request.response();
+        response.endHandler(v -> guard.requestEnded(connection, request));
         String requestId = runtime.requestIds().idFor(request.getHeader("x-request-id"));
-        if (request.method() == HttpMethod.CONNECT) {
-            refuse(request, requestId, "-", 405, "method_not_allowed",
-                    "Breakwater is a reverse proxy for its configured routes; CONNECT tunnels are refused");
+        if (refusedBeforeRouting(request, requestId, connection)) {
+            return;
+        }
+        RequestTarget target;
+        try {
+            target = RequestTarget.parse(request.uri());
+        } catch (RequestTarget.InvalidTargetException e) {
+            refuse(request, requestId, connection, "-", 400, "invalid_path",
+                    "The request path cannot be forwarded safely: " + e.getMessage());
             return;
         }
         if (draining.getAsBoolean()) {
-            refuse(request, requestId, RequestTarget.parse(request.uri()).path(), 503, "shutting_down",
+            refuse(request, requestId, connection, target.path(), 503, "shutting_down",
                     "Breakwater is shutting down and takes no new requests; retry against another instance");
             return;
         }
-        RequestTarget target = RequestTarget.parse(request.uri());
         Optional<Route> route = routes.get().match(target.path());
         if (route.isEmpty()) {
-            refuse(request, requestId, target.path(), 404, "no_route",
+            refuse(request, requestId, connection, target.path(), 404, "no_route",
                     "No Breakwater route matches path " + target.path());
             return;
         }
-        Exchange exchange = new Exchange(request, route.get(), runtime, target, requestId);
+        Exchange exchange = new Exchange(request, route.get(), runtime, target, requestId, replayMemory);
         RetryLoop loop = new RetryLoop(exchange);
-        HttpServerResponse response = request.response();
         response.closeHandler(v -> exchange.onClientGone());
         response.exceptionHandler(t -> exchange.onClientGone());
         long total = route.get().spec().timeouts().total().toMillis();
         if (total > 0) {
             exchange.deadlineTimer = runtime.scheduler().schedule(total, loop::onDeadline);
         }
-        RequestBodyReader.read(request, route.get().spec().retry().maxReplayBody()).onComplete(ar -> {
-            if (exchange.isDone()) {
-                return;
-            }
+        RequestBodyReader.read(request, route.get().spec().retry().maxReplayBody(), replayMemory).onComplete(ar -> {
             if (ar.failed()) {
                 exchange.onClientGone();
+                return;
+            }
+            if (exchange.isDone()) {
+                replayMemory.release(ar.result().reservedBytes());
                 return;
             }
             exchange.body = ar.result();
@@ -69,23 +89,74 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
         });
     }
 
-    /** Answers without choosing a route; {@code path} is what the access log shows. */
-    private void refuse(HttpServerRequest request, String requestId, String path, int status, String code,
-            String message) {
+    /**
+     * Refuses what a reverse proxy must not forward (RFC 9110/9112): CONNECT tunnels, TRACE (it would reflect a
+     * route's injected credentials), an HTTP/1.1 request without exactly one Host, and an expectation other than
+     * {@code 100-continue}.
+     */
+    private boolean refusedBeforeRouting(HttpServerRequest request, String requestId,
+            TrackedConnection connection) {
+        HttpMethod method = request.method();
+        if (method == HttpMethod.CONNECT || method == HttpMethod.TRACE) {
+            refuse(request, requestId, connection, "-", 405, "method_not_allowed", "Breakwater is a reverse proxy "
+                    + "for its configured routes; " + method.name() + " is refused");
+            return true;
+        }
+        if (connection != null && connection.obsFold) {
+            refuse(request, requestId, connection, "-", 400, "invalid_request",
+                    "A header line starts with whitespace (obsolete line folding is not accepted)");
+            return true;
+        }
+        if (request.version() == HttpVersion.HTTP_1_1) {
+            List<String> hosts = request.headers().getAll("host");
+            if (hosts.size() != 1) {
+                refuse(request, requestId, connection, "-", 400, "invalid_request", hosts.isEmpty()
+                        ? "An HTTP/1.1 request needs a Host header" : "A request may carry only one Host header");
+                return true;
+            }
+        }
+        String expect = request.getHeader("expect");
+        if (expect != null && !expect.trim().equalsIgnoreCase("100-continue")) {
+            refuse(request, requestId, connection, "-", 417, "expectation_failed",
+                    "Breakwater supports only the expectation 100-continue");
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * Answers without choosing a route; {@code path} is what the access log shows. A refusal that says
+     * {@code Connection: close} closes the connection once the answer is written, and nothing pipelined behind it
+     * is served.
+     */
+    private void refuse(HttpServerRequest request, String requestId, TrackedConnection connection, String path,
+            int status, String code, String message) {
         long start = runtime.ticker().nanoTime();
         HttpServerResponse response = request.response();
         response.setStatusCode(status)
                 .putHeader("content-type", "application/json")
                 .putHeader("x-request-id", requestId)
                 .putHeader("x-breakwater-attempts", "0");
+        // Close after every refusal: an unread body must not be taken for the next request's head.
+        boolean close = true;
         if (status == 503) {
-            response.putHeader("connection", "close").putHeader("retry-after", "1");
+            response.putHeader("retry-after", "1");
         }
         if (status == 405) {
             response.putHeader("allow", "GET, HEAD, OPTIONS, POST, PUT, PATCH, DELETE");
-            response.putHeader("connection", "close");
         }
-        response.end(ErrorResponses.body(code, message));
+        boolean http1 = request.version() != HttpVersion.HTTP_2;
+        if (close && http1) {
+            response.putHeader("connection", "close");
+            if (connection != null) {
+                connection.closing = true;
+            }
+        }
+        response.end(ErrorResponses.body(code, message)).onComplete(ar -> {
+            if (close && http1) {
+                request.connection().close();
+            }
+        });
         runtime.accessLog().request(requestId, "-", request.method().name(), path, status, 0,
                 runtime.ticker().nanoTime() - start, AccessLog.Outcome.PROXY_ERROR, code,
                 request.getHeader("traceparent"));

@@ -3,6 +3,7 @@ package dev.breakwater.proxy;
 import dev.breakwater.observability.RecentDecisions;
 import dev.breakwater.routing.RouteTable;
 import dev.breakwater.time.Ticker;
+import dev.breakwater.config.ListenerLimits;
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
@@ -15,7 +16,17 @@ import java.util.function.Supplier;
  * @param ticker the monotonic clock for deadlines
  * @param decisions recent retry decisions, for the status page
  * @param shutdownGrace how long requests in flight may run once shutdown began
+ * @param limits the listener's connection and timeout limits
+ * @param maxConnections the connection limit in force for the whole listener (resolved from {@code limits})
+ * @param loops the number of proxy verticles, which share the connection limits between them
+ * @param replayMemory the process-wide budget for buffered request bodies
  */
 public record ProxyShared(Supplier<RouteTable> routes, BooleanSupplier draining, Ticker ticker,
-        RecentDecisions decisions, Duration shutdownGrace) {
+        RecentDecisions decisions, Duration shutdownGrace, ListenerLimits limits, int maxConnections, int loops,
+        ReplayMemory replayMemory) {
+
+    /** This event loop's share of a listener-wide limit, rounded up. */
+    int perLoop(int limit) {
+        return (limit + loops - 1) / loops;
+    }
 }

@@ -1,5 +1,6 @@
 package dev.breakwater.proxy;
 
+import dev.breakwater.config.ListenerLimits;
 import dev.breakwater.observability.AccessLog;
 import dev.breakwater.observability.RequestIds;
 import dev.breakwater.observability.RetryLog;
@@ -21,6 +22,7 @@ public final class ProxyVerticle extends VerticleBase {
     private final int port;
     private UpstreamClients clients;
     private HttpServer server;
+    private long sweepTimer = -1;
 
     /**
      * @param shared the state every proxy verticle shares
@@ -35,9 +37,13 @@ public final class ProxyVerticle extends VerticleBase {
 
     @Override
     public Future<?> start() {
-        clients = new UpstreamClients(vertx);
+        clients = new UpstreamClients(vertx, UpstreamConnection::install);
         ProxyRuntime runtime = new ProxyRuntime(new VertxScheduler(vertx), shared.ticker(), clients,
                 new RequestIds(), new AccessLog(), new RetryLog(shared.decisions()));
+        ListenerLimits limits = shared.limits();
+        ConnectionGuard guard = new ConnectionGuard(shared.ticker(), shared.perLoop(shared.maxConnections()),
+                shared.perLoop(limits.maxConnectionsPerClient()), limits.idleTimeout(), limits.headerReadTimeout());
+        sweepTimer = vertx.setPeriodic(guard.sweepIntervalMillis(), id -> guard.sweep());
         HttpServerOptions options = new HttpServerOptions()
                 .setTcpNoDelay(true)
                 .setHandle100ContinueAutomatically(true)
@@ -45,15 +51,20 @@ public final class ProxyVerticle extends VerticleBase {
                 .setCompressionSupported(false)
                 .setDecompressionSupported(false);
         server = vertx.createHttpServer(options)
-                // A client resetting its connection is routine; its exchange already reacts to it.
-                .connectionHandler(connection -> connection.exceptionHandler(t -> { }))
-                .requestHandler(new ProxyHandler(shared.routes(), shared.draining(), runtime));
+                .connectionHandler(connection -> {
+                    // A client resetting its connection is routine; its exchange already reacts to it.
+                    connection.exceptionHandler(t -> { });
+                    guard.accept(connection);
+                })
+                .requestHandler(new ProxyHandler(shared.routes(), shared.draining(), runtime, guard,
+                        shared.replayMemory()));
         return server.listen(port, host);
     }
 
     /** Stops accepting connections and lets requests in flight finish, up to the shutdown grace. */
     @Override
     public Future<?> stop() {
+        vertx.cancelTimer(sweepTimer);
         return server.shutdown(shared.shutdownGrace().toMillis(), TimeUnit.MILLISECONDS)
                 .eventually(() -> {
                     clients.close();

@@ -12,17 +12,25 @@ sealed interface RequestBody {
     /** True when every attempt can send the same bytes again. */
     boolean replayable();
 
-    /** The whole body, buffered up to the route's {@code max-replay-body}. */
+    /** The bytes this body holds in the {@link ReplayMemory} budget, given back when its exchange ends. */
+    long reservedBytes();
+
+    /** The whole body, buffered up to the route's {@code max-replay-body} and the process's replay budget. */
     record Buffered(Buffer bytes) implements RequestBody {
         @Override
         public boolean replayable() {
             return true;
         }
+
+        @Override
+        public long reservedBytes() {
+            return bytes.length();
+        }
     }
 
     /**
-     * A body over the replay limit: the bytes read before the limit was hit, then the rest of the paused client
-     * request. It can be sent once.
+     * A body over the replay limit (the route's, or the process's budget): the bytes read before the limit was
+     * hit, then the rest of the paused client request. It can be sent once.
      *
      * @param prefix the bytes already read
      * @param rest the client request, paused, still delivering the remainder
@@ -32,6 +40,11 @@ sealed interface RequestBody {
         @Override
         public boolean replayable() {
             return false;
+        }
+
+        @Override
+        public long reservedBytes() {
+            return prefix.length();
         }
     }
 }

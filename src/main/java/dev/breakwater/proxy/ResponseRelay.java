@@ -104,6 +104,11 @@ final class ResponseRelay {
         }
         idleTimer.cancel();
         cancelUpstream();
+        if (!client.headWritten() && !client.closed()) {
+            // Nothing reached the client yet: it can still get an honest error instead of an empty reply.
+            exchange.respondBeforeHead(code.equals("deadline_exceeded") ? 504 : 502, code, message);
+            return;
+        }
         // Finish before ending: on HTTP/2 ending the stream fires the close handler, which must not count as
         // the client leaving.
         exchange.finish(upstream.statusCode(), AccessLog.Outcome.INTERRUPTED, code);
@@ -112,8 +117,21 @@ final class ResponseRelay {
             // Close a half-sent event first so the error event is parsed on its own.
             client.end(trailingNewlines >= 2 ? event : Buffer.buffer("\n\n").appendBuffer(event));
         } else {
+            if (closeDelimited()) {
+                // An HTTP/1.0 client reads to EOF: a plain close would make the cut body look complete, a TCP
+                // reset does not.
+                io.netty.channel.Channel channel = NettyChannels.of(exchange.request.connection());
+                if (channel != null) {
+                    channel.config().setOption(io.netty.channel.ChannelOption.SO_LINGER, 0);
+                }
+            }
             client.reset();
         }
+    }
+
+    /** True when the client learns the body's end only from the connection closing (HTTP/1.0, no length). */
+    private boolean closeDelimited() {
+        return exchange.request.version() == HttpVersion.HTTP_1_0 && !client.headers().contains("content-length");
     }
 
     /** Resets the upstream request, so the upstream stops producing (and billing). */

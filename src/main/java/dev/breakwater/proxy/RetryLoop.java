@@ -21,6 +21,8 @@ final class RetryLoop {
     private static final long MAX_GATE_CLOSE_MILLIS = 3_600_000;
 
     private final Exchange exchange;
+    /** True when the request may run twice (see {@link UpstreamAttempt} on stale connections). */
+    private boolean repeatable;
 
     RetryLoop(Exchange exchange) {
         this.exchange = exchange;
@@ -32,6 +34,7 @@ final class RetryLoop {
         RequestFacts facts = new RequestFacts(exchange.request.method().name(), idempotencyKey,
                 exchange.body.replayable());
         exchange.retry = exchange.route.retryPolicy().newContext(facts, exchange.deadlineNanos);
+        repeatable = exchange.route.retryPolicy().classifier().mayRepeat(facts);
         attempt();
     }
 
@@ -72,11 +75,15 @@ final class RetryLoop {
         if (breaker != null) {
             permit = breaker.tryAcquire();
             if (permit == null) {
+                // A refusal is an answer too: without this, requests the gate holds would leave it only at the
+                // gate's slow one-per-second nudge while the breaker stays open.
+                exchange.route.rateLimitGate().filter(RateLimitGate::isActive)
+                        .ifPresent(gate -> gate.onAnswer(exchange.gateKey()));
                 exchange.respondCircuitOpen(breaker.retryAfterSeconds());
                 return;
             }
         }
-        UpstreamAttempt attempt = new UpstreamAttempt(exchange, permit);
+        UpstreamAttempt attempt = new UpstreamAttempt(exchange, permit, repeatable);
         if (exchange.firstDispatchNanos == 0) {
             exchange.firstDispatchNanos = exchange.runtime.ticker().nanoTime();
         }
@@ -146,6 +153,9 @@ final class RetryLoop {
             case RESET_BEFORE_HEADERS -> exchange.respondWithError(502, "upstream_reset",
                     "The upstream of route '" + exchange.route.name()
                             + "' closed the connection before responding");
+            case PROTOCOL_ERROR -> exchange.respondWithError(502, "upstream_protocol_error",
+                    "The upstream of route '" + exchange.route.name() + "' sent an invalid response ("
+                            + failure.getMessage() + ")");
         }
     }
 

@@ -4,11 +4,14 @@ import dev.breakwater.resilience.FailureKind;
 import dev.breakwater.resilience.RouteBreaker;
 import dev.breakwater.time.Scheduler.Cancellable;
 import io.vertx.core.Future;
+import io.vertx.core.Context;
 import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.streams.Pipe;
 
 /**
  * One attempt to get response headers from the upstream: connect, send the head and body, and wait up to the
@@ -16,21 +19,50 @@ import io.vertx.core.http.RequestOptions;
  *
  * <p>The returned future succeeds with the response paused (so no body byte is lost while the caller decides)
  * or fails with an {@link AttemptFailedException} saying whether the connect, the exchange or the timer failed.
+ *
+ * <p><b>Stale pooled connections.</b> An upstream (or a load balancer in front of it) may close an idle
+ * keep-alive connection at any moment, and a request written just then meets a closed socket. Within one attempt
+ * Breakwater sends the request again on another connection, without counting a retry, only when it can show the
+ * upstream did not run it:
+ * <ul>
+ *   <li>before writing on a reused connection it asks the kernel whether the upstream's FIN already arrived
+ *       ({@link UpstreamConnection#peerClosed()}); if so that connection is dropped unused and another is taken;</li>
+ *   <li>after a failure, the request is sent again only if the connection was reused (a fresh connection's
+ *       failure is the upstream's answer, never a race), no byte of a response arrived on it, and one of: the
+ *       request was not completely written (the upstream cannot have a request it never got whole, Go's
+ *       {@code nothingWrittenError}); the upstream reset the connection (its kernel sends RST only when the
+ *       socket was closed with our bytes unread, or was already closed when they came: its program never read
+ *       them); or the request may be repeated anyway (Go's {@code isReplayable}: a method the route retries, or
+ *       an {@code Idempotency-Key}).</li>
+ * </ul>
+ * A plain FIN after a non-repeatable request was written is ambiguous (the upstream may have read the request and
+ * then died) and stays a failure, as in Go's {@code http.Transport}. Chromium resends in that case too; we don't,
+ * since a tool call that runs twice is worse than a 502. A streamed (non-replayable) body is never sent again.
  */
 final class UpstreamAttempt {
+    /** Sends on further connections within one attempt; each needs a reused connection, so the loop ends. */
+    private static final int MAX_RESENDS = 3;
+
     private final Exchange exchange;
     private final RouteBreaker.Permit permit;
+    private final boolean repeatable;
     private final Promise<HttpClientResponse> result = Promise.promise();
+    private final Context context = Vertx.currentContext();
     private Cancellable responseTimer = Cancellable.NONE;
     private HttpClientRequest request;
+    private Pipe<io.vertx.core.buffer.Buffer> bodyPipe;
     private boolean cancelled;
+    private int resends;
 
     /**
      * @param permit the circuit breaker's permission for this attempt, or null when the route has no breaker
+     * @param repeatable true when the request may run twice (the route retries its method, or it carries an
+     *     {@code Idempotency-Key})
      */
-    UpstreamAttempt(Exchange exchange, RouteBreaker.Permit permit) {
+    UpstreamAttempt(Exchange exchange, RouteBreaker.Permit permit, boolean repeatable) {
         this.exchange = exchange;
         this.permit = permit;
+        this.repeatable = repeatable;
     }
 
     /** Reports the attempt's outcome to the breaker: response headers with {@code status}. */
@@ -54,11 +86,21 @@ final class UpstreamAttempt {
         }
     }
 
+    /** How many times this attempt sent its request again after a stale pooled connection. */
+    int resends() {
+        return resends;
+    }
+
     Future<HttpClientResponse> send() {
         long responseTimeout = exchange.route.spec().timeouts().response().toMillis();
         if (responseTimeout > 0) {
             responseTimer = exchange.runtime.scheduler().schedule(responseTimeout, this::onResponseTimeout);
         }
+        dispatch();
+        return result.future();
+    }
+
+    private void dispatch() {
         HttpClient client = exchange.runtime.clients().clientFor(exchange.route.spec());
         RequestOptions options = new RequestOptions()
                 .setMethod(exchange.request.method())
@@ -66,13 +108,17 @@ final class UpstreamAttempt {
                 .setPort(exchange.route.spec().upstream().port())
                 .setURI(exchange.route.upstreamPath(exchange.target.path(), exchange.target.query()));
         client.request(options).onComplete(ar -> {
-            if (ar.failed()) {
+            if (ar.failed() && ar.cause() instanceof java.nio.channels.ClosedChannelException
+                    && resends < MAX_RESENDS && !cancelled && !result.future().isComplete()) {
+                // The pool handed out a connection that closed as it was taken: nothing was sent on it.
+                resends++;
+                dispatch();
+            } else if (ar.failed()) {
                 fail(FailureKind.CONNECT_FAILURE, ar.cause());
             } else {
                 onConnected(ar.result());
             }
         });
-        return result.future();
     }
 
     /** Abandons the attempt: resets the upstream request so the upstream stops work (and billing). */
@@ -80,59 +126,128 @@ final class UpstreamAttempt {
         cancelled = true;
         releasePermit();
         fail(FailureKind.RESET_BEFORE_HEADERS, null);
-        if (request != null) {
-            request.reset();
-        }
+        stopRequest();
     }
 
     private void onConnected(HttpClientRequest req) {
+        // Failures arrive through the response future; without a handler Vert.x would also log each reset.
+        req.exceptionHandler(t -> { });
         if (cancelled || result.future().isComplete()) {
             req.reset();
             return;
         }
+        UpstreamConnection connection = UpstreamConnection.of(req.connection());
+        boolean reused = connection != null && connection.startExchange();
+        if (reused && resends < MAX_RESENDS && (connection.peerClosed()
+                || connection.nearKeepAliveExpiry(exchange.runtime.ticker().nanoTime()))) {
+            // The upstream closed this idle connection a moment ago, or is about to by its own Keep-Alive
+            // timeout; nothing was written, take another.
+            resends++;
+            req.reset();
+            // Wait for the close, so the pool has dropped the connection before another is asked for.
+            connection.close(() -> context.runOnContext(v -> dispatch()));
+            return;
+        }
+        long bytesBefore = connection == null ? 0 : connection.bytesRead();
         request = req;
         exchange.writeUpstreamHeaders(req.headers());
+        Future<Void> written = writeBody(req);
+        if (reused) {
+            written.onSuccess(v -> connection.requestWritten());
+        }
         req.response().onComplete(ar -> {
+            if (request != req) {
+                return;
+            }
             if (ar.failed()) {
-                fail(FailureKind.RESET_BEFORE_HEADERS, ar.cause());
+                boolean nothingCame = connection != null && connection.bytesRead() == bytesBefore;
+                if (reused && nothingCame && mayResend(connection, written, ar.cause())) {
+                    resends++;
+                    request = null;
+                    dispatch();
+                    return;
+                }
+                fail(isMalformed(ar.cause()) ? FailureKind.PROTOCOL_ERROR : FailureKind.RESET_BEFORE_HEADERS,
+                        ar.cause());
                 return;
             }
             HttpClientResponse response = ar.result();
+            if (response.statusCode() == 101) {
+                // Breakwater never asks for an upgrade; a 101 would turn the connection into something else.
+                fail(FailureKind.PROTOCOL_ERROR, new IllegalStateException(
+                        "the upstream switched protocols (101) although no upgrade was requested"));
+                req.connection().close();
+                return;
+            }
+            if (connection != null) {
+                connection.onResponse(exchange.runtime.ticker().nanoTime(), response.getHeader("keep-alive"));
+            }
             response.pause();
             responseTimer.cancel();
             if (!result.tryComplete(response)) {
                 req.reset();
             }
         });
-        writeBody(req);
     }
 
-    private void writeBody(HttpClientRequest req) {
+    /** The resend rule for a reused connection that failed before any response byte (see the class comment). */
+    private boolean mayResend(UpstreamConnection connection, Future<Void> written, Throwable failure) {
+        if (cancelled || result.future().isComplete() || resends >= MAX_RESENDS
+                || !(exchange.body instanceof RequestBody.Buffered)) {
+            return false;
+        }
+        boolean writtenWhole = written.succeeded();
+        return !writtenWhole || repeatable || connection.resetByPeer() || UpstreamConnection.isPeerReset(failure);
+    }
+
+    /** True when the upstream's bytes could not be parsed as an HTTP response head. */
+    private static boolean isMalformed(Throwable failure) {
+        for (Throwable t = failure; t != null && t.getCause() != t; t = t.getCause()) {
+            if (t instanceof io.netty.handler.codec.DecoderException || t instanceof IllegalArgumentException
+                    || t instanceof io.netty.handler.codec.TooLongFrameException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Writes the body; the future completes once every byte was handed to the socket. */
+    private Future<Void> writeBody(HttpClientRequest req) {
         RequestBody body = exchange.body;
         if (body instanceof RequestBody.Buffered buffered) {
-            if (buffered.bytes().length() == 0) {
-                req.end();
-            } else {
-                req.end(buffered.bytes());
-            }
-        } else if (body instanceof RequestBody.Streamed streamed) {
-            if (streamed.contentLength() >= 0) {
-                req.putHeader("content-length", Long.toString(streamed.contentLength()));
-            } else {
-                req.setChunked(true);
-            }
-            if (streamed.prefix().length() > 0) {
-                req.write(streamed.prefix());
-            }
-            streamed.rest().pipeTo(req);
+            return buffered.bytes().length() == 0 ? req.end() : req.end(buffered.bytes());
         }
+        RequestBody.Streamed streamed = (RequestBody.Streamed) body;
+        if (streamed.contentLength() >= 0) {
+            req.putHeader("content-length", Long.toString(streamed.contentLength()));
+        } else {
+            req.setChunked(true);
+        }
+        if (streamed.prefix().length() > 0) {
+            req.write(streamed.prefix());
+        }
+        // A pipe can be closed when the attempt is abandoned, so no chunk is written to a request already reset.
+        bodyPipe = streamed.rest().pipe();
+        bodyPipe.endOnFailure(false);
+        return bodyPipe.to(req);
     }
 
     private void onResponseTimeout() {
         // Fail first: the reset below fails the response future too, and the timeout is the real reason.
         fail(FailureKind.RESPONSE_TIMEOUT, null);
+        stopRequest();
+    }
+
+    /** Stops sending: closes the body pipe first, then resets the upstream request. */
+    private void stopRequest() {
+        if (bodyPipe != null) {
+            bodyPipe.close();
+            bodyPipe = null;
+        }
         if (request != null) {
-            request.reset();
+            HttpClientRequest req = request;
+            request = null;
+            req.reset();
         }
     }
 

@@ -8,7 +8,10 @@ public enum FailureKind {
     /** The connection broke after the request was (perhaps partly) sent and before headers came back. */
     RESET_BEFORE_HEADERS("reset_before_headers", false),
     /** The response headers did not arrive within the per-attempt {@code response} timeout. */
-    RESPONSE_TIMEOUT("response_timeout", false);
+    RESPONSE_TIMEOUT("response_timeout", false),
+    /** The upstream answered with something that is not a usable response: a malformed head, or
+     * {@code 101 Switching Protocols} to a request that asked for no upgrade. */
+    PROTOCOL_ERROR("protocol_error", false);
 
     private final String label;
     private final boolean provesNotReceived;

@@ -69,6 +69,14 @@ public class RetryClassifier {
     }
 
     /** The verdict for an attempt that failed before response headers. */
+    /**
+     * True when the request may run twice: its method is one the route retries, or it carries an
+     * {@code Idempotency-Key}. A stale pooled connection's request is sent again on this basis alone.
+     */
+    public boolean mayRepeat(RequestFacts request) {
+        return request.idempotencyKey() || retryMethods.contains(request.method());
+    }
+
     public RetryVerdict onFailure(RequestFacts request, FailureKind kind) {
         return gate(request, kind.provesNotReceived(), kind.label());
     }

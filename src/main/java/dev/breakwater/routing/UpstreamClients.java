@@ -11,6 +11,8 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
+import io.vertx.core.http.HttpConnection;
 
 /**
  * The pooled HTTP clients of one event loop, one per distinct upstream (address, TLS trust, connect timeout).
@@ -23,10 +25,15 @@ public final class UpstreamClients {
     static final int POOL_SIZE = 512;
 
     private final Vertx vertx;
+    private final Consumer<HttpConnection> connectHandler;
     private final Map<Key, HttpClient> clients = new HashMap<>();
 
-    public UpstreamClients(Vertx vertx) {
+    /**
+     * @param connectHandler called with every new upstream connection (the proxy attaches its tracking there)
+     */
+    public UpstreamClients(Vertx vertx, Consumer<HttpConnection> connectHandler) {
         this.vertx = vertx;
+        this.connectHandler = connectHandler;
     }
 
     /** The client for a route's upstream, created on first use. */
@@ -60,7 +67,10 @@ public final class UpstreamClients {
         PoolOptions pool = new PoolOptions().setHttp1MaxSize(POOL_SIZE).setHttp2MaxSize(1);
         // Upstream resets surface on the attempt or the relay; the connection-level copy is only noise.
         return vertx.httpClientBuilder().with(options).with(pool)
-                .withConnectHandler(connection -> connection.exceptionHandler(t -> { }))
+                .withConnectHandler(connection -> {
+                    connection.exceptionHandler(t -> { });
+                    connectHandler.accept(connection);
+                })
                 .build();
     }
 

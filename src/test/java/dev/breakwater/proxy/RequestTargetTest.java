@@ -1,6 +1,7 @@
 package dev.breakwater.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import org.junit.jupiter.api.Test;
 
@@ -80,5 +81,53 @@ class RequestTargetTest {
     @Test
     void targetWithoutLeadingSlashIsRootedAtSlash() {
         assertThat(RequestTarget.parse("x/y")).isEqualTo(new RequestTarget("/x/y", null));
+    }
+
+    @Test
+    void dotSegmentsAreRemovedBeforeRouting() {
+        assertThat(RequestTarget.parse("/t/a/./b/../c").path()).isEqualTo("/t/a/c");
+        assertThat(RequestTarget.parse("/t/../admin").path()).isEqualTo("/admin");
+        assertThat(RequestTarget.parse("/v1/../admin/secret?x=1")).isEqualTo(new RequestTarget("/admin/secret", "x=1"));
+        assertThat(RequestTarget.parse("/t/a/..").path()).isEqualTo("/t/");
+        assertThat(RequestTarget.parse("/t/a/.").path()).isEqualTo("/t/a/");
+        assertThat(RequestTarget.parse("/t/./../admin").path()).isEqualTo("/admin");
+    }
+
+    @Test
+    void encodedDotsCountAsDots() {
+        assertThat(RequestTarget.parse("/t/%2e%2e/admin").path()).isEqualTo("/admin");
+        assertThat(RequestTarget.parse("/t/%2E%2E/admin").path()).isEqualTo("/admin");
+        assertThat(RequestTarget.parse("/t/.%2e/admin").path()).isEqualTo("/admin");
+        assertThat(RequestTarget.parse("/t/%2e/x").path()).isEqualTo("/t/x");
+    }
+
+    @Test
+    void dotSegmentsHiddenBehindEncodedSeparatorsOrParametersAreRefused() {
+        for (String path : new String[] {"/t/..%2fadmin", "/t/..%2Fadmin", "/t/%2e%2e%2fadmin", "/t/..\\admin",
+                "/t/..%5cadmin", "/t/..%5Cadmin", "/t/..;/admin", "/t/.;x/y", "/t/a%2f..%2fb"}) {
+            assertThatThrownBy(() -> RequestTarget.parse(path)).as(path)
+                    .isInstanceOf(RequestTarget.InvalidTargetException.class);
+        }
+    }
+
+    @Test
+    void climbingAboveTheRootIsRefused() {
+        assertThatThrownBy(() -> RequestTarget.parse("/..")).isInstanceOf(RequestTarget.InvalidTargetException.class);
+        assertThatThrownBy(() -> RequestTarget.parse("/t/../../x"))
+                .isInstanceOf(RequestTarget.InvalidTargetException.class);
+    }
+
+    @Test
+    void encodedNulIsRefused() {
+        assertThatThrownBy(() -> RequestTarget.parse("/t/a%00b")).isInstanceOf(RequestTarget.InvalidTargetException.class);
+    }
+
+    @Test
+    void ordinaryDotsAndEncodingsPassUnchanged() {
+        assertThat(RequestTarget.parse("/v1/files/report.v2.json").path()).isEqualTo("/v1/files/report.v2.json");
+        assertThat(RequestTarget.parse("/files/a%2Fb").path()).isEqualTo("/files/a%2Fb");
+        assertThat(RequestTarget.parse("/x/...").path()).isEqualTo("/x/...");
+        assertThat(RequestTarget.parse("/x/a;v=1").path()).isEqualTo("/x/a;v=1");
+        assertThat(RequestTarget.parse("/x//y").path()).isEqualTo("/x//y");
     }
 }

@@ -1,0 +1,36 @@
+package dev.breakwater.proxy;
+
+import io.vertx.core.http.HttpConnection;
+
+/**
+ * What the {@link ConnectionGuard} knows of one client connection. Confined to the connection's event loop.
+ */
+final class TrackedConnection {
+    final HttpConnection connection;
+    final String clientAddress;
+    final boolean http2;
+    /** Requests whose responses have not ended. */
+    int inFlight;
+    /** True until the first request arrived: the head-read timeout then counts from the accept. */
+    boolean fresh = true;
+    /** When the connection last became idle (no request in flight). */
+    long idleSinceNanos;
+    /** When the first byte of the next request head arrived, 0 when none has yet. */
+    long headStartNanos;
+    /** Set once Breakwater decided to close this connection: a pipelined request on it is not served. */
+    boolean closing;
+    /** The head being read, or just read, folded a header line (obs-fold): the request is refused. */
+    boolean obsFold;
+    boolean closed;
+
+    TrackedConnection(HttpConnection connection, String clientAddress, boolean http2, long nowNanos) {
+        this.connection = connection;
+        this.clientAddress = clientAddress;
+        this.http2 = http2;
+        this.idleSinceNanos = nowNanos;
+    }
+
+    boolean idle() {
+        return inFlight == 0;
+    }
+}
