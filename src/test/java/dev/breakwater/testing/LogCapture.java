@@ -30,6 +30,23 @@ public final class LogCapture implements AutoCloseable {
                 .toList();
     }
 
+    /**
+     * Every captured event at {@code ERROR}, as its message followed by the class and message of its throwable and
+     * of each cause, so that an assertion can look for an exception that was only logged.
+     */
+    public List<String> errorLines() {
+        return List.copyOf(appender.list).stream()
+                .filter(event -> event.getLevel() == ch.qos.logback.classic.Level.ERROR)
+                .map(event -> {
+                    StringBuilder line = new StringBuilder(event.getFormattedMessage());
+                    for (var t = event.getThrowableProxy(); t != null; t = t.getCause()) {
+                        line.append(" | ").append(t.getClassName()).append(": ").append(t.getMessage());
+                    }
+                    return line.toString();
+                })
+                .toList();
+    }
+
     @Override
     public void close() {
         logger.detachAppender(appender);
