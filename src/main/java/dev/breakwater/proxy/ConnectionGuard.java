@@ -96,6 +96,11 @@ final class ConnectionGuard {
         if (tracked == null || tracked.closed) {
             return tracked;
         }
+        // Vert.x starts a pipelined request while the previous response is still ending, so one already in flight
+        // means this request was pipelined.
+        boolean pipelined = !tracked.http2 && tracked.inFlight > 0;
+        tracked.pipelinedBehindChunked = pipelined && tracked.lastChunked;
+        tracked.lastChunked = "chunked".equalsIgnoreCase(request.getHeader("transfer-encoding"));
         if (tracked.inFlight++ == 0) {
             idle.remove(tracked);
         }

@@ -36,8 +36,9 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
     @Override
     public void handle(HttpServerRequest request) {
         TrackedConnection connection = guard.requestStarted(request);
-        if (connection != null && connection.closing) {
-            // A request pipelined behind one Breakwater refused with Connection: close is never served.
+        if (connection != null && (connection.closing || connection.pipelinedBehindChunked)) {
+            // A request pipelined behind one Breakwater refused with Connection: close, or behind a chunked one
+            // (which may have carried a Content-Length as well: a smuggling attempt), is never served.
             request.connection().close();
             return;
         }
@@ -109,17 +110,36 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
         }
         if (request.version() == HttpVersion.HTTP_1_1) {
             List<String> hosts = request.headers().getAll("host");
-            if (hosts.size() != 1) {
+            if (hosts.size() != 1 || hosts.get(0).isBlank() || hasWhitespace(hosts.get(0).trim())) {
+                // Whitespace inside Host is also what an obs-fold joined to it leaves behind.
                 refuse(request, requestId, connection, "-", 400, "invalid_request", hosts.isEmpty()
-                        ? "An HTTP/1.1 request needs a Host header" : "A request may carry only one Host header");
+                        ? "An HTTP/1.1 request needs a Host header" : hosts.size() > 1
+                        ? "A request may carry only one Host header" : "The Host header is not a valid host");
                 return true;
             }
+        }
+        List<String> codings = request.headers().getAll("transfer-encoding");
+        if (!codings.isEmpty() && (codings.size() != 1 || !codings.get(0).trim().equalsIgnoreCase("chunked")
+                || request.headers().contains("content-length"))) {
+            refuse(request, requestId, connection, "-", 400, "invalid_request",
+                    "Breakwater accepts only 'Transfer-Encoding: chunked', alone and without Content-Length");
+            return true;
         }
         String expect = request.getHeader("expect");
         if (expect != null && !expect.trim().equalsIgnoreCase("100-continue")) {
             refuse(request, requestId, connection, "-", 417, "expectation_failed",
                     "Breakwater supports only the expectation 100-continue");
             return true;
+        }
+        return false;
+    }
+
+    private static boolean hasWhitespace(String value) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c == ' ' || c == '\t') {
+                return true;
+            }
         }
         return false;
     }

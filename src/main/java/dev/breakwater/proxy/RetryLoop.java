@@ -43,6 +43,13 @@ final class RetryLoop {
         if (exchange.isDone()) {
             return;
         }
+        RouteBreaker openBreaker = exchange.route.breaker().filter(RouteBreaker::isOpen).orElse(null);
+        if (openBreaker != null) {
+            // An open breaker refuses at once: holding the request at the rate-limit gate first would only make
+            // the client wait for the same 503.
+            exchange.respondCircuitOpen(openBreaker.retryAfterSeconds());
+            return;
+        }
         RateLimitGate gate = exchange.route.rateLimitGate().orElse(null);
         if (gate != null && gate.isActive()) {
             Context context = Vertx.currentContext();

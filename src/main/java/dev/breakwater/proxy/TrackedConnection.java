@@ -19,6 +19,14 @@ final class TrackedConnection {
     long headStartNanos;
     /** Set once Breakwater decided to close this connection: a pipelined request on it is not served. */
     boolean closing;
+    /** The last request on this HTTP/1 connection had a chunked body. */
+    boolean lastChunked;
+    /**
+     * This request was pipelined behind a chunked one. RFC 9112 §6.1: a request with both Content-Length and
+     * Transfer-Encoding must close the connection after its response; the decoder hides which chunked request also
+     * had a length, so no request pipelined behind any chunked one is served.
+     */
+    boolean pipelinedBehindChunked;
     /** The head being read, or just read, folded a header line (obs-fold): the request is refused. */
     boolean obsFold;
     boolean closed;

@@ -3,7 +3,11 @@ package dev.breakwater.proxy;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.epoll.EpollTcpInfo;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import java.util.concurrent.TimeUnit;
 import io.netty.channel.unix.Errors;
 import io.netty.util.AttributeKey;
 import io.vertx.core.http.HttpConnection;
@@ -21,6 +25,8 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     private static final AttributeKey<UpstreamConnection> KEY = AttributeKey.valueOf("breakwater.upstream");
     /** Linux's TCP_ESTABLISHED, as {@code TCP_INFO} reports it. */
     private static final int TCP_ESTABLISHED = 1;
+    /** How long an EOF met before the first response byte waits for a following RST. */
+    static final long EOF_GRACE_MILLIS = 2;
     /** Linux's TCP_CLOSE: after a RST the socket is fully closed. */
     private static final int TCP_CLOSE = 7;
 
@@ -47,6 +53,9 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
         UpstreamConnection tracker = new UpstreamConnection(channel);
         channel.attr(KEY).set(tracker);
         channel.pipeline().addBefore("codec", "breakwater-upstream-bytes", tracker);
+        // The upstream's EOF arrives as an event instead of an immediate close, so that an EOF met while a request
+        // waits for its first byte can wait a moment for the RST that often follows it (see userEventTriggered).
+        channel.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
     }
 
     /** The tracker of a connection, or null when it has none (HTTP/2, or not installed). */
@@ -77,27 +86,65 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
 
     /**
      * A read that brought no byte while a request waits for its first response byte is the upstream's EOF (Netty
-     * closes the channel right after this event). If our socket is then already in {@code TCP_CLOSE}, the
-     * upstream's kernel answered our request with RST after its FIN: the request reached a socket its program had
-     * closed, so it was never read. Still in {@code CLOSE_WAIT} (FIN only), the upstream may have read it.
-     * Costs a system call only on that empty read.
+     * closes the channel right after this event). Two facts then prove the upstream never read the request:
+     * our socket is already in {@code TCP_CLOSE} (the upstream's kernel answered the request with RST after its
+     * FIN: it reached a socket whose program had closed it), or part of the request is still unacknowledged (the
+     * FIN acknowledges everything the upstream's TCP received before its program closed the socket, so the
+     * request was not all there to be read). Otherwise (FIN only, request acknowledged) the upstream may have read
+     * it. Costs a system call only on that empty read.
      */
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         if (awaitingFirstByte) {
             if (bytesRead != bytesAtRequest) {
                 awaitingFirstByte = false;
-            } else if (channel instanceof EpollSocketChannel epoll) {
-                try {
-                    if (epoll.tcpInfo().state() == TCP_CLOSE) {
-                        resetByPeer = true;
-                    }
-                } catch (RuntimeException e) {
-                    // the socket is gone already: nothing more can be known
-                }
+            } else {
+                checkUnread();
             }
         }
         ctx.fireChannelReadComplete();
+    }
+
+    /**
+     * The upstream's EOF (half-closure is on, so Netty reports it instead of closing). An upstream program that
+     * closes a socket with unread bytes often sends FIN first (a shutdown before the close, as the JDK does) and
+     * the RST a moment later; if the EOF came while a request waits for its first byte, the connection is closed
+     * only after {@link #EOF_GRACE_MILLIS}, so the RST, if it comes, is seen and proves the request unread. Any
+     * other EOF passes on and closes at once, as without half-closure.
+     */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (!(evt instanceof ChannelInputShutdownEvent)) {
+            ctx.fireUserEventTriggered(evt);
+            return;
+        }
+        if (awaitingFirstByte && bytesRead == bytesAtRequest && !resetByPeer) {
+            ctx.executor().schedule(() -> {
+                checkUnread();
+                closeAfterEof(ctx, evt);
+            }, EOF_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+            return;
+        }
+        closeAfterEof(ctx, evt);
+    }
+
+    private static void closeAfterEof(ChannelHandlerContext ctx, Object evt) {
+        ctx.fireUserEventTriggered(evt); // lets the codec end a close-delimited response
+        ctx.close();
+    }
+
+    /** Sets {@link #resetByPeer} when the kernel shows the upstream cannot have read the request. */
+    private void checkUnread() {
+        if (channel instanceof EpollSocketChannel epoll && channel.isOpen()) {
+            try {
+                EpollTcpInfo info = epoll.tcpInfo();
+                if (info.state() == TCP_CLOSE || info.unacked() > 0) {
+                    resetByPeer = true;
+                }
+            } catch (RuntimeException e) {
+                // the socket is gone already: nothing more can be known
+            }
+        }
     }
 
     /** A request was written: watch for an EOF before its first response byte (see {@link #channelReadComplete}). */
