@@ -166,6 +166,11 @@ class OperationsIT {
 
             assertThat(routeJson(proxy, "tools", "Authorization", "Bearer s3cret-token").getString("name"))
                     .isEqualTo("tools");
+            // RFC 7235: the scheme name is case-insensitive
+            assertThat(routeJson(proxy, "tools", "Authorization", "bearer s3cret-token").getString("name"))
+                    .isEqualTo("tools");
+            assertThat(routeJson(proxy, "tools", "Authorization", "BEARER s3cret-token").getString("name"))
+                    .isEqualTo("tools");
         }
     }
 
