@@ -9,6 +9,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import dev.breakwater.testing.Http;
+import dev.breakwater.testing.LogCapture;
 import dev.breakwater.testing.TestProxy;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -18,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeAll;
@@ -228,6 +230,27 @@ class OperationsIT {
             await().atMost(Duration.ofSeconds(5)).until(() -> Http.get(proxy.adminUri("/metrics")).body()
                     .contains("breakwater_config_reloads_total{result=\"rejected\"}"));
             assertThat(routeJson(proxy, "tools").getString("name")).isEqualTo("tools");
+        }
+    }
+
+    @Test
+    void aRejectedReloadNeverShowsASubstitutedSecret() throws Exception {
+        Path config = dir.resolve("breakwater.yaml");
+        Files.writeString(config, routes());
+        Map<String, String> env = Map.of("UPSTREAM_URL", "https://u:Pa55w0rd@h:badport");
+        try (TestProxy proxy = TestProxy.startFromFile(config, env);
+                LogCapture log = LogCapture.of("dev.breakwater")) {
+            write(config, routes("  - name: secret", "    path-prefix: /secret/", "    upstream: \"${UPSTREAM_URL}\""));
+
+            HttpResponse<String> reload = Http.send(HttpRequest.newBuilder(proxy.adminUri("/admin/reload"))
+                    .POST(HttpRequest.BodyPublishers.noBody()).build());
+
+            assertThat(reload.statusCode()).isEqualTo(422);
+            assertThat(reload.body()).contains("routes[secret].upstream: \\\"${UPSTREAM_URL}\\\"")
+                    .doesNotContain("Pa55w0rd");
+            assertThat(log.lines()).anySatisfy(line -> assertThat(line).startsWith("config_reload_rejected")
+                    .contains("${UPSTREAM_URL}"));
+            assertThat(log.lines()).noneSatisfy(line -> assertThat(line).contains("Pa55w0rd"));
         }
     }
 
