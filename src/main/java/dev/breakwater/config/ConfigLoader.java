@@ -39,7 +39,7 @@ import org.yaml.snakeyaml.nodes.Tag;
  */
 public final class ConfigLoader {
     private static final List<String> TOP_KEYS = List.of("listen", "admin", "admin-token", "shutdown-grace",
-            "logging", "defaults", "routes");
+            "logging", "limits", "defaults", "routes");
     private static final List<String> LOGGING_KEYS = List.of("level", "format");
     private static final List<String> LEVELS = List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR");
     private static final HostPort DEFAULT_LISTEN = new HostPort("127.0.0.1", 8080);
@@ -184,11 +184,14 @@ public final class ConfigLoader {
                 .orElse(Optional.of(BreakwaterConfig.DEFAULT_SHUTDOWN_GRACE));
         Optional<LoggingSpec> logging = top.get().get("logging").map(ConfigLoader::logging)
                 .orElse(Optional.of(LoggingSpec.DEFAULT));
-        if (listen.isEmpty() || admin.isEmpty() || routes.isEmpty() || grace.isEmpty() || logging.isEmpty()) {
+        Optional<ListenerLimits> limits = top.get().get("limits").map(LimitsReader::read)
+                .orElse(Optional.of(ListenerLimits.DEFAULT));
+        if (listen.isEmpty() || admin.isEmpty() || routes.isEmpty() || grace.isEmpty() || logging.isEmpty()
+                || limits.isEmpty()) {
             return Optional.empty();
         }
         return Optional.of(new BreakwaterConfig(listen.get(), admin.get(), routes.get(), adminToken, grace.get(),
-                logging.get()));
+                logging.get(), limits.get()));
     }
 
     private static Optional<LoggingSpec> logging(YamlValue value) {

@@ -234,6 +234,22 @@ class OperationsIT {
     }
 
     @Test
+    void aReloadThatChangesLimitsSaysTheyNeedARestart() throws Exception {
+        Path config = dir.resolve("breakwater.yaml");
+        Files.writeString(config, routes());
+        try (TestProxy proxy = TestProxy.startFromFile(config)) {
+            write(config, "limits: {max-connections-per-client: 8}\n" + routes());
+
+            HttpResponse<String> reload = Http.send(HttpRequest.newBuilder(proxy.adminUri("/admin/reload"))
+                    .POST(HttpRequest.BodyPublishers.noBody()).build());
+
+            assertThat(reload.statusCode()).isEqualTo(200);
+            assertThat(new JsonObject(reload.body()).getString("summary")).contains(
+                    "listen, admin, admin-token, shutdown-grace and limits changes take effect after a restart");
+        }
+    }
+
+    @Test
     void aRejectedReloadNeverShowsASubstitutedSecret() throws Exception {
         Path config = dir.resolve("breakwater.yaml");
         Files.writeString(config, routes());
