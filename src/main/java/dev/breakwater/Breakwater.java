@@ -54,7 +54,7 @@ public final class Breakwater {
     private final Metrics metrics;
     private final RouteFactory factory;
     private final AtomicReference<RouteTable> routes;
-    /** The configuration the listeners were started with: listen, admin, token and grace change only on restart. */
+    /** The configuration the listeners started with: listen, admin, token, grace and limits change on restart only. */
     private final BreakwaterConfig startup;
     private final AtomicBoolean ready = new AtomicBoolean();
     private final AtomicBoolean draining = new AtomicBoolean();
@@ -199,8 +199,8 @@ public final class Breakwater {
         List<String> notes = new ArrayList<>();
         if (!previous.listen().equals(next.listen()) || !previous.admin().equals(next.admin())
                 || !previous.adminToken().equals(next.adminToken())
-                || !previous.shutdownGrace().equals(next.shutdownGrace())) {
-            notes.add("listen, admin, admin-token and shutdown-grace changes take effect after a restart");
+                || !previous.shutdownGrace().equals(next.shutdownGrace()) || !previous.limits().equals(next.limits())) {
+            notes.add("listen, admin, admin-token, shutdown-grace and limits changes take effect after a restart");
         }
         String summary = "configuration reloaded: " + next.routes().size() + " route(s)"
                 + (notes.isEmpty() ? "" : "; " + String.join("; ", notes));

@@ -29,7 +29,8 @@ public final class Main {
             failure classification, timeouts and SSE streaming in front of the OpenAI API and tool backends.
 
             Options:
-              --config PATH   configuration file (default: $BREAKWATER_CONFIG, else config/breakwater.yaml)
+              --config PATH   configuration file, UTF-8, at most 1 MiB
+                              (default: $BREAKWATER_CONFIG, else config/breakwater.yaml)
               --check         validate the configuration, print the result and exit (0 valid, 1 invalid)
               --version       print the version and exit
               --help          print this help and exit

@@ -14,7 +14,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.Optional;
 
 /**
@@ -62,7 +61,8 @@ public final class AdminServer extends VerticleBase {
         // The page itself holds no data (it asks /admin/* with the token), so a browser can always open it.
         router.get("/").handler(ctx -> ctx.response().putHeader("content-type", "text/html; charset=utf-8")
                 .putHeader("cache-control", "no-store").end(statusPage));
-        context.token().ifPresent(token -> router.route().handler(ctx -> authorize(ctx, token)));
+        context.token().map(BearerToken::new)
+                .ifPresent(token -> router.route().handler(ctx -> authorize(ctx, token)));
         router.get("/metrics").handler(ctx -> ctx.response()
                 .putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8")
                 .end(context.metrics().scrape()));
@@ -119,10 +119,8 @@ public final class AdminServer extends VerticleBase {
         json(ctx, 200, RouteView.of(route.get()));
     }
 
-    private static void authorize(RoutingContext ctx, String token) {
-        String header = ctx.request().getHeader("authorization");
-        byte[] expected = ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
-        if (header != null && MessageDigest.isEqual(expected, header.getBytes(StandardCharsets.UTF_8))) {
+    private static void authorize(RoutingContext ctx, BearerToken token) {
+        if (token.matches(ctx.request().getHeader("authorization"))) {
             ctx.next();
             return;
         }

@@ -11,14 +11,18 @@ final class CircuitBreakerSettings {
             Readers.decimal(Bound.above("0"), Bound.atMost("100")));
     static final Setting<SlidingWindowType> SLIDING_WINDOW_TYPE = new Setting<>("sliding-window-type",
             SlidingWindowType.COUNT_BASED, Readers.oneOf(SlidingWindowType.values(), SlidingWindowType::name));
-    static final Setting<Integer> SLIDING_WINDOW_SIZE = new Setting<>("sliding-window-size", 20,
+    // Defaults chosen by simulation (BreakerDefaultsSimulationTest): with a window of 20 and 10 calls, 20 % random
+    // failures opened the breaker in 48 of 50 runs of 5,000 calls; with 100 and 40 it never does, while 60 % still
+    // opens it within a hundred calls.
+    static final Setting<Integer> SLIDING_WINDOW_SIZE = new Setting<>("sliding-window-size", 100,
             Readers.integer(Bound.atLeast("1")));
-    static final Setting<Integer> MINIMUM_NUMBER_OF_CALLS = new Setting<>("minimum-number-of-calls", 10,
+    static final Setting<Integer> MINIMUM_NUMBER_OF_CALLS = new Setting<>("minimum-number-of-calls", 40,
             Readers.integer(Bound.atLeast("1")));
     static final Setting<Duration> WAIT_DURATION_IN_OPEN_STATE = new Setting<>("wait-duration-in-open-state",
             Duration.ofSeconds(30), Readers.duration(true));
+    // 3 probes at a 50 % threshold re-open on 2 failures: 1 round in 10 at 20 % noise; 20 probes, 1 in 400
     static final Setting<Integer> PERMITTED_CALLS_IN_HALF_OPEN_STATE = new Setting<>(
-            "permitted-number-of-calls-in-half-open-state", 3, Readers.integer(Bound.atLeast("1")));
+            "permitted-number-of-calls-in-half-open-state", 20, Readers.integer(Bound.atLeast("1")));
     static final Setting<Double> SLOW_CALL_RATE_THRESHOLD = new Setting<>("slow-call-rate-threshold", 100.0,
             Readers.decimal(Bound.above("0"), Bound.atMost("100")));
     static final Setting<Duration> SLOW_CALL_DURATION_THRESHOLD = new Setting<>("slow-call-duration-threshold",

@@ -1,7 +1,9 @@
 package dev.breakwater.config;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.StringReader;
+import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
@@ -37,13 +39,22 @@ import org.yaml.snakeyaml.nodes.Tag;
  */
 public final class ConfigLoader {
     private static final List<String> TOP_KEYS = List.of("listen", "admin", "admin-token", "shutdown-grace",
-            "logging", "defaults", "routes");
+            "logging", "limits", "defaults", "routes");
     private static final List<String> LOGGING_KEYS = List.of("level", "format");
     private static final List<String> LEVELS = List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR");
     private static final HostPort DEFAULT_LISTEN = new HostPort("127.0.0.1", 8080);
     private static final HostPort DEFAULT_ADMIN = new HostPort("127.0.0.1", 9901);
     private static final String ADDRESS = "host:port or [ipv6]:port";
     private static final String ROUTES = "a non-empty list of routes";
+
+    /**
+     * The largest configuration file read, in bytes (1 MiB), and the most code points parsed: real configs are
+     * a few KiB, and the bound keeps a wrong file (a log, a dump) from exhausting the heap.
+     */
+    public static final int MAX_FILE_BYTES = 1 << 20;
+
+    /** How deeply collections may nest; Breakwater's own schema needs 5, so this is far out of reach. */
+    static final int MAX_NESTING_DEPTH = 50;
 
     private final EnvSubstitution env;
 
@@ -60,9 +71,28 @@ public final class ConfigLoader {
      * @throws ConfigException listing every problem, each prefixed with the file name and line
      */
     public BreakwaterConfig load(Path file) throws ConfigException {
-        String text;
+        return parse(read(file), file.toString());
+    }
+
+    /**
+     * The file's text, refusing a file over {@link #MAX_FILE_BYTES} before reading it: the watcher reloads
+     * whatever lands at the path, and a stray 150 MB file must not take the heap with it. The size is checked
+     * first, then read through a bound, so a file that grows between the two is still refused, not read.
+     */
+    private static String read(Path file) throws ConfigException {
         try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
+            long size = Files.size(file);
+            if (size > MAX_FILE_BYTES) {
+                throw tooLarge(file, size + " bytes");
+            }
+            byte[] bytes;
+            try (InputStream in = Files.newInputStream(file)) {
+                bytes = in.readNBytes(MAX_FILE_BYTES + 1);
+            }
+            if (bytes.length > MAX_FILE_BYTES) {
+                throw tooLarge(file, "more than " + MAX_FILE_BYTES + " bytes");
+            }
+            return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
         } catch (NoSuchFileException e) {
             throw new ConfigException(List.of(file + ": cannot read the file (no such file)"));
         } catch (AccessDeniedException e) {
@@ -72,7 +102,11 @@ public final class ConfigLoader {
         } catch (IOException e) {
             throw new ConfigException(List.of(file + ": cannot read the file (" + e.getMessage() + ")"));
         }
-        return parse(text, file.toString());
+    }
+
+    private static ConfigException tooLarge(Path file, String size) {
+        return new ConfigException(List.of(file + ": the file is " + size + "; the limit is " + MAX_FILE_BYTES
+                + " (1 MiB)"));
     }
 
     /**
@@ -108,6 +142,8 @@ public final class ConfigLoader {
         LoaderOptions options = new LoaderOptions();
         options.setAllowDuplicateKeys(false); // not enforced by compose(); YamlValue.entries() checks too
         options.setProcessComments(false);
+        options.setCodePointLimit(MAX_FILE_BYTES); // parse() is public: bound text that did not come from load()
+        options.setNestingDepthLimit(MAX_NESTING_DEPTH); // deep nesting recurses: a stack overflow, not a problem
         return new Yaml(options);
     }
 
@@ -148,11 +184,14 @@ public final class ConfigLoader {
                 .orElse(Optional.of(BreakwaterConfig.DEFAULT_SHUTDOWN_GRACE));
         Optional<LoggingSpec> logging = top.get().get("logging").map(ConfigLoader::logging)
                 .orElse(Optional.of(LoggingSpec.DEFAULT));
-        if (listen.isEmpty() || admin.isEmpty() || routes.isEmpty() || grace.isEmpty() || logging.isEmpty()) {
+        Optional<ListenerLimits> limits = top.get().get("limits").map(LimitsReader::read)
+                .orElse(Optional.of(ListenerLimits.DEFAULT));
+        if (listen.isEmpty() || admin.isEmpty() || routes.isEmpty() || grace.isEmpty() || logging.isEmpty()
+                || limits.isEmpty()) {
             return Optional.empty();
         }
         return Optional.of(new BreakwaterConfig(listen.get(), admin.get(), routes.get(), adminToken, grace.get(),
-                logging.get()));
+                logging.get(), limits.get()));
     }
 
     private static Optional<LoggingSpec> logging(YamlValue value) {

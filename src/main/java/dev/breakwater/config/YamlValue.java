@@ -157,8 +157,10 @@ final class YamlValue {
     }
 
     /**
-     * How the value appears in messages: its text as written (after substitution) when that is unambiguous,
-     * else quoted; collections by kind, since echoing them would bury the message.
+     * How the value appears in messages: its text when that is unambiguous, else quoted; collections by kind,
+     * since echoing them would bury the message. A value that uses {@code ${VAR}} is shown as written, never
+     * substituted: variables carry secrets (a password in an upstream URL, a token), and problems go to the
+     * terminal, to {@code --check}, to the reload log line and to the admin API's reload answer.
      */
     String describe() {
         if (node instanceof MappingNode mapping) {
@@ -171,12 +173,7 @@ final class YamlValue {
             return "no value";
         }
         ScalarNode scalar = (ScalarNode) node;
-        String text;
-        try {
-            text = ctx.env().substitute(scalar.getValue());
-        } catch (IllegalArgumentException e) {
-            text = scalar.getValue();
-        }
+        String text = scalar.getValue();
         boolean bare = scalar.getScalarStyle() == DumperOptions.ScalarStyle.PLAIN && SHOW_BARE.matcher(text).matches();
         return bare ? text : quote(text);
     }

@@ -34,10 +34,10 @@ class ConfigLoaderTest {
               circuit-breaker:
                 failure-rate-threshold: 50
                 sliding-window-type: COUNT_BASED
-                sliding-window-size: 20
-                minimum-number-of-calls: 10
+                sliding-window-size: 100
+                minimum-number-of-calls: 40
                 wait-duration-in-open-state: 30s
-                permitted-number-of-calls-in-half-open-state: 3
+                permitted-number-of-calls-in-half-open-state: 20
                 slow-call-rate-threshold: 100
                 slow-call-duration-threshold: 10m
             routes:
@@ -59,7 +59,7 @@ class ConfigLoaderTest {
             Set.of(408, 429, 500, 502, 503, 504), Set.of("GET", "HEAD", "OPTIONS", "PUT", "DELETE"),
             Duration.ofSeconds(60), 8L * 1024 * 1024);
     static final CircuitBreakerSpec BUILTIN_BREAKER = new CircuitBreakerSpec(true, 50f, SlidingWindowType.COUNT_BASED,
-            20, 10, Duration.ofSeconds(30), 3, 100f, Duration.ofMinutes(10), Set.of(500, 502, 503, 504));
+            100, 40, Duration.ofSeconds(30), 20, 100f, Duration.ofMinutes(10), Set.of(500, 502, 503, 504));
 
     private final ConfigLoader loader = new ConfigLoader(Map.of("OPENAI_API_KEY", "sk-test"));
 
@@ -140,9 +140,9 @@ class ConfigLoaderTest {
                 Set.of(503), Set.of("GET", "HEAD", "OPTIONS", "PUT", "DELETE"), Duration.ofSeconds(60), 1024 * 1024));
 
         assertThat(a.circuitBreaker()).isEqualTo(new CircuitBreakerSpec(true, 25.5f, SlidingWindowType.TIME_BASED,
-                20, 10, Duration.ofSeconds(30), 3, 100f, Duration.ofMinutes(10), Set.of(502)));
+                100, 40, Duration.ofSeconds(30), 20, 100f, Duration.ofMinutes(10), Set.of(502)));
         assertThat(b.circuitBreaker()).isEqualTo(new CircuitBreakerSpec(false, 50f, SlidingWindowType.TIME_BASED,
-                20, 10, Duration.ofSeconds(30), 3, 100f, Duration.ofMinutes(10), Set.of(502)));
+                100, 40, Duration.ofSeconds(30), 20, 100f, Duration.ofMinutes(10), Set.of(502)));
     }
 
     @Test

@@ -36,7 +36,7 @@ class InvalidConfigTest {
                 Arguments.of("max-attempts 101", openai("retry: {max-attempts: 101}"),
                         "t.yaml:5: routes[openai].retry.max-attempts: 101 (expected: <= 100)"),
                 Arguments.of("unknown top-level key", "lisen: 127.0.0.1:8080\n" + openai(""),
-                        "t.yaml:1: lisen: unknown key (expected one of: listen, admin, admin-token, shutdown-grace, logging, defaults, routes)"),
+                        "t.yaml:1: lisen: unknown key (expected one of: listen, admin, admin-token, shutdown-grace, logging, limits, defaults, routes)"),
                 Arguments.of("unknown nested key", openai("retry:\n  max-atempts: 3"),
                         "t.yaml:6: routes[openai].retry.max-atempts: unknown key (expected one of: "
                                 + RETRY_KEYS + ")"),

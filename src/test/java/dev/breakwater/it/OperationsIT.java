@@ -9,6 +9,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import dev.breakwater.testing.Http;
+import dev.breakwater.testing.LogCapture;
 import dev.breakwater.testing.TestProxy;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -18,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeAll;
@@ -166,6 +168,11 @@ class OperationsIT {
 
             assertThat(routeJson(proxy, "tools", "Authorization", "Bearer s3cret-token").getString("name"))
                     .isEqualTo("tools");
+            // RFC 7235: the scheme name is case-insensitive
+            assertThat(routeJson(proxy, "tools", "Authorization", "bearer s3cret-token").getString("name"))
+                    .isEqualTo("tools");
+            assertThat(routeJson(proxy, "tools", "Authorization", "BEARER s3cret-token").getString("name"))
+                    .isEqualTo("tools");
         }
     }
 
@@ -223,6 +230,43 @@ class OperationsIT {
             await().atMost(Duration.ofSeconds(5)).until(() -> Http.get(proxy.adminUri("/metrics")).body()
                     .contains("breakwater_config_reloads_total{result=\"rejected\"}"));
             assertThat(routeJson(proxy, "tools").getString("name")).isEqualTo("tools");
+        }
+    }
+
+    @Test
+    void aReloadThatChangesLimitsSaysTheyNeedARestart() throws Exception {
+        Path config = dir.resolve("breakwater.yaml");
+        Files.writeString(config, routes());
+        try (TestProxy proxy = TestProxy.startFromFile(config)) {
+            write(config, "limits: {max-connections-per-client: 8}\n" + routes());
+
+            HttpResponse<String> reload = Http.send(HttpRequest.newBuilder(proxy.adminUri("/admin/reload"))
+                    .POST(HttpRequest.BodyPublishers.noBody()).build());
+
+            assertThat(reload.statusCode()).isEqualTo(200);
+            assertThat(new JsonObject(reload.body()).getString("summary")).contains(
+                    "listen, admin, admin-token, shutdown-grace and limits changes take effect after a restart");
+        }
+    }
+
+    @Test
+    void aRejectedReloadNeverShowsASubstitutedSecret() throws Exception {
+        Path config = dir.resolve("breakwater.yaml");
+        Files.writeString(config, routes());
+        Map<String, String> env = Map.of("UPSTREAM_URL", "https://u:Pa55w0rd@h:badport");
+        try (TestProxy proxy = TestProxy.startFromFile(config, env);
+                LogCapture log = LogCapture.of("dev.breakwater")) {
+            write(config, routes("  - name: secret", "    path-prefix: /secret/", "    upstream: \"${UPSTREAM_URL}\""));
+
+            HttpResponse<String> reload = Http.send(HttpRequest.newBuilder(proxy.adminUri("/admin/reload"))
+                    .POST(HttpRequest.BodyPublishers.noBody()).build());
+
+            assertThat(reload.statusCode()).isEqualTo(422);
+            assertThat(reload.body()).contains("routes[secret].upstream: \\\"${UPSTREAM_URL}\\\"")
+                    .doesNotContain("Pa55w0rd");
+            assertThat(log.lines()).anySatisfy(line -> assertThat(line).startsWith("config_reload_rejected")
+                    .contains("${UPSTREAM_URL}"));
+            assertThat(log.lines()).noneSatisfy(line -> assertThat(line).contains("Pa55w0rd"));
         }
     }
 

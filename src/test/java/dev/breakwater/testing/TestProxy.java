@@ -37,9 +37,14 @@ public final class TestProxy implements AutoCloseable {
 
     /** Starts Breakwater from {@code file}, which it then watches for edits (hot reload). */
     public static TestProxy startFromFile(java.nio.file.Path file) {
+        return startFromFile(file, Map.of());
+    }
+
+    /** Starts Breakwater from {@code file}, resolving {@code ${NAME}} from {@code env} on every (re)load. */
+    public static TestProxy startFromFile(java.nio.file.Path file, Map<String, String> env) {
         try {
-            BreakwaterConfig config = new ConfigLoader(Map.of()).load(file);
-            return new TestProxy(Breakwater.start(config, java.util.Optional.of(file), Map.of())
+            BreakwaterConfig config = new ConfigLoader(env).load(file);
+            return new TestProxy(Breakwater.start(config, java.util.Optional.of(file), env)
                     .toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS));
         } catch (Exception e) {
             throw new IllegalStateException("could not start Breakwater: " + e.getMessage(), e);
