@@ -132,7 +132,10 @@ function once(spec) {
                 if (ms > maxLatency) maxLatency = ms;
             }
             note(spec.kind, outcome, detail && { ...detail, id: spec.headers['x-request-id'], status, fate,
-                ms: Math.round(ms), at_s: Math.round((t0 - tStart) / 100) / 10, body_sent: bodySent });
+                ms: Math.round(ms), at_s: Math.round((t0 - tStart) / 100) / 10, body_sent: bodySent,
+                reused: req.reusedSocket, prev_on_socket: prevOnSocket });
+            if (sock) sock.soakPrev = { id: spec.headers['x-request-id'], kind: spec.kind,
+                bytes: spec.body ? spec.body.length : 0, status, outcome, body_sent: bodySent };
             resolve();
         };
         const headers = { ...spec.headers };
@@ -194,6 +197,10 @@ function once(spec) {
         };
         req.on('error', handleError);
         req.on('finish', () => { bodySent = true; });
+        // The previous request on the same keep-alive connection, for the failure samples.
+        let sock = null;
+        let prevOnSocket = null;
+        req.on('socket', (so) => { sock = so; prevOnSocket = so.soakPrev ?? null; });
         if (spec.body) {
             uploadBytes += spec.body.length;
             req.end(spec.body);
