@@ -7,11 +7,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
+import dev.breakwater.testing.Samples;
+import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.Yaml;
 
@@ -45,32 +42,24 @@ class ConfigLoaderPropertiesTest {
         }
     }
 
-    @Property(tries = 1000)
-    void arbitraryTextYieldsAConfigOrProblems(@ForAll String text) {
-        loadsOrReportsProblems(text);
+    @Test
+    void arbitraryTextYieldsAConfigOrProblems() {
+        Samples.check(1, 1000, random -> Samples.anyText(random, 120), this::loadsOrReportsProblems);
     }
 
-    @Property(tries = 500)
-    void yamlLookingTextYieldsAConfigOrProblems(@ForAll("yamlish") String text) {
-        loadsOrReportsProblems(text);
-    }
-
-    @Property(tries = 1000)
-    void arbitraryStructuredYamlYieldsAConfigOrProblems(@ForAll("documents") String yaml) {
-        loadsOrReportsProblems(yaml);
-    }
-
-    @Provide
-    Arbitrary<String> yamlish() {
-        return Arbitraries.strings().withChars("abc-:{}[],'\"&*!|>#%@`?$ \n\t0123456789").ofMaxLength(80);
+    @Test
+    void yamlLookingTextYieldsAConfigOrProblems() {
+        Samples.check(2, 500, random -> Samples.textOf(random, "abc-:{}[],'\"&*!|>#%@`?$ \n\t0123456789", 80),
+                this::loadsOrReportsProblems);
     }
 
     /** Random maps, lists and scalars up to 4 deep, dumped by SnakeYAML so they are well-formed YAML. */
-    @Provide
-    Arbitrary<String> documents() {
+    @Test
+    void arbitraryStructuredYamlYieldsAConfigOrProblems() {
         DumperOptions options = new DumperOptions();
         options.setDefaultFlowStyle(DumperOptions.FlowStyle.BLOCK);
-        return Arbitraries.randomValue(random -> new Yaml(options).dump(value(random, 0, true)));
+        Yaml yaml = new Yaml(options);
+        Samples.check(3, 1000, random -> yaml.dump(value(random, 0, true)), this::loadsOrReportsProblems);
     }
 
     private static Object value(Random random, int depth, boolean top) {

@@ -4,11 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
 import java.util.Locale;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
+import dev.breakwater.testing.Samples;
+import org.junit.jupiter.api.Test;
 
 /**
  * Properties of {@link RequestTarget#parse}: whatever a client sends, a path that comes out is rooted, has no dot
@@ -20,38 +17,28 @@ class RequestTargetPropertiesTest {
     private static final List<String> ALPHABET =
             List.of("/", ".", "..", "%2e", "%2E", "%2f", "%5c", "\\", ";", "a", "b", "?", "%00");
 
-    @Provide
-    Arbitrary<String> anyTarget() {
-        return Arbitraries.of(ALPHABET).list().ofMaxSize(16).map(parts -> String.join("", parts));
+    @Test
+    void anyTargetIsRejectedOrComesOutSafeAndStable() {
+        Samples.check(21, 3000, random -> Samples.joined(random, ALPHABET, 16),
+                RequestTargetPropertiesTest::assertSafeOrRejected);
     }
 
-    @Provide
-    Arbitrary<String> rootedTarget() {
-        return anyTarget().map(rest -> "/" + rest);
+    @Test
+    void rootedTargetIsRejectedOrComesOutSafeAndStable() {
+        Samples.check(22, 3000, random -> "/" + Samples.joined(random, ALPHABET, 16),
+                RequestTargetPropertiesTest::assertSafeOrRejected);
     }
 
-    @Provide
-    Arbitrary<String> plainTarget() {
-        return Arbitraries.of("/a", "/b", "/ab", "/v1", "/chat").list().ofMinSize(1).ofMaxSize(8)
-                .map(parts -> String.join("", parts));
-    }
+    @Test
+    void plainPathsPassUnchanged() {
+        List<String> plain = List.of("/a", "/b", "/ab", "/v1", "/chat");
+        Samples.check(23, 300, random -> plain.get(random.nextInt(plain.size())) + Samples.joined(random, plain, 7),
+                uri -> {
+                    RequestTarget target = RequestTarget.parse(uri);
 
-    @Property(tries = 3000)
-    void anyTargetIsRejectedOrComesOutSafeAndStable(@ForAll("anyTarget") String uri) {
-        assertSafeOrRejected(uri);
-    }
-
-    @Property(tries = 3000)
-    void rootedTargetIsRejectedOrComesOutSafeAndStable(@ForAll("rootedTarget") String uri) {
-        assertSafeOrRejected(uri);
-    }
-
-    @Property(tries = 300)
-    void plainPathsPassUnchanged(@ForAll("plainTarget") String uri) {
-        RequestTarget target = RequestTarget.parse(uri);
-
-        assertThat(target.path()).isEqualTo(uri);
-        assertThat(target.query()).isNull();
+                    assertThat(target.path()).isEqualTo(uri);
+                    assertThat(target.query()).isNull();
+                });
     }
 
     private static void assertSafeOrRejected(String uri) {
