@@ -47,7 +47,9 @@ public final class ProxyVerticle extends VerticleBase {
         HttpServerOptions options = new HttpServerOptions()
                 .setTcpNoDelay(true)
                 .setHandle100ContinueAutomatically(true)
-                .setHttp2ClearTextEnabled(true)
+                // No h2c: with it, Vert.x sets a connection up only once its first request head is complete,
+                // so a slowloris or an idle socket would escape the connection guard (limits, head timeout).
+                .setHttp2ClearTextEnabled(false)
                 .setCompressionSupported(false)
                 .setDecompressionSupported(false);
         server = vertx.createHttpServer(options)
