@@ -240,10 +240,7 @@ final class UpstreamAttempt {
 
     /** Stops sending: closes the body pipe first, then resets the upstream request. */
     private void stopRequest() {
-        if (bodyPipe != null) {
-            bodyPipe.close();
-            bodyPipe = null;
-        }
+        closeBodyPipe();
         if (request != null) {
             HttpClientRequest req = request;
             request = null;
@@ -253,6 +250,15 @@ final class UpstreamAttempt {
 
     private void fail(FailureKind kind, Throwable cause) {
         responseTimer.cancel();
+        closeBodyPipe();
         result.tryFail(new AttemptFailedException(kind, cause));
+    }
+
+    /** Stops piping a streamed body into a request that failed or is abandoned. */
+    private void closeBodyPipe() {
+        if (bodyPipe != null) {
+            bodyPipe.close();
+            bodyPipe = null;
+        }
     }
 }
