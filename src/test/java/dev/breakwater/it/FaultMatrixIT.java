@@ -331,6 +331,68 @@ class FaultMatrixIT {
         }
     }
 
+    @Test
+    void uploadStillStreamingWhenTheUpstreamResetsGets502WithoutAnIllegalStateError() throws Exception {
+        int total = 256 * 1024;
+        int chunk = 8 * 1024;
+        java.util.concurrent.ScheduledExecutorService writer =
+                java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+        // An upstream that resets every connection as soon as a request head arrives, body still on its way.
+        try (java.net.ServerSocket resetting = new java.net.ServerSocket(0, 50,
+                        java.net.InetAddress.getLoopbackAddress());
+                LogCapture logs = LogCapture.of(org.slf4j.Logger.ROOT_LOGGER_NAME)) {
+            Thread acceptor = new Thread(() -> {
+                while (!resetting.isClosed()) {
+                    try (java.net.Socket socket = resetting.accept()) {
+                        java.io.InputStream in = socket.getInputStream();
+                        int matched = 0;
+                        while (matched < 4) {
+                            int b = in.read();
+                            if (b < 0) {
+                                break;
+                            }
+                            matched = b == "\r\n\r\n".charAt(matched) ? matched + 1 : (b == '\r' ? 1 : 0);
+                        }
+                        socket.setSoLinger(true, 0);
+                    } catch (java.io.IOException e) {
+                        return;
+                    }
+                }
+            });
+            acceptor.setDaemon(true);
+            acceptor.start();
+            try (TestProxy proxy = TestProxy.start("""
+                    routes:
+                      - name: f
+                        path-prefix: /f/
+                        upstream: http://127.0.0.1:%d
+                        timeouts: {connect: 1s, response: 2s, idle: 1s, total: 5s}
+                        retry: {max-replay-body: 1KiB}
+                    """.formatted(resetting.getLocalPort()));
+                    RawClient client = RawClient.connect(proxy.port())) {
+                client.send("POST /f/upload HTTP/1.1\r\nHost: proxy.test\r\nContent-Type: application/octet-stream"
+                        + "\r\nContent-Length: " + total + "\r\n\r\n" + "u".repeat(chunk));
+                java.util.concurrent.atomic.AtomicInteger sent = new java.util.concurrent.atomic.AtomicInteger(chunk);
+                writer.scheduleAtFixedRate(() -> {
+                    if (sent.get() < total) {
+                        client.send("u".repeat(chunk));
+                        sent.addAndGet(chunk);
+                    }
+                }, 20, 20, TimeUnit.MILLISECONDS);
+                Response answer = client.readFinalResponse(READ);
+
+                assertThat(answer.status()).as(answer.toString()).isEqualTo(502);
+                assertThat(answer.header("x-breakwater-attempts")).isEqualTo("1");
+                await().atMost(Duration.ofSeconds(5)).until(() -> sent.get() >= total);
+                await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2)).untilAsserted(() ->
+                        assertThat(logs.errorLines()).noneMatch(line -> line.contains("IllegalStateException")
+                                || line.contains("Request already complete")));
+            }
+        } finally {
+            writer.shutdownNow();
+        }
+    }
+
     // ---- 9. held requests behind an open breaker ----
 
     private static String gateConfig(ScriptedUpstream upstream, String total) {
