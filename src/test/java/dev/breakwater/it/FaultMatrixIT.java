@@ -211,6 +211,22 @@ class FaultMatrixIT {
         }
     }
 
+    @Test
+    void aCutChunkedBodyIsNeverACleanEndForAnHttp10Client() throws Exception {
+        // No Content-Length upstream: the HTTP/1.0 client's body ends where the connection ends.
+        String chunkedHead = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n";
+        try (ScriptedUpstream upstream = ScriptedUpstream.always(
+                        ScriptedUpstream.partialBodyThenClose(chunkedHead, "6\r\nhello \r\n"));
+                TestProxy proxy = TestProxy.start(config(upstream));
+                RawClient client = RawClient.connect(proxy.port())) {
+            Response answer = client.exchange("GET /f/cut HTTP/1.0\r\nHost: proxy.test\r\n\r\n", READ);
+
+            boolean error = answer.status() == 502;
+            boolean reset = answer.ending() == RawClient.Ending.RESET;
+            assertThat(error || reset).as("the cut must show as an error or a reset, not EOF: %s", answer).isTrue();
+        }
+    }
+
     // ---- 5. and 6. protocol violations ----
 
     @Test
