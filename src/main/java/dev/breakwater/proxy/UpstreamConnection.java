@@ -40,7 +40,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     private long lastResponseNanos;
     private long keepAliveNanos = -1;
 
-    private UpstreamConnection(Channel channel) {
+    UpstreamConnection(Channel channel) {
         this.channel = channel;
     }
 

@@ -29,4 +29,31 @@ class UpstreamConnectionTest {
         assertThat(UpstreamConnection.isPeerReset(new IOException("timed out"))).isFalse();
         assertThat(UpstreamConnection.isPeerReset(null)).isFalse();
     }
+
+    @Test
+    void aConnectionIsNotUsedInTheLastStretchOfTheUpstreamsKeepAliveTimeout() {
+        UpstreamConnection connection = new UpstreamConnection(new io.netty.channel.embedded.EmbeddedChannel());
+        long second = 1_000_000_000L;
+        connection.onResponse(10 * second, "timeout=5, max=100");
+
+        assertThat(connection.nearKeepAliveExpiry(10 * second + 3 * second)).isFalse();
+        assertThat(connection.nearKeepAliveExpiry(10 * second + 4 * second)).as("1 s margin").isTrue();
+    }
+
+    @Test
+    void aShortKeepAliveTimeoutKeepsAQuarterAsMargin() {
+        UpstreamConnection connection = new UpstreamConnection(new io.netty.channel.embedded.EmbeddedChannel());
+        connection.onResponse(1_000_000_000L, "timeout=2");
+
+        assertThat(connection.nearKeepAliveExpiry(2_400_000_000L)).isFalse();
+        assertThat(connection.nearKeepAliveExpiry(2_500_000_000L)).as("0.5 s margin").isTrue();
+    }
+
+    @Test
+    void withoutAnAdvertisedTimeoutTheConnectionNeverExpiresHere() {
+        UpstreamConnection connection = new UpstreamConnection(new io.netty.channel.embedded.EmbeddedChannel());
+        connection.onResponse(1, null);
+
+        assertThat(connection.nearKeepAliveExpiry(Long.MAX_VALUE / 2)).isFalse();
+    }
 }
