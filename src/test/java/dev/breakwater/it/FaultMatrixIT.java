@@ -321,16 +321,8 @@ class FaultMatrixIT {
                         "    timeouts: {response: 500ms}"));
                 RawClient client = RawClient.connect(proxy.port())) {
             long start = System.nanoTime();
-            client.send("POST /f/upload HTTP/1.1\r\nHost: proxy.test\r\nContent-Type: application/octet-stream\r\n"
-                    + "Content-Length: " + total + "\r\n\r\n" + "u".repeat(chunk));
-            java.util.concurrent.atomic.AtomicInteger sent = new java.util.concurrent.atomic.AtomicInteger(chunk);
             // the rest of the body trickles in over ~750 ms, past the 500 ms response timeout
-            writer.scheduleAtFixedRate(() -> {
-                if (sent.get() < total) {
-                    client.send("u".repeat(chunk));
-                    sent.addAndGet(chunk);
-                }
-            }, 50, 50, TimeUnit.MILLISECONDS);
+            java.util.concurrent.atomic.AtomicInteger sent = trickleUpload(client, writer, total, chunk, 50);
             Response answer = client.readFinalResponse(READ);
 
             assertThat(answer.status()).as(answer.toString()).isEqualTo(504);
@@ -386,15 +378,7 @@ class FaultMatrixIT {
                         retry: {max-replay-body: 1KiB}
                     """.formatted(resetting.getLocalPort()));
                     RawClient client = RawClient.connect(proxy.port())) {
-                client.send("POST /f/upload HTTP/1.1\r\nHost: proxy.test\r\nContent-Type: application/octet-stream"
-                        + "\r\nContent-Length: " + total + "\r\n\r\n" + "u".repeat(chunk));
-                java.util.concurrent.atomic.AtomicInteger sent = new java.util.concurrent.atomic.AtomicInteger(chunk);
-                writer.scheduleAtFixedRate(() -> {
-                    if (sent.get() < total) {
-                        client.send("u".repeat(chunk));
-                        sent.addAndGet(chunk);
-                    }
-                }, 20, 20, TimeUnit.MILLISECONDS);
+                java.util.concurrent.atomic.AtomicInteger sent = trickleUpload(client, writer, total, chunk, 20);
                 Response answer = client.readFinalResponse(READ);
 
                 assertThat(answer.status()).as(answer.toString()).isEqualTo(502);
@@ -407,6 +391,25 @@ class FaultMatrixIT {
         } finally {
             writer.shutdownNow();
         }
+    }
+
+    /**
+     * Sends the head and first chunk of a {@code total}-byte upload, then one chunk every {@code periodMillis}.
+     *
+     * @return the bytes sent so far, growing until {@code total}
+     */
+    private static java.util.concurrent.atomic.AtomicInteger trickleUpload(RawClient client,
+            java.util.concurrent.ScheduledExecutorService writer, int total, int chunk, long periodMillis) {
+        client.send("POST /f/upload HTTP/1.1\r\nHost: proxy.test\r\nContent-Type: application/octet-stream\r\n"
+                + "Content-Length: " + total + "\r\n\r\n" + "u".repeat(chunk));
+        java.util.concurrent.atomic.AtomicInteger sent = new java.util.concurrent.atomic.AtomicInteger(chunk);
+        writer.scheduleAtFixedRate(() -> {
+            if (sent.get() < total) {
+                client.send("u".repeat(chunk));
+                sent.addAndGet(chunk);
+            }
+        }, periodMillis, periodMillis, TimeUnit.MILLISECONDS);
+        return sent;
     }
 
     // ---- 9. held requests behind an open breaker ----
