@@ -2,6 +2,7 @@ package dev.breakwater.proxy;
 
 import dev.breakwater.config.Provider;
 import dev.breakwater.observability.AccessLog;
+import dev.breakwater.resilience.GateKeys;
 import dev.breakwater.resilience.OpenAiBodies;
 import dev.breakwater.resilience.RateLimitGate;
 import dev.breakwater.resilience.RouteBreaker;
@@ -25,6 +26,9 @@ final class Exchange {
     private static final Set<String> SET_BY_PROXY = HopByHopHeaders.caseInsensitive(
             "host", "content-length", "expect", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host",
             "x-request-id");
+
+    /** Where an upstream credential travels: OpenAI, Azure OpenAI, Anthropic. */
+    private static final String[] CREDENTIAL_HEADERS = {"authorization", "api-key", "x-api-key"};
 
     enum State { ACTIVE, COMMITTED, DONE }
 
@@ -132,8 +136,9 @@ final class Exchange {
     }
 
     /**
-     * The rate-limit gate's key: for an OpenAI route the request's {@code model}, so other models are never held;
-     * otherwise the whole route. Computed on first use, which only happens once a gate has closed.
+     * The rate-limit gate's key: the credential the upstream request carries (as a fingerprint) and, for an
+     * OpenAI route, the request's {@code model}, so other keys and other models are never held. Computed on first
+     * use, which only happens once a gate has closed.
      */
     String gateKey() {
         if (gateKey == null) {
@@ -142,9 +147,25 @@ final class Exchange {
                     && buffered.bytes().length() > 0) {
                 model = OpenAiBodies.model(buffered.bytes().getBytes());
             }
-            gateKey = model == null ? "" : model;
+            gateKey = GateKeys.of(credential(), model);
         }
         return gateKey;
+    }
+
+    /** The credential the upstream sees: the route's own header wins over the client's, as on the way up. */
+    private String credential() {
+        for (String name : CREDENTIAL_HEADERS) {
+            for (var header : route.spec().headers().entrySet()) {
+                if (header.getKey().equalsIgnoreCase(name)) {
+                    return header.getValue();
+                }
+            }
+            String sent = request.getHeader(name);
+            if (sent != null) {
+                return sent;
+            }
+        }
+        return null;
     }
 
     /**

@@ -228,6 +228,32 @@ class RateLimitIT {
         assertThat(herdCalls.subList(1, herdCalls.size())).allSatisfy(t -> assertThat(t).isGreaterThanOrEqualTo(990));
     }
 
+    @Test
+    void a429ForOneApiKeyDoesNotHoldTheSameModelForAnotherKey() throws Exception {
+        // Key A's project is rate limited for 3 s; key B is another project with its own limits.
+        upstream.stubFor(post(PATH).withHeader("authorization", equalTo("Bearer sk-project-a"))
+                .withRequestBody(matchingJsonPath("$.model", equalTo("shared-model")))
+                .willReturn(aResponse().withStatus(429).withHeader("Retry-After", "3")));
+        upstream.stubFor(post(PATH).withHeader("authorization", equalTo("Bearer sk-project-b"))
+                .withRequestBody(matchingJsonPath("$.model", equalTo("shared-model"))).willReturn(ok()));
+
+        CompletableFuture<HttpResponse<String>> keyA = Http.client().sendAsync(HttpRequest.newBuilder(proxy.uri(PATH))
+                .timeout(Duration.ofSeconds(30)).header("content-type", "application/json")
+                .header("authorization", "Bearer sk-project-a")
+                .POST(HttpRequest.BodyPublishers.ofString(body("shared-model"))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        awaitUpstreamCalls(1);
+
+        long start = System.nanoTime();
+        HttpResponse<String> keyB = Http.post(proxy.uri(PATH), body("shared-model"), "content-type",
+                "application/json", "authorization", "Bearer sk-project-b");
+        long millis = (System.nanoTime() - start) / 1_000_000;
+
+        assertThat(keyB.statusCode()).isEqualTo(200);
+        assertThat(millis).as("key B was not held behind key A's closed gate").isLessThan(1_000);
+        keyA.cancel(true);
+    }
+
     private static CompletableFuture<HttpResponse<String>> send(String model) {
         return Http.client().sendAsync(HttpRequest.newBuilder(proxy.uri(PATH)).timeout(Duration.ofSeconds(30))
                 .header("content-type", "application/json")

@@ -1,0 +1,38 @@
+package dev.breakwater.resilience;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/**
+ * The rate-limit gate's keys. A limit belongs to a credential (an OpenAI project, an Azure resource key) and,
+ * for LLM providers, to a model: two API keys never hold each other's requests, and one key's models never hold
+ * each other. The credential enters the key only as a short SHA-256 fingerprint, never as its value.
+ */
+public final class GateKeys {
+    private static final HexFormat HEX = HexFormat.of();
+
+    private GateKeys() {
+    }
+
+    /**
+     * @param credential the credential the upstream request carries ({@code Authorization}, {@code api-key} or
+     *     {@code x-api-key}), or null
+     * @param model the request's model, or null when the provider has none or the body names none
+     */
+    public static String of(String credential, String model) {
+        String fingerprint = credential == null || credential.isEmpty() ? "-" : fingerprint(credential);
+        return model == null || model.isEmpty() ? fingerprint : fingerprint + "/" + model;
+    }
+
+    /** The first 12 hex digits of the credential's SHA-256: enough to tell keys apart, useless to recover one. */
+    static String fingerprint(String credential) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(credential.getBytes(StandardCharsets.UTF_8));
+            return HEX.formatHex(digest, 0, 6);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required of every JVM", e);
+        }
+    }
+}
