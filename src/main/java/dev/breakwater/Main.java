@@ -39,8 +39,8 @@ public final class Main {
               BREAKWATER_CONFIG      configuration file when --config is not given
               BREAKWATER_LOG_LEVEL   log level: TRACE, DEBUG, INFO (default), WARN, ERROR
               BREAKWATER_LOG_FORMAT  log format: json (default, one object per line) or text
-              ${NAME} in string values of the configuration is replaced by the environment variable NAME
-              (${NAME:-default} gives a default).
+              ${NAME} in any value of the configuration is replaced by the environment variable NAME
+              (${NAME:-default} gives a default). Inside {...} or [...] quote it: {max-attempts: "${N:-3}"}.
 
             Exit codes: 0 ok, 1 invalid configuration or failed start, 2 bad command line.
             """;

@@ -82,7 +82,9 @@ public final class AdminServer extends VerticleBase {
         router.get("/admin/decisions").handler(ctx -> json(ctx, 200,
                 new JsonObject().put("decisions", context.decisions().toJson())));
         server = vertx.createHttpServer().requestHandler(router);
-        return server.listen(port, host);
+        // Name the address: Netty's own message ("Address already in use") does not say which one.
+        return server.listen(port, host).recover(t -> Future.failedFuture(new IllegalStateException(
+                "cannot listen on " + host + ":" + Math.max(0, port) + " (admin listener): " + t.getMessage(), t)));
     }
 
     @Override

@@ -60,7 +60,9 @@ public final class ProxyVerticle extends VerticleBase {
                 })
                 .requestHandler(new ProxyHandler(shared.routes(), shared.draining(), runtime, guard,
                         shared.replayMemory()));
-        return server.listen(port, host);
+        // Name the address: Netty's own message ("Address already in use") does not say which one.
+        return server.listen(port, host).recover(t -> Future.failedFuture(new IllegalStateException(
+                "cannot listen on " + host + ":" + Math.max(0, port) + " (proxy listener): " + t.getMessage(), t)));
     }
 
     /** Stops accepting connections and lets requests in flight finish, up to the shutdown grace. */
