@@ -32,7 +32,9 @@ import io.vertx.core.streams.Pipe;
  *       request was not completely written (the upstream cannot have a request it never got whole, Go's
  *       {@code nothingWrittenError}); the upstream reset the connection (its kernel sends RST only when the
  *       socket was closed with our bytes unread, or was already closed when they came: its program never read
- *       them); or the request may be repeated anyway (Go's {@code isReplayable}: a method the route retries, or
+ *       them), or at its FIN our socket already shows that RST ({@code TCP_CLOSE}) or still holds request bytes
+ *       the upstream never acknowledged (see {@link UpstreamConnection#channelReadComplete}); or the request may
+ *       be repeated anyway (Go's {@code isReplayable}: a method the route retries, or
  *       an {@code Idempotency-Key}).</li>
  * </ul>
  * A plain FIN after a non-repeatable request was written is ambiguous (the upstream may have read the request and
