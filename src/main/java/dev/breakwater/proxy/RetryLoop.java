@@ -5,6 +5,7 @@ import dev.breakwater.resilience.FailureKind;
 import dev.breakwater.resilience.OpenAiBodies;
 import dev.breakwater.resilience.RateLimitGate;
 import dev.breakwater.resilience.RequestFacts;
+import dev.breakwater.resilience.ResponseHead;
 import dev.breakwater.resilience.RetryDecision;
 import dev.breakwater.resilience.RouteBreaker;
 import io.vertx.core.AsyncResult;
@@ -139,7 +140,7 @@ final class RetryLoop {
     private void onFailure(AttemptFailedException failure) {
         RetryDecision decision = admitRetry(exchange.retry.onFailure(failure.kind()));
         exchange.lastReason = decision.reason();
-        updateGate(0, decision);
+        updateGate(null, decision);
         exchange.runtime.retryLog().decision(exchange.requestId, exchange.route.name(), failure.causeType(),
                 decision);
         if (decision.retry()) {
@@ -168,9 +169,10 @@ final class RetryLoop {
 
     private void onResponse(HttpClientResponse response, BodyPeek.Peeked peeked) {
         OpenAiBodies.ErrorFields error = peeked == null ? null : OpenAiBodies.error(peeked.prefix().getBytes());
-        RetryDecision decision = admitRetry(exchange.retry.onResponse(new UpstreamHead(response, error)));
+        UpstreamHead head = new UpstreamHead(response, error);
+        RetryDecision decision = admitRetry(exchange.retry.onResponse(head));
         exchange.lastReason = decision.reason();
-        updateGate(response.statusCode(), decision);
+        updateGate(head, decision);
         if (decision.retry() || !"status_not_retryable".equals(decision.reason())) {
             exchange.runtime.retryLog().decision(exchange.requestId, exchange.route.name(),
                     Integer.toString(response.statusCode()), decision);
@@ -206,15 +208,16 @@ final class RetryLoop {
     }
 
     /**
-     * A 429 with a hint closes the gate for this key; any other answer (a failure is status 0) lets held
-     * requests go.
+     * A 429 whose hint shows the key limited closes the gate for this key; any other answer (a failure has no
+     * head) lets held requests go.
      */
-    private void updateGate(int status, RetryDecision decision) {
+    private void updateGate(ResponseHead head, RetryDecision decision) {
         RateLimitGate gate = exchange.route.rateLimitGate().orElse(null);
         if (gate == null) {
             return;
         }
-        if (status == 429 && decision.hasServerHint()) {
+        if (head != null && head.status() == 429 && decision.hasServerHint()
+                && RateLimitGate.closesOn(head, decision.serverHintMillis())) {
             // An absurd hint (a date decades ahead) must not lock a model until restart: probe hourly at most.
             long closeMillis = Math.min(decision.serverHintMillis(), MAX_GATE_CLOSE_MILLIS);
             gate.close(exchange.gateKey(), closeMillis, exchange.runtime.scheduler());

@@ -30,6 +30,12 @@ public final class RateLimitGate {
     static final long NUDGE_MILLIS = 1_000;
     /** Longer hints (about 73 years) are clamped here so that the ticker arithmetic cannot overflow. */
     static final long MAX_CLOSE_MILLIS = Long.MAX_VALUE / 4 / 1_000_000;
+    /** A shorter hint closes the gate only when the upstream also says the key's quota is at zero. */
+    public static final long MIN_CLOSE_HINT_MILLIS = 1_000;
+    /** Headers in which OpenAI, Azure OpenAI and Anthropic say how much of a key's quota is left. */
+    private static final String[] REMAINING_HEADERS = {"x-ratelimit-remaining-requests",
+        "x-ratelimit-remaining-tokens", "anthropic-ratelimit-requests-remaining",
+        "anthropic-ratelimit-tokens-remaining"};
 
     private final Ticker ticker;
     private final Map<String, KeyState> keys = new ConcurrentHashMap<>();
@@ -70,6 +76,26 @@ public final class RateLimitGate {
     public interface Ticket {
         /** Leaves the queue; harmless after release. */
         void cancel();
+    }
+
+    /**
+     * Whether a 429 with a wait hint should hold every request of its key, not only delay its own retry. It should
+     * when the key is shown to be limited: the upstream says a quota is at zero, or the hint is a real window
+     * (at least {@link #MIN_CLOSE_HINT_MILLIS}). A lone 429 with a sub-second hint is a burst limiter that refills
+     * before a held herd could be released, or noise: holding the whole key for it cost a 200-client run 94 % of
+     * its throughput (RELIABILITY.md), while the one request's own retry already waits its hint.
+     */
+    public static boolean closesOn(ResponseHead head, long hintMillis) {
+        if (hintMillis >= MIN_CLOSE_HINT_MILLIS) {
+            return true;
+        }
+        for (String name : REMAINING_HEADERS) {
+            String remaining = head.header(name);
+            if (remaining != null && remaining.trim().equals("0")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** True when any key is closed or releasing, so callers can skip computing keys otherwise. */

@@ -450,4 +450,24 @@ class RateLimitGateTest {
         assertThat(admit(KEY, "b", millis(60_000))).isInstanceOf(RateLimitGate.Rejected.class);
         assertThat(gate.isActive()).isTrue();
     }
+
+    @Test
+    void aHintOfASecondOrMoreClosesTheGate() {
+        assertThat(RateLimitGate.closesOn(TestHead.of(429), 1_000)).isTrue();
+        assertThat(RateLimitGate.closesOn(TestHead.of(429), 30_000)).isTrue();
+    }
+
+    @Test
+    void aLoneSubSecondHintOnlyDelaysItsOwnRetry() {
+        assertThat(RateLimitGate.closesOn(TestHead.of(429, "retry-after-ms", "120"), 120)).isFalse();
+        assertThat(RateLimitGate.closesOn(TestHead.of(429, "x-ratelimit-remaining-requests", "12"), 120)).isFalse();
+    }
+
+    @Test
+    void aSubSecondHintClosesTheGateWhenTheQuotaIsAtZero() {
+        assertThat(RateLimitGate.closesOn(TestHead.of(429, "x-ratelimit-remaining-tokens", "0"), 120)).isTrue();
+        assertThat(RateLimitGate.closesOn(TestHead.of(429, "x-ratelimit-remaining-requests", " 0 "), 20)).isTrue();
+        assertThat(RateLimitGate.closesOn(TestHead.of(429, "anthropic-ratelimit-requests-remaining", "0"), 500))
+                .isTrue();
+    }
 }
