@@ -212,6 +212,16 @@ final class ConnectionGuard {
             ctx.fireChannelRead(msg);
         }
 
+        /** A read after the client's RST (ENOTCONN) is the reset itself: close quietly instead of a WARN. */
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            if (cause instanceof java.nio.channels.NotYetConnectedException) {
+                ctx.close();
+                return;
+            }
+            ctx.fireExceptionCaught(cause);
+        }
+
         /** One byte of the head; false stops the scan (end of head, or obs-fold found). */
         @Override
         public boolean process(byte b) {

@@ -78,6 +78,13 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
      */
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof java.nio.channels.NotYetConnectedException) {
+            // A read after the upstream's RST left the socket unconnected (ENOTCONN): the reset itself. Nothing
+            // past this handler knows it, so Netty would log it as unhandled; closing tells Vert.x what matters.
+            resetByPeer = true;
+            ctx.close();
+            return;
+        }
         if (isPeerReset(cause)) {
             resetByPeer = true;
         }
