@@ -261,6 +261,10 @@ final class UpstreamAttempt {
         if (bodyPipe != null) {
             bodyPipe.close();
             bodyPipe = null;
+            if (request != null) {
+                // Closing the pipe unset the request's exception handler; without one Vert.x logs each failure.
+                request.exceptionHandler(t -> { });
+            }
         }
     }
 }
