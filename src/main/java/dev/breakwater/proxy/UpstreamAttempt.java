@@ -252,18 +252,32 @@ final class UpstreamAttempt {
 
     private void fail(FailureKind kind, Throwable cause) {
         responseTimer.cancel();
-        closeBodyPipe();
-        result.tryFail(new AttemptFailedException(kind, cause));
+        try {
+            closeBodyPipe();
+        } finally {
+            // Whatever stopping the body did, the attempt must end: a lost failure would hang until the deadline.
+            result.tryFail(new AttemptFailedException(kind, cause));
+        }
     }
 
     /** Stops piping a streamed body into a request that failed or is abandoned. */
     private void closeBodyPipe() {
         if (bodyPipe != null) {
-            bodyPipe.close();
+            Pipe<io.vertx.core.buffer.Buffer> pipe = bodyPipe;
             bodyPipe = null;
+            try {
+                pipe.close();
+            } catch (IllegalStateException alreadyRead) {
+                // The client's body was read to its end: the pipe's source refuses new handlers, and there is
+                // nothing left to stop.
+            }
             if (request != null) {
                 // Closing the pipe unset the request's exception handler; without one Vert.x logs each failure.
-                request.exceptionHandler(t -> { });
+                try {
+                    request.exceptionHandler(t -> { });
+                } catch (IllegalStateException ended) {
+                    // the request was sent whole: no failure of it is reported any more
+                }
             }
         }
     }
