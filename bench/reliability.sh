@@ -49,8 +49,9 @@ REL_FAULT_MODES=${REL_FAULT_MODES:-on off}
 REL_ONLY=${REL_ONLY:-1 2 3 4 5}
 JOPTS=${REL_JAVA_OPTS:--XX:+UseSerialGC -Xms64m -Xmx192m -XX:MetaspaceSize=64m -Xss512k -XX:+ExitOnOutOfMemoryError}
 
-log() { printf '[reliability %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
-die() { log "ERROR: $*"; exit 2; }
+LOG_TAG=reliability
+# shellcheck source=bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 for tool in java node curl; do command -v "$tool" >/dev/null || die "$tool not found"; done
 JAR="$ROOT/target/breakwater.jar"
 [[ -f $JAR ]] || die "target/breakwater.jar is missing: build it first (mvn -B package -DskipTests)"
@@ -59,13 +60,10 @@ mkdir -p "$OUT"
 cp "$JAR" "$OUT/breakwater.jar"
 TOOLS="$BENCH/reliability-tools.mjs"
 
-PIDS=()
 cleanup() {
     local rc=$?
     trap - EXIT INT TERM
-    for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-    sleep 0.5
-    for pid in "${PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
+    stop_started 5
     rm -f "$OUT/breakwater.jar"
     log "results in $OUT"
     exit "$rc"

@@ -54,7 +54,9 @@ else
     FAIL_AGENTS_MS=30000; FAIL_STRESS_MS=15000; HOLD_N=10000; HOLD_S=25
 fi
 
-log() { printf '[bench %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
+LOG_TAG=bench
+# shellcheck source=bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 die() { log "ERROR: $*"; exit 1; }
 
 # ------------------------------------------------------------------------------------------------ prerequisites
@@ -102,18 +104,10 @@ RES="$WORK/results"
 mkdir -p "$RES" "$WORK/nginx-up" "$WORK/nginx-p1" "$WORK/nginx-p2"
 # Copy under the build lock, so that a concurrent build cannot hand us a half-written jar.
 flock /tmp/mvn.lock cp "$JAR" "$WORK/breakwater.jar"
-PIDS=()
 cleanup() {
     local rc=$?
     trap - EXIT INT TERM
-    for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-    for _ in $(seq 1 30); do
-        local alive=0
-        for pid in "${PIDS[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
-        ((alive)) || break
-        sleep 0.1
-    done
-    for pid in "${PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
+    stop_started 30
     rm -f "$WORK/breakwater.jar"
     log "raw results: $RES"
     exit "$rc"

@@ -71,8 +71,9 @@ HANG_MS=$((TOTAL_TIMEOUT_MS + 4000))  # a request with no complete response afte
 SHUTDOWN_GRACE_S=5                    # shutdown-grace in bench/breakwater-soak.yaml
 
 T_START=$(date +%s%N)
-log() { printf '[soak %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
-die() { log "ERROR: $*"; exit 2; }
+LOG_TAG=soak
+# shellcheck source=bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 [[ $SOAK_SECONDS =~ ^[0-9]+$ && $SOAK_SECONDS -ge 10 && $SOAK_SECONDS -le 86400 ]] || die "SOAK_SECONDS must be 10..86400"
 [[ $SAMPLE_SECONDS =~ ^[0-9]+$ && $SAMPLE_SECONDS -ge 1 ]] || die "SAMPLE_SECONDS must be >= 1"
@@ -85,18 +86,10 @@ JAR="$ROOT/target/breakwater.jar"
 OUT=${SOAK_OUT:-$(mktemp -d /tmp/breakwater-soak.XXXXXX)}
 mkdir -p "$OUT"
 cp "$JAR" "$OUT/breakwater.jar" # a private copy: a rebuild during the run cannot change the jar under the JVM
-PIDS=()
 cleanup() {
     local rc=$?
     trap - EXIT INT TERM
-    for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-    for _ in $(seq 1 50); do
-        local alive=0
-        for pid in "${PIDS[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
-        ((alive)) || break
-        sleep 0.1
-    done
-    for pid in "${PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
+    stop_started 50
     rm -f "$OUT/breakwater.jar"
     log "results in $OUT"
     exit "$rc"
