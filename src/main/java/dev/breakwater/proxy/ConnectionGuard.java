@@ -26,8 +26,8 @@ import java.util.Map;
  *
  * <p>The head-read timeout counts from the first byte of a request head (noticed by a small Netty handler in
  * front of the HTTP decoder), or from the accept for a connection's first request: a client dripping a head one
- * byte a second is closed after {@code header-read-timeout}, although the socket is never idle. HTTP/2
- * connections get the idle timeout only (their pings and settings are not request heads).
+ * byte a second is closed after {@code header-read-timeout}, although the socket is never idle. The listener
+ * speaks HTTP/1.x only (see {@link ProxyVerticle}), so every connection has request heads to time.
  *
  * <p>Confined to its event loop: each proxy verticle owns one, with its share of the limits (Vert.x spreads
  * accepted connections over the loops in turn).
@@ -74,17 +74,14 @@ final class ConnectionGuard {
             connection.close();
             return;
         }
-        boolean http2 = connection.getClass().getSimpleName().contains("Http2");
-        TrackedConnection tracked = new TrackedConnection(connection, client, http2, ticker.nanoTime());
+        TrackedConnection tracked = new TrackedConnection(connection, client, ticker.nanoTime());
         open++;
         perClient.merge(client, 1, Integer::sum);
         idle.put(tracked, Boolean.TRUE);
         Channel channel = NettyChannels.of(connection);
         if (channel != null) {
             channel.attr(KEY).set(tracked);
-            if (!http2) {
-                channel.pipeline().addFirst("breakwater-head-start", new HeadStart(tracked, ticker));
-            }
+            channel.pipeline().addFirst("breakwater-head-start", new HeadStart(tracked, ticker));
         }
         connection.closeHandler(v -> forget(tracked));
     }
@@ -98,7 +95,7 @@ final class ConnectionGuard {
         }
         // Vert.x starts a pipelined request while the previous response is still ending, so one already in flight
         // means this request was pipelined.
-        boolean pipelined = !tracked.http2 && tracked.inFlight > 0;
+        boolean pipelined = tracked.inFlight > 0;
         tracked.pipelinedBehindChunked = pipelined && tracked.lastChunked;
         tracked.lastChunked = "chunked".equalsIgnoreCase(request.getHeader("transfer-encoding"));
         if (tracked.inFlight++ == 0) {
@@ -137,17 +134,12 @@ final class ConnectionGuard {
         }
     }
 
-    /** Connections open on this loop now. */
-    int open() {
-        return open;
-    }
-
     private long deadlineStart(TrackedConnection tracked) {
-        return !tracked.http2 && tracked.headStartNanos > 0 ? tracked.headStartNanos : tracked.idleSinceNanos;
+        return tracked.headStartNanos > 0 ? tracked.headStartNanos : tracked.idleSinceNanos;
     }
 
     private long limitFor(TrackedConnection tracked) {
-        if (tracked.http2 || tracked.headStartNanos == BODY_DRAINING) {
+        if (tracked.headStartNanos == BODY_DRAINING) {
             return idleNanos;
         }
         return tracked.headStartNanos > 0 || tracked.fresh ? headerReadNanos : idleNanos;

@@ -1,6 +1,7 @@
 package dev.breakwater.proxy;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.net.impl.ConnectionBase;
 
@@ -12,6 +13,17 @@ import io.vertx.core.net.impl.ConnectionBase;
  */
 final class NettyChannels {
     private NettyChannels() {
+    }
+
+    /**
+     * Makes the connection's next close a TCP reset (RST) rather than a FIN: for a client that reads a body to
+     * EOF, a cut must not look like the end.
+     */
+    static void resetOnClose(HttpConnection connection) {
+        Channel channel = of(connection);
+        if (channel != null) {
+            channel.config().setOption(ChannelOption.SO_LINGER, 0);
+        }
     }
 
     /** The connection's channel, or null for a connection type without one. */

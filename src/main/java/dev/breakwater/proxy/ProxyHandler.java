@@ -118,9 +118,7 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
                 return true;
             }
         }
-        List<String> codings = request.headers().getAll("transfer-encoding");
-        if (!codings.isEmpty() && (codings.size() != 1 || !codings.get(0).trim().equalsIgnoreCase("chunked")
-                || request.headers().contains("content-length"))) {
+        if (request.headers().contains("transfer-encoding") && !soleChunkedCoding(request)) {
             refuse(request, requestId, connection, "-", 400, "invalid_request",
                     "Breakwater accepts only 'Transfer-Encoding: chunked', alone and without Content-Length");
             return true;
@@ -134,6 +132,13 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
         return false;
     }
 
+    /** True for exactly one {@code Transfer-Encoding: chunked} and no {@code Content-Length} beside it. */
+    private static boolean soleChunkedCoding(HttpServerRequest request) {
+        List<String> codings = request.headers().getAll("transfer-encoding");
+        return codings.size() == 1 && codings.get(0).trim().equalsIgnoreCase("chunked")
+                && !request.headers().contains("content-length");
+    }
+
     private static boolean hasWhitespace(String value) {
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
@@ -145,9 +150,8 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
     }
 
     /**
-     * Answers without choosing a route; {@code path} is what the access log shows. A refusal that says
-     * {@code Connection: close} closes the connection once the answer is written, and nothing pipelined behind it
-     * is served.
+     * Answers without choosing a route; {@code path} is what the access log shows. The connection is closed once
+     * the answer is written, and nothing pipelined behind it is served.
      */
     private void refuse(HttpServerRequest request, String requestId, TrackedConnection connection, String path,
             int status, String code, String message) {
@@ -157,26 +161,18 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
                 .putHeader("content-type", "application/json")
                 .putHeader("x-request-id", requestId)
                 .putHeader("x-breakwater-attempts", "0");
-        // Close after every refusal: an unread body must not be taken for the next request's head.
-        boolean close = true;
         if (status == 503) {
             response.putHeader("retry-after", "1");
         }
         if (status == 405) {
             response.putHeader("allow", "GET, HEAD, OPTIONS, POST, PUT, PATCH, DELETE");
         }
-        boolean http1 = request.version() != HttpVersion.HTTP_2;
-        if (close && http1) {
-            response.putHeader("connection", "close");
-            if (connection != null) {
-                connection.closing = true;
-            }
+        // Close after every refusal: an unread body must not be taken for the next request's head.
+        response.putHeader("connection", "close");
+        if (connection != null) {
+            connection.closing = true;
         }
-        response.end(ErrorResponses.body(code, message)).onComplete(ar -> {
-            if (close && http1) {
-                request.connection().close();
-            }
-        });
+        response.end(ErrorResponses.body(code, message)).onComplete(ar -> request.connection().close());
         runtime.accessLog().request(requestId, "-", request.method().name(), path, status, 0,
                 runtime.ticker().nanoTime() - start, AccessLog.Outcome.PROXY_ERROR, code,
                 request.getHeader("traceparent"));

@@ -120,10 +120,7 @@ final class ResponseRelay {
             if (closeDelimited()) {
                 // An HTTP/1.0 client reads to EOF: a plain close would make the cut body look complete, a TCP
                 // reset does not.
-                io.netty.channel.Channel channel = NettyChannels.of(exchange.request.connection());
-                if (channel != null) {
-                    channel.config().setOption(io.netty.channel.ChannelOption.SO_LINGER, 0);
-                }
+                NettyChannels.resetOnClose(exchange.request.connection());
             }
             client.reset();
         }

@@ -8,7 +8,6 @@ import io.vertx.core.http.HttpConnection;
 final class TrackedConnection {
     final HttpConnection connection;
     final String clientAddress;
-    final boolean http2;
     /** Requests whose responses have not ended. */
     int inFlight;
     /** True until the first request arrived: the head-read timeout then counts from the accept. */
@@ -31,14 +30,10 @@ final class TrackedConnection {
     boolean obsFold;
     boolean closed;
 
-    TrackedConnection(HttpConnection connection, String clientAddress, boolean http2, long nowNanos) {
+    TrackedConnection(HttpConnection connection, String clientAddress, long nowNanos) {
         this.connection = connection;
         this.clientAddress = clientAddress;
-        this.http2 = http2;
         this.idleSinceNanos = nowNanos;
     }
 
-    boolean idle() {
-        return inFlight == 0;
-    }
 }

@@ -7,11 +7,13 @@ import io.vertx.core.Future;
 import io.vertx.core.Context;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.streams.Pipe;
+import java.nio.channels.ClosedChannelException;
 
 /**
  * One attempt to get response headers from the upstream: connect, send the head and body, and wait up to the
@@ -33,7 +35,7 @@ import io.vertx.core.streams.Pipe;
  *       {@code nothingWrittenError}); the upstream reset the connection (its kernel sends RST only when the
  *       socket was closed with our bytes unread, or was already closed when they came: its program never read
  *       them), or at its FIN our socket already shows that RST ({@code TCP_CLOSE}) or still holds request bytes
- *       the upstream never acknowledged (see {@link UpstreamConnection#channelReadComplete}); or the request may
+ *       the upstream never acknowledged (see {@link UpstreamConnection#userEventTriggered}); or the request may
  *       be repeated anyway (Go's {@code isReplayable}: a method the route retries, or
  *       an {@code Idempotency-Key}).</li>
  * </ul>
@@ -52,7 +54,7 @@ final class UpstreamAttempt {
     private final Context context = Vertx.currentContext();
     private Cancellable responseTimer = Cancellable.NONE;
     private HttpClientRequest request;
-    private Pipe<io.vertx.core.buffer.Buffer> bodyPipe;
+    private Pipe<Buffer> bodyPipe;
     private boolean cancelled;
     private int resends;
 
@@ -110,7 +112,7 @@ final class UpstreamAttempt {
                 .setPort(exchange.route.spec().upstream().port())
                 .setURI(exchange.route.upstreamPath(exchange.target.path(), exchange.target.query()));
         client.request(options).onComplete(ar -> {
-            if (ar.failed() && ar.cause() instanceof java.nio.channels.ClosedChannelException
+            if (ar.failed() && ar.cause() instanceof ClosedChannelException
                     && resends < MAX_RESENDS && !cancelled && !result.future().isComplete()) {
                 // The pool handed out a connection that closed as it was taken: nothing was sent on it.
                 resends++;
@@ -163,7 +165,7 @@ final class UpstreamAttempt {
             }
             if (ar.failed()) {
                 boolean nothingCame = connection != null && connection.bytesRead() == bytesBefore;
-                if (reused && nothingCame && mayResend(connection, written, ar.cause())) {
+                if (reused && nothingCame && mayResend(connection, written)) {
                     resends++;
                     request = null;
                     dispatch();
@@ -193,13 +195,13 @@ final class UpstreamAttempt {
     }
 
     /** The resend rule for a reused connection that failed before any response byte (see the class comment). */
-    private boolean mayResend(UpstreamConnection connection, Future<Void> written, Throwable failure) {
+    private boolean mayResend(UpstreamConnection connection, Future<Void> written) {
         if (cancelled || result.future().isComplete() || resends >= MAX_RESENDS
                 || !(exchange.body instanceof RequestBody.Buffered)) {
             return false;
         }
         boolean writtenWhole = written.succeeded();
-        return !writtenWhole || repeatable || connection.resetByPeer() || UpstreamConnection.isPeerReset(failure);
+        return !writtenWhole || repeatable || connection.provedUnread();
     }
 
     /** True when the upstream's bytes could not be parsed as an HTTP response head. */
@@ -263,7 +265,7 @@ final class UpstreamAttempt {
     /** Stops piping a streamed body into a request that failed or is abandoned. */
     private void closeBodyPipe() {
         if (bodyPipe != null) {
-            Pipe<io.vertx.core.buffer.Buffer> pipe = bodyPipe;
+            Pipe<Buffer> pipe = bodyPipe;
             bodyPipe = null;
             try {
                 pipe.close();

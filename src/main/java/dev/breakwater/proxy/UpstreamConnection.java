@@ -1,5 +1,6 @@
 package dev.breakwater.proxy;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -12,6 +13,7 @@ import io.netty.channel.unix.Errors;
 import io.netty.util.AttributeKey;
 import io.vertx.core.http.HttpConnection;
 import java.io.IOException;
+import java.nio.channels.NotYetConnectedException;
 
 /**
  * What Breakwater knows of one pooled upstream connection, to decide whether a request that failed on it may be
@@ -33,9 +35,9 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     private final Channel channel;
     private long bytesRead;
     private int exchanges;
-    private boolean resetByPeer;
-    private boolean awaitingFirstByte;
-    private long bytesAtRequest;
+    private boolean provedUnread;
+    /** {@link #bytesRead} when the last request was written whole; -1 before any was. */
+    private long bytesAtRequest = -1;
     /** When the last response head arrived, and how long the upstream said it keeps the connection idle. */
     private long lastResponseNanos;
     private long keepAliveNanos = -1;
@@ -66,7 +68,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (msg instanceof io.netty.buffer.ByteBuf buf) {
+        if (msg instanceof ByteBuf buf) {
             bytesRead += buf.readableBytes();
         }
         ctx.fireChannelRead(msg);
@@ -78,46 +80,29 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
      */
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof java.nio.channels.NotYetConnectedException) {
+        if (cause instanceof NotYetConnectedException) {
             // A read after the upstream's RST left the socket unconnected (ENOTCONN): the reset itself. Nothing
             // past this handler knows it, so Netty would log it as unhandled; closing tells Vert.x what matters.
-            resetByPeer = true;
+            provedUnread = true;
             ctx.close();
             return;
         }
         if (isPeerReset(cause)) {
-            resetByPeer = true;
+            provedUnread = true;
         }
         ctx.fireExceptionCaught(cause);
     }
 
     /**
-     * A read that brought no byte while a request waits for its first response byte is the upstream's EOF (Netty
-     * closes the channel right after this event). Two facts then prove the upstream never read the request:
-     * our socket is already in {@code TCP_CLOSE} (the upstream's kernel answered the request with RST after its
-     * FIN: it reached a socket whose program had closed it), or part of the request is still unacknowledged (the
-     * FIN acknowledges everything the upstream's TCP received before its program closed the socket, so the
-     * request was not all there to be read). Otherwise (FIN only, request acknowledged) the upstream may have read
-     * it. Costs a system call only on that empty read.
-     */
-    @Override
-    public void channelReadComplete(ChannelHandlerContext ctx) {
-        if (awaitingFirstByte) {
-            if (bytesRead != bytesAtRequest) {
-                awaitingFirstByte = false;
-            } else {
-                checkUnread();
-            }
-        }
-        ctx.fireChannelReadComplete();
-    }
-
-    /**
-     * The upstream's EOF (half-closure is on, so Netty reports it instead of closing). An upstream program that
-     * closes a socket with unread bytes often sends FIN first (a shutdown before the close, as the JDK does) and
-     * the RST a moment later; if the EOF came while a request waits for its first byte, the connection is closed
-     * only after {@link #EOF_GRACE_MILLIS}, so the RST, if it comes, is seen and proves the request unread. Any
-     * other EOF passes on and closes at once, as without half-closure.
+     * The upstream's EOF (half-closure is on, so Netty reports it instead of closing). If it came while a request
+     * waits for its first response byte, two facts prove the upstream never read that request: our socket is
+     * already in {@code TCP_CLOSE} (the upstream's kernel answered the request with RST after its FIN: it reached
+     * a socket whose program had closed it), or part of the request is still unacknowledged (the FIN acknowledges
+     * everything the upstream's TCP received before its program closed the socket). An upstream program that
+     * closes with unread bytes often sends FIN first (a shutdown before the close, as the JDK does) and the RST a
+     * moment later, so without proof yet the connection is closed only after {@link #EOF_GRACE_MILLIS} and asked
+     * again. Otherwise (FIN only, request acknowledged) the upstream may have read it. Any other EOF passes on and
+     * closes at once, as without half-closure. Costs system calls only on such an EOF.
      */
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
@@ -125,7 +110,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
             ctx.fireUserEventTriggered(evt);
             return;
         }
-        if (awaitingFirstByte && bytesRead == bytesAtRequest && !resetByPeer) {
+        if (bytesRead == bytesAtRequest && !provedUnread && !checkUnread()) {
             ctx.executor().schedule(() -> {
                 checkUnread();
                 closeAfterEof(ctx, evt);
@@ -140,29 +125,32 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
         ctx.close();
     }
 
-    /** Sets {@link #resetByPeer} when the kernel shows the upstream cannot have read the request. */
-    private void checkUnread() {
+    /** Sets (and returns) {@link #provedUnread} when the kernel shows the upstream cannot have read the request. */
+    private boolean checkUnread() {
         if (channel instanceof EpollSocketChannel epoll && channel.isOpen()) {
             try {
                 EpollTcpInfo info = epoll.tcpInfo();
                 if (info.state() == TCP_CLOSE || info.unacked() > 0) {
-                    resetByPeer = true;
+                    provedUnread = true;
                 }
             } catch (RuntimeException e) {
                 // the socket is gone already: nothing more can be known
             }
         }
+        return provedUnread;
     }
 
-    /** A request was written: watch for an EOF before its first response byte (see {@link #channelReadComplete}). */
+    /** A request was written whole: an EOF before its first response byte is examined (see userEventTriggered). */
     void requestWritten() {
-        awaitingFirstByte = true;
         bytesAtRequest = bytesRead;
     }
 
-    /** True once the upstream reset this connection (TCP RST). */
-    boolean resetByPeer() {
-        return resetByPeer;
+    /**
+     * True once the upstream showed it never read what was last written here: it reset the connection (RST), or
+     * its EOF came with the request unacknowledged or followed by a RST.
+     */
+    boolean provedUnread() {
+        return provedUnread;
     }
 
     /** Starts an exchange; true when the connection already carried one (it comes from the pool, reused). */

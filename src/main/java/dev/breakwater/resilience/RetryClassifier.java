@@ -98,7 +98,7 @@ public class RetryClassifier {
         if (!request.replayable()) {
             return RetryVerdict.stop("body_not_replayable");
         }
-        if (neverReceived || request.idempotencyKey() || retryMethods.contains(request.method())) {
+        if (neverReceived || mayRepeat(request)) {
             return RetryVerdict.retry(reason);
         }
         return RetryVerdict.stop("method_not_retryable");
