@@ -22,7 +22,9 @@
 # /tmp/breakwater-soak.XXXXXX).
 #
 # FAILS (exit 1) when any of these holds. "Growth" compares the median of the last third of the samples with
-# the median of the second third (the first third is warm-up):
+# the median of the second third (the first third is warm-up); for the heap it compares the lowest sample of each
+# third instead, since heap after a full GC still holds whatever requests are in flight at that instant (up to 50
+# buffered bodies of 512 KiB) while a leak raises the floor:
 #   - heap after GC grows by more than 20 % AND more than 8 MiB
 #   - RSS grows by more than 25 % AND more than 32 MiB
 #   - open fds grow by more than 50
