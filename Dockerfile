@@ -39,19 +39,19 @@ RUN groupadd --system --gid 10001 breakwater \
         --shell /usr/sbin/nologin breakwater
 
 WORKDIR /app
-# Owned by root (COPY's default) and not writable by the runtime user.
+# Owned by root (COPY's default) and not writable by the runtime user. bin/breakwater, the launcher that
+# holds the JVM flags, finds the jar in the directory above its own.
 COPY --from=build /build/target/breakwater.jar /app/breakwater.jar
+COPY bin/breakwater /app/bin/breakwater
 COPY config/breakwater.container.yaml /app/config/breakwater.yaml
 
 # Read by the jar when no --config is given.
 ENV BREAKWATER_CONFIG=/app/config/breakwater.yaml \
     BREAKWATER_LOG_LEVEL=INFO
-# Read by the entrypoint below, not by the jar. Replacing JAVA_OPTS replaces all of these flags.
-#   UseSerialGC             one GC thread, smallest footprint; right for a proxy with a small live set
-#   Xss512k                 half the default thread stack
-#   MaxRAMPercentage=75     heap sized from the container's memory limit
-#   ExitOnOutOfMemoryError  exit on OOM and let the orchestrator restart the container
-ENV JAVA_OPTS="-XX:+UseSerialGC -Xss512k -XX:MaxRAMPercentage=75 -XX:MetaspaceSize=64m -XX:+ExitOnOutOfMemoryError"
+# Read by the launcher: the heap is sized from the container's memory limit (75 %) instead of the launcher's
+# fixed -Xms64m -Xmx192m. Its other default flags (serial GC, 512k stacks, exit on OOM, ...) are listed in
+# bin/breakwater. Set JAVA_OPTS to add flags; they come after the defaults, so they win.
+ENV BREAKWATER_HEAP_OPTS="-XX:MaxRAMPercentage=75"
 
 USER 10001:10001
 
@@ -66,7 +66,7 @@ STOPSIGNAL SIGTERM
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/9901 && printf 'GET /readyz HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n' >&3 && IFS= read -r -t 2 status <&3 && [[ $status == 'HTTP/1.'[01]' 200 '* ]] || exit 1"]
 
-# Shell form so that JAVA_OPTS is expanded; `exec` makes java PID 1, so it receives SIGTERM itself.
-# Arguments given to `docker run IMAGE ...` (or Kubernetes `args`) are passed on to Breakwater.
-ENTRYPOINT ["/bin/sh", "-c", "exec java $JAVA_OPTS -jar /app/breakwater.jar \"$@\"", "breakwater"]
+# The launcher execs java, so java is PID 1 and receives SIGTERM itself. Arguments given to
+# `docker run IMAGE ...` (or Kubernetes `args`) are passed on to Breakwater.
+ENTRYPOINT ["/app/bin/breakwater"]
 CMD []
