@@ -2,6 +2,7 @@ package dev.breakwater.admin;
 
 import dev.breakwater.routing.Route;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import dev.breakwater.proxy.ErrorResponses;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
@@ -104,11 +105,11 @@ public final class AdminServer extends VerticleBase {
             error(ctx, 404, "no_route", "No route named '" + name + "'");
             return;
         }
-        if (route.get().breaker().isEmpty()) {
+        if (route.get().guard().breaker().isEmpty()) {
             error(ctx, 409, "circuit_breaker_disabled", "Route '" + name + "' has no circuit breaker");
             return;
         }
-        CircuitBreaker breaker = route.get().breaker().get().circuitBreaker();
+        CircuitBreaker breaker = route.get().guard().breaker().get().circuitBreaker();
         switch (ctx.pathParam("action")) {
             case "open" -> breaker.transitionToForcedOpenState();
             case "close" -> breaker.transitionToClosedState();
@@ -131,8 +132,8 @@ public final class AdminServer extends VerticleBase {
     }
 
     private static void error(RoutingContext ctx, int status, String code, String message) {
-        json(ctx, status, new JsonObject().put("error", new JsonObject().put("message", message)
-                .put("type", "breakwater_error").put("code", code).putNull("param")));
+        ctx.response().setStatusCode(status).putHeader("content-type", "application/json")
+                .end(ErrorResponses.body(code, message));
     }
 
     private static void json(RoutingContext ctx, int status, JsonObject body) {

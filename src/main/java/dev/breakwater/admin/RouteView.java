@@ -31,15 +31,14 @@ final class RouteView {
                 .put("retry", retry(spec.retry()))
                 .put("retry-budget", new JsonObject().put("percent", spec.retryBudget().percent())
                         .put("min-concurrency", spec.retryBudget().minConcurrency())
-                        .put("requests-in-flight", route.retryBudget().requestsInFlight())
-                        .put("retries-in-flight", route.retryBudget().retriesInFlight())
-                        .put("refused", route.retryBudget().refusedRetries()))
-                .put("circuit-breaker", breaker(spec.circuitBreaker(), route.breaker().orElse(null)))
-                .put("rate-limit-gate", new JsonObject().put("enabled", route.rateLimitGate().isPresent())
-                        .put("held", route.rateLimitGate().map(g -> g.held()).orElse(0)));
-        route.metrics().ifPresent(metrics -> json.put("requests-total", metrics.requestsTotal())
-                .put("retries-total", metrics.retriesTotal()));
-        return json;
+                        .put("requests-in-flight", route.guard().budget().requestsInFlight())
+                        .put("retries-in-flight", route.guard().budget().retriesInFlight())
+                        .put("refused", route.guard().budget().refusedRetries()))
+                .put("circuit-breaker", breaker(spec.circuitBreaker(), route.guard().breaker().orElse(null)))
+                .put("rate-limit-gate", new JsonObject().put("enabled", route.guard().gate().isPresent())
+                        .put("held", route.guard().gate().map(g -> g.held()).orElse(0)));
+        return json.put("requests-total", route.metrics().requestsTotal())
+                .put("retries-total", route.metrics().retriesTotal());
     }
 
     private static JsonObject timeouts(TimeoutSpec t) {

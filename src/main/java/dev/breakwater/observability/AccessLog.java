@@ -33,27 +33,36 @@ public final class AccessLog {
     }
 
     /**
-     * Writes the line for one finished request.
+     * One finished request, as its access-log line shows it.
      *
+     * @param route the route's name, or {@code -} when none matched
+     * @param path the request path (never the query)
+     * @param status the status sent, or 0 when none was
+     * @param attempts upstream attempts made
+     * @param reason why it ended so: the last decision's reason, or Breakwater's error code
      * @param traceparent the W3C {@code traceparent} the client sent (passed upstream unchanged), or null
      */
-    public void request(String requestId, String route, String method, String path, int status, int attempts,
+    public record Entry(String requestId, String route, String method, String path, int status, int attempts,
             long durationNanos, Outcome outcome, String reason, String traceparent) {
+    }
+
+    /** Writes the line for one finished request. */
+    public void request(Entry entry) {
         if (!LOG.isInfoEnabled()) {
             return;
         }
-        Object[] fields = new Object[traceparent == null ? 9 : 10];
-        fields[0] = kv("request_id", requestId);
-        fields[1] = kv("route", route);
-        fields[2] = kv("method", method);
-        fields[3] = kv("path", path);
-        fields[4] = kv("status", status);
-        fields[5] = kv("attempts", attempts);
-        fields[6] = kv("duration_ms", durationNanos / 1_000_000.0);
-        fields[7] = kv("outcome", outcome.label());
-        fields[8] = kv("reason", reason);
-        if (traceparent != null) {
-            fields[9] = kv("traceparent", traceparent);
+        Object[] fields = new Object[entry.traceparent() == null ? 9 : 10];
+        fields[0] = kv("request_id", entry.requestId());
+        fields[1] = kv("route", entry.route());
+        fields[2] = kv("method", entry.method());
+        fields[3] = kv("path", entry.path());
+        fields[4] = kv("status", entry.status());
+        fields[5] = kv("attempts", entry.attempts());
+        fields[6] = kv("duration_ms", entry.durationNanos() / 1_000_000.0);
+        fields[7] = kv("outcome", entry.outcome().label());
+        fields[8] = kv("reason", entry.reason());
+        if (entry.traceparent() != null) {
+            fields[9] = kv("traceparent", entry.traceparent());
         }
         LOG.info("request", fields);
     }

@@ -20,12 +20,24 @@ public final class RecentDecisions {
         this.clock = clock;
     }
 
-    /** Remembers one decision. */
-    public void add(String route, String requestId, int attempt, String result, String action, long delayMillis,
+    /**
+     * One decision as the status page shows it.
+     *
+     * @param result what the attempt ended with: a status, an exception type, {@code gate_closed}
+     * @param action {@code retry}, {@code stop} or {@code wait}
+     * @param hint what set the wait
+     * @param reason why
+     */
+    public record Entry(String route, String requestId, int attempt, String result, String action, long delayMillis,
             String hint, String reason) {
-        JsonObject entry = new JsonObject().put("time", clock.instant().toString()).put("route", route)
-                .put("request_id", requestId).put("attempt", attempt).put("result", result).put("action", action)
-                .put("delay_ms", delayMillis).put("hint", hint).put("reason", reason);
+    }
+
+    /** Remembers one decision. */
+    public void add(Entry decision) {
+        JsonObject entry = new JsonObject().put("time", clock.instant().toString()).put("route", decision.route())
+                .put("request_id", decision.requestId()).put("attempt", decision.attempt())
+                .put("result", decision.result()).put("action", decision.action())
+                .put("delay_ms", decision.delayMillis()).put("hint", decision.hint()).put("reason", decision.reason());
         synchronized (decisions) {
             if (decisions.size() == CAPACITY) {
                 decisions.removeLast();

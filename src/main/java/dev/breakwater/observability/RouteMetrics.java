@@ -1,5 +1,6 @@
 package dev.breakwater.observability;
 
+import dev.breakwater.resilience.WaitSource;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -30,7 +31,7 @@ public final class RouteMetrics {
     private final java.util.concurrent.atomic.AtomicReferenceArray<Counter> requests =
             new java.util.concurrent.atomic.AtomicReferenceArray<>(6 * OUTCOMES);
     private final Map<String, Counter> attempts = new ConcurrentHashMap<>();
-    private final Map<String, Timer> retryWaits = new ConcurrentHashMap<>();
+    private final Map<WaitSource, Timer> retryWaits = new ConcurrentHashMap<>();
     private final Timer duration;
     private final Timer timeToFirstByte;
     private final Timer overhead;
@@ -99,10 +100,10 @@ public final class RouteMetrics {
                 .increment();
     }
 
-    /** A retry wait of {@code millis}, set by {@code reason} (backoff, retry-after, ratelimit-reset, gate...). */
-    public void retryWait(String reason, long millis) {
-        retryWaits.computeIfAbsent(reason, k -> Timer.builder("breakwater_retry_wait").tag("route", route)
-                .tag("reason", reason).description("Waits before retries, by what set their length")
+    /** A retry wait of {@code millis}, set by {@code source} (backoff, retry-after, ratelimit-reset, gate...). */
+    public void retryWait(WaitSource source, long millis) {
+        retryWaits.computeIfAbsent(source, k -> Timer.builder("breakwater_retry_wait").tag("route", route)
+                .tag("reason", source.label()).description("Waits before retries, by what set their length")
                 .register(registry)).record(millis, TimeUnit.MILLISECONDS);
         retriesTotal.increment();
     }

@@ -73,7 +73,7 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
         response.exceptionHandler(t -> exchange.onClientGone());
         long total = route.get().spec().timeouts().total().toMillis();
         if (total > 0) {
-            exchange.deadlineTimer = runtime.scheduler().schedule(total, loop::onDeadline);
+            exchange.deadlineArmed(runtime.scheduler().schedule(total, loop::onDeadline));
         }
         RequestBodyReader.read(request, route.get().spec().retry().maxReplayBody(), replayMemory).onComplete(ar -> {
             if (ar.failed()) {
@@ -84,8 +84,7 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
                 replayMemory.release(ar.result().reservedBytes());
                 return;
             }
-            exchange.body = ar.result();
-            exchange.bodyReadNanos = runtime.ticker().nanoTime();
+            exchange.bodyRead(ar.result());
             loop.start();
         });
     }
@@ -173,8 +172,8 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
             connection.closing = true;
         }
         response.end(ErrorResponses.body(code, message)).onComplete(ar -> request.connection().close());
-        runtime.accessLog().request(requestId, "-", request.method().name(), path, status, 0,
+        runtime.accessLog().request(new AccessLog.Entry(requestId, "-", request.method().name(), path, status, 0,
                 runtime.ticker().nanoTime() - start, AccessLog.Outcome.PROXY_ERROR, code,
-                request.getHeader("traceparent"));
+                request.getHeader("traceparent")));
     }
 }

@@ -37,31 +37,28 @@ final class ResponseRelay {
         this.exchange = exchange;
         this.peeked = peeked;
         this.upstream = upstream;
-        this.client = exchange.response;
+        this.client = exchange.response();
         String contentType = upstream.getHeader("content-type");
         this.eventStream = contentType != null && contentType.regionMatches(true, 0, "text/event-stream", 0, 17);
-        this.idleNanos = exchange.route.spec().timeouts().idle().toNanos();
+        this.idleNanos = exchange.route().spec().timeouts().idle().toNanos();
     }
 
     void start() {
-        exchange.state = Exchange.State.COMMITTED;
         client.setStatusCode(upstream.statusCode());
         if (upstream.statusMessage() != null) {
             client.setStatusMessage(upstream.statusMessage());
         }
         HopByHopHeaders.copy(upstream.headers(), client.headers(), NONE);
         String upstreamId = upstream.getHeader("x-request-id");
-        if (upstreamId != null && !upstreamId.equals(exchange.requestId)) {
+        if (upstreamId != null && !upstreamId.equals(exchange.requestId())) {
             // Keep the upstream's own id (OpenAI's req_..., what its support asks for) next to ours.
             client.headers().set("x-upstream-request-id", upstreamId);
         }
-        exchange.addProxyHeaders(upstream.statusCode());
-        exchange.recordTimeToFirstByte();
-        exchange.recordOverhead();
-        if (!client.headers().contains("content-length") && exchange.request.version() != HttpVersion.HTTP_1_0) {
+        exchange.responseHeadSent(upstream.statusCode());
+        if (!client.headers().contains("content-length") && exchange.request().version() != HttpVersion.HTTP_1_0) {
             client.setChunked(true);
         }
-        lastActivityNanos = exchange.runtime.ticker().nanoTime();
+        lastActivityNanos = exchange.runtime().ticker().nanoTime();
         if (peeked != null && relayPeeked()) {
             return;
         }
@@ -93,12 +90,12 @@ final class ResponseRelay {
         if (exchange.isDone()) {
             return;
         }
-        exchange.route.breaker().ifPresent(breaker -> breaker.onStreamBroken(cause));
-        abort("upstream_interrupted", "The upstream broke off the response: " + cause.getMessage());
+        exchange.admission().onStreamBroken(cause);
+        abort(ProxyError.interrupted("The upstream broke off the response: " + cause.getMessage()));
     }
 
-    /** Stops relaying because of {@code code}: an error event for a stream, a reset otherwise. */
-    void abort(String code, String message) {
+    /** Stops relaying because of {@code error}: an error event for a stream, a reset otherwise. */
+    void abort(ProxyError error) {
         if (exchange.isDone()) {
             return;
         }
@@ -106,21 +103,21 @@ final class ResponseRelay {
         cancelUpstream();
         if (!client.headWritten() && !client.closed()) {
             // Nothing reached the client yet: it can still get an honest error instead of an empty reply.
-            exchange.respondBeforeHead(code.equals("deadline_exceeded") ? 504 : 502, code, message);
+            exchange.respondBeforeHead(error);
             return;
         }
         // Finish before ending: on HTTP/2 ending the stream fires the close handler, which must not count as
         // the client leaving.
-        exchange.finish(upstream.statusCode(), AccessLog.Outcome.INTERRUPTED, code);
+        exchange.finish(upstream.statusCode(), AccessLog.Outcome.INTERRUPTED, error.code());
         if (eventStream && !client.closed()) {
-            Buffer event = ErrorResponses.sseEvent(code, message);
+            Buffer event = ErrorResponses.sseEvent(error.code(), error.message());
             // Close a half-sent event first so the error event is parsed on its own.
             client.end(trailingNewlines >= 2 ? event : Buffer.buffer("\n\n").appendBuffer(event));
         } else {
             if (closeDelimited()) {
                 // An HTTP/1.0 client reads to EOF: a plain close would make the cut body look complete, a TCP
                 // reset does not.
-                NettyChannels.resetOnClose(exchange.request.connection());
+                NettyChannels.resetOnClose(exchange.request().connection());
             }
             client.reset();
         }
@@ -128,7 +125,7 @@ final class ResponseRelay {
 
     /** True when the client learns the body's end only from the connection closing (HTTP/1.0, no length). */
     private boolean closeDelimited() {
-        return exchange.request.version() == HttpVersion.HTTP_1_0 && !client.headers().contains("content-length");
+        return exchange.request().version() == HttpVersion.HTTP_1_0 && !client.headers().contains("content-length");
     }
 
     /** Resets the upstream request, so the upstream stops producing (and billing). */
@@ -141,7 +138,7 @@ final class ResponseRelay {
     }
 
     private void onChunk(Buffer chunk) {
-        lastActivityNanos = exchange.runtime.ticker().nanoTime();
+        lastActivityNanos = exchange.runtime().ticker().nanoTime();
         if (eventStream) {
             trackTrailingNewlines(chunk);
         }
@@ -149,7 +146,7 @@ final class ResponseRelay {
         if (client.writeQueueFull()) {
             upstream.pause();
             client.drainHandler(v -> {
-                lastActivityNanos = exchange.runtime.ticker().nanoTime();
+                lastActivityNanos = exchange.runtime().ticker().nanoTime();
                 upstream.resume();
             });
         }
@@ -174,10 +171,8 @@ final class ResponseRelay {
         if (exchange.isDone()) {
             return;
         }
-        int status = upstream.statusCode();
         // Finish first: on HTTP/2 ending the stream fires the close handler (see abort).
-        exchange.finish(status, status >= 500 ? AccessLog.Outcome.UPSTREAM_ERROR : AccessLog.Outcome.OK,
-                exchange.lastReason);
+        exchange.finishRelayed(upstream.statusCode());
         client.end();
     }
 
@@ -186,22 +181,21 @@ final class ResponseRelay {
             return;
         }
         long delayMillis = Math.max(1, (delayNanos + 999_999) / 1_000_000);
-        idleTimer = exchange.runtime.scheduler().schedule(delayMillis, this::checkIdle);
+        idleTimer = exchange.runtime().scheduler().schedule(delayMillis, this::checkIdle);
     }
 
     private void checkIdle() {
         if (exchange.isDone()) {
             return;
         }
-        long silent = exchange.runtime.ticker().nanoTime() - lastActivityNanos;
+        long silent = exchange.runtime().ticker().nanoTime() - lastActivityNanos;
         // A client that is not reading keeps the upstream paused: that silence is the client's, not the upstream's.
         if (silent < idleNanos || client.writeQueueFull()) {
             scheduleIdleCheck(client.writeQueueFull() ? idleNanos : idleNanos - silent);
             return;
         }
-        exchange.route.breaker().ifPresent(breaker -> breaker.onStreamBroken(
-                new java.util.concurrent.TimeoutException("idle")));
-        abort("upstream_interrupted", "The upstream sent nothing for "
-                + exchange.route.spec().timeouts().idle().toMillis() + " ms while streaming the response");
+        exchange.admission().onStreamBroken(new java.util.concurrent.TimeoutException("idle"));
+        abort(ProxyError.interrupted("The upstream sent nothing for "
+                + exchange.route().spec().timeouts().idle().toMillis() + " ms while streaming the response"));
     }
 }

@@ -1,7 +1,6 @@
 package dev.breakwater.proxy;
 
 import dev.breakwater.resilience.FailureKind;
-import dev.breakwater.resilience.RouteBreaker;
 import dev.breakwater.time.Scheduler.Cancellable;
 import io.vertx.core.Future;
 import io.vertx.core.Context;
@@ -48,7 +47,6 @@ final class UpstreamAttempt {
     private static final int MAX_RESENDS = 3;
 
     private final Exchange exchange;
-    private final RouteBreaker.Permit permit;
     private final boolean repeatable;
     private final Promise<HttpClientResponse> result = Promise.promise();
     private final Context context = Vertx.currentContext();
@@ -59,35 +57,12 @@ final class UpstreamAttempt {
     private int resends;
 
     /**
-     * @param permit the circuit breaker's permission for this attempt, or null when the route has no breaker
      * @param repeatable true when the request may run twice (the route retries its method, or it carries an
      *     {@code Idempotency-Key})
      */
-    UpstreamAttempt(Exchange exchange, RouteBreaker.Permit permit, boolean repeatable) {
+    UpstreamAttempt(Exchange exchange, boolean repeatable) {
         this.exchange = exchange;
-        this.permit = permit;
         this.repeatable = repeatable;
-    }
-
-    /** Reports the attempt's outcome to the breaker: response headers with {@code status}. */
-    void recordResponse(int status) {
-        if (permit != null) {
-            permit.onResponse(status);
-        }
-    }
-
-    /** Reports the attempt's failure to the breaker. */
-    void recordFailure(Throwable cause) {
-        if (permit != null) {
-            permit.onFailure(cause);
-        }
-    }
-
-    /** Gives the breaker's permission back unused (harmless once an outcome was recorded). */
-    void releasePermit() {
-        if (permit != null) {
-            permit.release();
-        }
     }
 
     /** How many times this attempt sent its request again after a stale pooled connection. */
@@ -96,21 +71,21 @@ final class UpstreamAttempt {
     }
 
     Future<HttpClientResponse> send() {
-        long responseTimeout = exchange.route.spec().timeouts().response().toMillis();
+        long responseTimeout = exchange.route().spec().timeouts().response().toMillis();
         if (responseTimeout > 0) {
-            responseTimer = exchange.runtime.scheduler().schedule(responseTimeout, this::onResponseTimeout);
+            responseTimer = exchange.runtime().scheduler().schedule(responseTimeout, this::onResponseTimeout);
         }
         dispatch();
         return result.future();
     }
 
     private void dispatch() {
-        HttpClient client = exchange.runtime.clients().clientFor(exchange.route.spec());
+        HttpClient client = exchange.runtime().clients().clientFor(exchange.route().spec());
         RequestOptions options = new RequestOptions()
-                .setMethod(exchange.request.method())
-                .setHost(exchange.route.spec().upstream().host())
-                .setPort(exchange.route.spec().upstream().port())
-                .setURI(exchange.route.upstreamPath(exchange.target.path(), exchange.target.query()));
+                .setMethod(exchange.request().method())
+                .setHost(exchange.route().spec().upstream().host())
+                .setPort(exchange.route().spec().upstream().port())
+                .setURI(exchange.route().upstreamPath(exchange.target().path(), exchange.target().query()));
         client.request(options).onComplete(ar -> {
             if (ar.failed() && ar.cause() instanceof ClosedChannelException
                     && resends < MAX_RESENDS && !cancelled && !result.future().isComplete()) {
@@ -128,7 +103,6 @@ final class UpstreamAttempt {
     /** Abandons the attempt: resets the upstream request so the upstream stops work (and billing). */
     void cancel() {
         cancelled = true;
-        releasePermit();
         fail(FailureKind.RESET_BEFORE_HEADERS, null);
         stopRequest();
     }
@@ -143,7 +117,7 @@ final class UpstreamAttempt {
         UpstreamConnection connection = UpstreamConnection.of(req.connection());
         boolean reused = connection != null && connection.startExchange();
         if (reused && resends < MAX_RESENDS && (connection.peerClosed()
-                || connection.nearKeepAliveExpiry(exchange.runtime.ticker().nanoTime()))) {
+                || connection.nearKeepAliveExpiry(exchange.runtime().ticker().nanoTime()))) {
             // The upstream closed this idle connection a moment ago, or is about to by its own Keep-Alive
             // timeout; nothing was written, take another.
             resends++;
@@ -154,7 +128,7 @@ final class UpstreamAttempt {
         }
         long bytesBefore = connection == null ? 0 : connection.bytesRead();
         request = req;
-        exchange.writeUpstreamHeaders(req.headers());
+        HeaderPolicy.writeUpstream(exchange.request(), exchange.route(), exchange.requestId(), req.headers());
         Future<Void> written = writeBody(req);
         if (reused) {
             written.onSuccess(v -> connection.requestWritten());
@@ -184,7 +158,7 @@ final class UpstreamAttempt {
                 return;
             }
             if (connection != null) {
-                connection.onResponse(exchange.runtime.ticker().nanoTime(), response.getHeader("keep-alive"));
+                connection.onResponse(exchange.runtime().ticker().nanoTime(), response.getHeader("keep-alive"));
             }
             response.pause();
             responseTimer.cancel();
@@ -197,7 +171,7 @@ final class UpstreamAttempt {
     /** The resend rule for a reused connection that failed before any response byte (see the class comment). */
     private boolean mayResend(UpstreamConnection connection, Future<Void> written) {
         if (cancelled || result.future().isComplete() || resends >= MAX_RESENDS
-                || !(exchange.body instanceof RequestBody.Buffered)) {
+                || !(exchange.body() instanceof RequestBody.Buffered)) {
             return false;
         }
         boolean writtenWhole = written.succeeded();
@@ -217,7 +191,7 @@ final class UpstreamAttempt {
 
     /** Writes the body; the future completes once every byte was handed to the socket. */
     private Future<Void> writeBody(HttpClientRequest req) {
-        RequestBody body = exchange.body;
+        RequestBody body = exchange.body();
         if (body instanceof RequestBody.Buffered buffered) {
             return buffered.bytes().length() == 0 ? req.end() : req.end(buffered.bytes());
         }

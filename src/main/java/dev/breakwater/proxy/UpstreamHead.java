@@ -1,15 +1,15 @@
 package dev.breakwater.proxy;
 
-import dev.breakwater.resilience.OpenAiBodies;
+import dev.breakwater.resilience.ProviderRules;
 import dev.breakwater.resilience.ResponseHead;
 import io.vertx.core.http.HttpClientResponse;
 
 /** An upstream response as the retry decision reads it, with the error fields of a peeked body if any. */
 final class UpstreamHead implements ResponseHead {
     private final HttpClientResponse response;
-    private final OpenAiBodies.ErrorFields error;
+    private final ProviderRules.ErrorFields error;
 
-    UpstreamHead(HttpClientResponse response, OpenAiBodies.ErrorFields error) {
+    UpstreamHead(HttpClientResponse response, ProviderRules.ErrorFields error) {
         this.response = response;
         this.error = error;
     }
@@ -26,11 +26,11 @@ final class UpstreamHead implements ResponseHead {
 
     @Override
     public String errorType() {
-        return error == null ? null : error.type();
+        return error.type();
     }
 
     @Override
     public String errorCode() {
-        return error == null ? null : error.code();
+        return error.code();
     }
 }

@@ -6,9 +6,10 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /**
- * The rate-limit gate's keys. A limit belongs to a credential (an OpenAI project, an Azure resource key) and,
- * for LLM providers, to a model: two API keys never hold each other's requests, and one key's models never hold
- * each other. The credential enters the key only as a short SHA-256 fingerprint, never as its value.
+ * The rate-limit gate's keys. A limit belongs to an upstream, a credential there (an OpenAI project, an Azure
+ * resource key) and, for LLM providers, a model: two API keys never hold each other's requests, and one key's
+ * models never hold each other. The credential enters the key only as a short SHA-256 fingerprint, never as its
+ * value.
  */
 public final class GateKeys {
     private static final HexFormat HEX = HexFormat.of();
@@ -17,13 +18,15 @@ public final class GateKeys {
     }
 
     /**
+     * @param upstream the upstream's {@code host:port}
      * @param credential the credential the upstream request carries ({@code Authorization}, {@code api-key} or
      *     {@code x-api-key}), or null
      * @param model the request's model, or null when the provider has none or the body names none
      */
-    public static String of(String credential, String model) {
+    public static String of(String upstream, String credential, String model) {
         String fingerprint = credential == null || credential.isEmpty() ? "-" : fingerprint(credential);
-        return model == null || model.isEmpty() ? fingerprint : fingerprint + "/" + model;
+        String key = upstream + " " + fingerprint;
+        return model == null || model.isEmpty() ? key : key + "/" + model;
     }
 
     /** The first 12 hex digits of the credential's SHA-256: enough to tell keys apart, useless to recover one. */

@@ -3,6 +3,7 @@ package dev.breakwater.resilience;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import dev.breakwater.resilience.ProviderRules.ErrorFields;
 import java.io.IOException;
 
 /**
@@ -42,7 +43,7 @@ public final class OpenAiBodies {
         String code = null;
         try (JsonParser parser = JSON.createParser(bodyPrefix)) {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
-                return new ErrorFields(null, null);
+                return ErrorFields.NONE;
             }
             while (parser.nextToken() == JsonToken.FIELD_NAME) {
                 String name = parser.currentName();
@@ -67,14 +68,5 @@ public final class OpenAiBodies {
             // truncated prefix: keep what was read
         }
         return new ErrorFields(type, code);
-    }
-
-    /**
-     * The identifying fields of an OpenAI error.
-     *
-     * @param type {@code error.type}, or null
-     * @param code {@code error.code}, or null
-     */
-    public record ErrorFields(String type, String code) {
     }
 }

@@ -32,10 +32,6 @@ public final class RateLimitGate {
     static final long MAX_CLOSE_MILLIS = Long.MAX_VALUE / 4 / 1_000_000;
     /** A shorter hint closes the gate only when the upstream also says the key's quota is at zero. */
     public static final long MIN_CLOSE_HINT_MILLIS = 1_000;
-    /** Headers in which OpenAI, Azure OpenAI and Anthropic say how much of a key's quota is left. */
-    private static final String[] REMAINING_HEADERS = {"x-ratelimit-remaining-requests",
-        "x-ratelimit-remaining-tokens", "anthropic-ratelimit-requests-remaining",
-        "anthropic-ratelimit-tokens-remaining"};
 
     private final Ticker ticker;
     private final Map<String, KeyState> keys = new ConcurrentHashMap<>();
@@ -85,17 +81,8 @@ public final class RateLimitGate {
      * before a held herd could be released, or noise: holding the whole key for it cost a 200-client run 94 % of
      * its throughput (RELIABILITY.md), while the one request's own retry already waits its hint.
      */
-    public static boolean closesOn(ResponseHead head, long hintMillis) {
-        if (hintMillis >= MIN_CLOSE_HINT_MILLIS) {
-            return true;
-        }
-        for (String name : REMAINING_HEADERS) {
-            String remaining = head.header(name);
-            if (remaining != null && remaining.trim().equals("0")) {
-                return true;
-            }
-        }
-        return false;
+    public static boolean closesOn(long hintMillis, boolean quotaExhausted) {
+        return hintMillis >= MIN_CLOSE_HINT_MILLIS || quotaExhausted;
     }
 
     /** True when any key is closed or releasing, so callers can skip computing keys otherwise. */

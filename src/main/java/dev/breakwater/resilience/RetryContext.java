@@ -14,44 +14,33 @@ import java.util.Optional;
  * <p>Confined to the request's event loop; not thread-safe.
  */
 public final class RetryContext {
-    private final Retry.AsyncContext<RetryCandidate> r4j;
+    private final Retry.AsyncContext<Candidate> r4j;
     private final RequestFacts request;
     private final RetryPolicy policy;
     private final long deadlineNanos;
     private int attempts;
 
-    RetryContext(Retry.AsyncContext<RetryCandidate> r4j, RequestFacts request, RetryPolicy policy,
-            long deadlineNanos) {
+    RetryContext(Retry.AsyncContext<Candidate> r4j, RequestFacts request, RetryPolicy policy, long deadlineNanos) {
         this.r4j = r4j;
         this.request = request;
         this.policy = policy;
         this.deadlineNanos = deadlineNanos;
     }
 
-    /** Decides after an attempt that returned response headers with {@code status}. */
-    public RetryDecision onResponse(int status) {
-        return onResponse(ResponseHead.ofStatus(status));
-    }
-
     /** Decides after an attempt that returned {@code head}. */
     public RetryDecision onResponse(ResponseHead head) {
         attempts++;
-        RetryVerdict verdict = policy.classifier().onResponse(request, head);
+        Optional<StopReason> refusal = policy.classifier().onResponse(request, head);
         // Hints only concern error responses: a successful one reads no extra headers on the request path.
-        Optional<ServerHint> hint = head.status() >= 400
-                ? policy.hints().read(head, policy.readRateLimitHeaders()) : Optional.empty();
-        Plan plan = plan(verdict, hint);
-        long delay = r4j.onResult(new Candidate(verdict, plan.delayMillis()));
-        return decide(verdict, plan, delay, hint);
+        ServerHint hint = head.status() >= 400
+                ? policy.provider().hint(policy.hints(), head).orElse(null) : null;
+        return decide(refusal, hint, false, statusCause(head.status()));
     }
 
     /** Decides after an attempt that failed before response headers. */
     public RetryDecision onFailure(FailureKind kind) {
         attempts++;
-        RetryVerdict verdict = policy.classifier().onFailure(request, kind);
-        Plan plan = plan(verdict, Optional.empty());
-        long delay = r4j.onError(new FailedCandidate(verdict, plan.delayMillis()));
-        return decide(verdict, plan, delay, Optional.empty());
+        return decide(policy.classifier().onFailure(request, kind), null, true, kind.label());
     }
 
     /** Records that the request ended with a response passed to the client (no more attempts). */
@@ -64,61 +53,68 @@ public final class RetryContext {
         return attempts;
     }
 
-    private Plan plan(RetryVerdict verdict, Optional<ServerHint> hint) {
-        if (!verdict.retryable()) {
-            return new Plan(-1, verdict.reason(), "backoff");
+    private RetryDecision decide(Optional<StopReason> refusal, ServerHint hint, boolean failed, String cause) {
+        long hintMillis = hint == null ? -1 : hint.millis();
+        WaitSource source = WaitSource.BACKOFF;
+        StopReason stop = refusal.orElse(null);
+        long planned = -1;
+        if (stop == null && hint != null && hint.millis() > policy.maxRetryAfterMillis()) {
+            stop = StopReason.RETRY_AFTER_TOO_LONG;
+            source = hint.source();
+        } else if (stop == null) {
+            planned = policy.backoff().delayMillis(attempts);
+            if (hint != null && hint.millis() > planned) {
+                planned = hint.millis();
+                source = hint.source();
+            }
+            long now = policy.ticker().nanoTime();
+            if (deadlineNanos != Long.MAX_VALUE && now + planned * 1_000_000L >= deadlineNanos) {
+                stop = StopReason.DEADLINE;
+                planned = -1;
+            }
         }
-        if (hint.isPresent() && hint.get().millis() > policy.maxRetryAfterMillis()) {
-            return new Plan(-1, "retry_after_too_long", hint.get().source());
-        }
-        long backoff = policy.backoff().delayMillis(attempts);
-        long delay = backoff;
-        String source = "backoff";
-        if (hint.isPresent() && hint.get().millis() > backoff) {
-            delay = hint.get().millis();
-            source = hint.get().source();
-        }
-        long now = policy.ticker().nanoTime();
-        if (deadlineNanos != Long.MAX_VALUE && now + delay * 1_000_000L >= deadlineNanos) {
-            return new Plan(-1, "deadline", source);
-        }
-        return new Plan(delay, verdict.reason(), source);
-    }
-
-    private RetryDecision decide(RetryVerdict verdict, Plan plan, long delay, Optional<ServerHint> hint) {
-        long hintMillis = hint.map(ServerHint::millis).orElse(-1L);
+        boolean retryable = refusal.isEmpty();
+        long delay = failed
+                ? r4j.onError(new FailedCandidate(retryable, planned))
+                : r4j.onResult(new ResultCandidate(retryable, planned));
         if (delay >= 0) {
-            return new RetryDecision(true, delay, verdict.reason(), attempts, plan.source(), hintMillis);
+            return new RetryDecision.Retry(attempts, delay, source, hintMillis, cause);
         }
-        String reason = !verdict.retryable() || plan.delayMillis() < 0 ? plan.reason() : "attempts_exhausted";
-        return new RetryDecision(false, -1, reason, attempts, plan.source(), hintMillis);
+        return new RetryDecision.Stop(attempts, stop != null ? stop : StopReason.ATTEMPTS_EXHAUSTED, source,
+                hintMillis);
     }
 
-    /** The wait Breakwater would choose before Resilience4j applies its attempt limit. */
-    private record Plan(long delayMillis, String reason, String source) {
+    private static String statusCause(int status) {
+        return "status_" + status;
     }
 
-    private record Candidate(RetryVerdict verdict, long plannedDelayMillis) implements RetryCandidate {
-        @Override
-        public boolean retryable() {
-            return verdict.retryable();
-        }
+    /**
+     * An attempt outcome as Resilience4j sees it: whether it is retryable, and the wait Breakwater planned for it
+     * (negative to stop, for example when the wait would pass the deadline).
+     */
+    interface Candidate {
+        boolean retryable();
+
+        long plannedDelayMillis();
+    }
+
+    private record ResultCandidate(boolean retryable, long plannedDelayMillis) implements Candidate {
     }
 
     /** Resilience4j's exception channel needs a Throwable; this one carries no stack trace. */
-    private static final class FailedCandidate extends Exception implements RetryCandidate {
-        private final transient RetryVerdict verdict;
+    private static final class FailedCandidate extends Exception implements Candidate {
+        private final boolean retryable;
         private final long plannedDelayMillis;
 
-        FailedCandidate(RetryVerdict verdict, long plannedDelayMillis) {
-            super(verdict.reason(), null, false, false);
-            this.verdict = verdict;
+        FailedCandidate(boolean retryable, long plannedDelayMillis) {
+            super(null, null, false, false);
+            this.retryable = retryable;
             this.plannedDelayMillis = plannedDelayMillis;
         }
 
         @Override
         public boolean retryable() {
-            return verdict.retryable();
+            return retryable;
         }
 
         @Override

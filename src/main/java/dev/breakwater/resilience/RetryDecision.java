@@ -1,27 +1,51 @@
 package dev.breakwater.resilience;
 
 /**
- * What to do after one attempt: wait {@code delayMillis} and try again, or stop and answer the client.
- *
- * @param retry true to schedule another attempt
- * @param delayMillis the wait before it (meaningful only when {@code retry})
- * @param reason a snake_case word for logs: why the attempt is retried or why retrying stops
- *     ({@code attempts_exhausted}, {@code deadline}, {@code retry_after_too_long}, {@code insufficient_quota}, ...)
- * @param attempt the number of the attempt just finished, 1-based
- * @param waitSource what set the wait: {@code backoff}, {@code retry-after}, {@code retry-after-ms} or
- *     {@code ratelimit-reset}
- * @param serverHintMillis the wait the upstream asked for, or -1 when it named none
+ * What happens after one attempt: {@link Retry} after a wait, or {@link Stop} and answer the client with what
+ * the attempt produced.
  */
-public record RetryDecision(boolean retry, long delayMillis, String reason, int attempt, String waitSource,
-        long serverHintMillis) {
+public sealed interface RetryDecision {
+    /** The number of the attempt just finished, 1-based. */
+    int attempt();
 
-    /** This decision turned into "stop", for {@code reason} (a breaker or budget said no). */
-    public RetryDecision stopped(String reason) {
-        return new RetryDecision(false, -1, reason, attempt, waitSource, serverHintMillis);
-    }
+    /** What set (or would have set) the wait. */
+    WaitSource waitSource();
+
+    /** The wait the upstream asked for, or -1 when it named none. */
+    long serverHintMillis();
+
+    /** Why: the retried outcome, or the stop reason, as a log label. */
+    String reasonLabel();
 
     /** True when the upstream named a time before which it should not be called again. */
-    public boolean hasServerHint() {
-        return serverHintMillis >= 0;
+    default boolean hasServerHint() {
+        return serverHintMillis() >= 0;
+    }
+
+    /**
+     * Try again after {@code delayMillis}.
+     *
+     * @param cause what the attempt ended with, as a log label ({@code status_503}, {@code connect_failure})
+     */
+    record Retry(int attempt, long delayMillis, WaitSource waitSource, long serverHintMillis, String cause)
+            implements RetryDecision {
+        @Override
+        public String reasonLabel() {
+            return cause;
+        }
+
+        /** This retry refused by a limit after the policy wanted it. */
+        Stop refusedBy(StopReason reason) {
+            return new Stop(attempt, reason, waitSource, serverHintMillis);
+        }
+    }
+
+    /** Make no further attempt, because of {@code reason}. */
+    record Stop(int attempt, StopReason reason, WaitSource waitSource, long serverHintMillis)
+            implements RetryDecision {
+        @Override
+        public String reasonLabel() {
+            return reason.label();
+        }
     }
 }

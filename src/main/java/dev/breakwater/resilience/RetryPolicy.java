@@ -17,49 +17,40 @@ import java.util.random.RandomGenerator;
 public final class RetryPolicy {
     private final Retry retry;
     private final RetryClassifier classifier;
+    private final ProviderRules provider;
     private final Backoff backoff;
     private final ServerHints hints;
-    private final boolean readRateLimitHeaders;
     private final long maxRetryAfterMillis;
     private final Ticker ticker;
 
     /**
+     * @param provider what the route's upstream API adds to classification and hints
      * @param hints the server-hint reader (with its wall clock for HTTP-dates)
-     * @param readRateLimitHeaders true to also read OpenAI's {@code x-ratelimit-reset-*} headers
+     * @param random the jitter source of the backoff
+     * @param ticker the monotonic clock deadlines are measured on
+     * @param registry where the Resilience4j Retry is registered (replacing one of the same name), so its metrics
+     *     are exported
      */
-    public RetryPolicy(String routeName, RetrySpec spec, RetryClassifier classifier, ServerHints hints,
-            boolean readRateLimitHeaders, RandomGenerator random, Ticker ticker) {
-        this(routeName, spec, classifier, hints, readRateLimitHeaders, random, ticker, null);
-    }
-
-    /**
-     * A policy whose Resilience4j Retry is registered in {@code registry} (replacing one of the same name), so
-     * its metrics are exported; null for a standalone Retry.
-     */
-    public RetryPolicy(String routeName, RetrySpec spec, RetryClassifier classifier, ServerHints hints,
-            boolean readRateLimitHeaders, RandomGenerator random, Ticker ticker, RetryRegistry registry) {
-        this.classifier = classifier;
+    public RetryPolicy(String routeName, RetrySpec spec, ProviderRules provider, ServerHints hints,
+            RandomGenerator random, Ticker ticker, RetryRegistry registry) {
+        this.classifier = new RetryClassifier(spec, provider);
+        this.provider = provider;
         this.backoff = Backoff.of(spec, random);
         this.hints = hints;
-        this.readRateLimitHeaders = readRateLimitHeaders;
         this.maxRetryAfterMillis = spec.maxRetryAfter().toMillis();
         this.ticker = ticker;
-        RetryConfig config = RetryConfig.<RetryCandidate>custom()
+        RetryConfig config = RetryConfig.<RetryContext.Candidate>custom()
                 .maxAttempts(spec.maxAttempts())
-                .retryOnResult(RetryCandidate::retryable)
-                .retryOnException(t -> t instanceof RetryCandidate c && c.retryable())
+                .retryOnResult(RetryContext.Candidate::retryable)
+                .retryOnException(t -> t instanceof RetryContext.Candidate c && c.retryable())
                 .intervalBiFunction((attempt, outcome) -> outcome.isLeft()
-                        ? ((RetryCandidate) outcome.getLeft()).plannedDelayMillis()
+                        ? ((RetryContext.Candidate) outcome.getLeft()).plannedDelayMillis()
                         : outcome.get().plannedDelayMillis())
                 .failAfterMaxAttempts(false)
                 .writableStackTraceEnabled(false)
                 .build();
-        if (registry == null) {
-            this.retry = Retry.of(routeName, config, Map.of("route", routeName));
-        } else {
-            registry.remove(routeName);
-            this.retry = registry.retry(routeName, config, Map.of("route", routeName));
-        }
+        registry.remove(routeName);
+        this.retry = registry.retry(routeName, config, Map.of("route", routeName));
     }
 
     /** The Resilience4j instance, for metrics and events. */
@@ -79,7 +70,11 @@ public final class RetryPolicy {
      *     {@link Long#MAX_VALUE} for none
      */
     public RetryContext newContext(RequestFacts request, long deadlineNanos) {
-        return new RetryContext(retry.<RetryCandidate>asyncContext(), request, this, deadlineNanos);
+        return new RetryContext(retry.<RetryContext.Candidate>asyncContext(), request, this, deadlineNanos);
+    }
+
+    ProviderRules provider() {
+        return provider;
     }
 
     Backoff backoff() {
@@ -88,10 +83,6 @@ public final class RetryPolicy {
 
     ServerHints hints() {
         return hints;
-    }
-
-    boolean readRateLimitHeaders() {
-        return readRateLimitHeaders;
     }
 
     long maxRetryAfterMillis() {

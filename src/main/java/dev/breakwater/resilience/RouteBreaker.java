@@ -35,16 +35,10 @@ public final class RouteBreaker {
     private volatile long openUntilMillis;
 
     /**
-     * @param clock the clock the breaker measures its open wait, time-based windows and call durations with
-     */
-    public RouteBreaker(String route, CircuitBreakerSpec spec, Clock clock) {
-        this(route, spec, clock, null);
-    }
-
-    /**
      * A breaker registered in {@code registry} (replacing one of the same name), so its metrics are exported.
      *
-     * @param registry where the breaker is registered, or null for a standalone breaker
+     * @param clock the clock the breaker measures its open wait, time-based windows and call durations with
+     * @param registry where the breaker is registered
      */
     public RouteBreaker(String route, CircuitBreakerSpec spec, Clock clock, CircuitBreakerRegistry registry) {
         this.route = route;
@@ -69,12 +63,8 @@ public final class RouteBreaker {
                 .clock(clock)
                 .currentTimestampFunction(c -> c.millis(), TimeUnit.MILLISECONDS)
                 .build();
-        if (registry == null) {
-            this.breaker = CircuitBreaker.of(route, config, Map.of("route", route));
-        } else {
-            registry.remove(route);
-            this.breaker = registry.circuitBreaker(route, config, Map.of("route", route));
-        }
+        registry.remove(route);
+        this.breaker = registry.circuitBreaker(route, config, Map.of("route", route));
         breaker.getEventPublisher().onStateTransition(event -> {
             CircuitBreaker.State to = event.getStateTransition().getToState();
             if (to == CircuitBreaker.State.OPEN) {

@@ -4,8 +4,7 @@ package dev.breakwater.resilience;
  * A wait the upstream asked for, and where it came from.
  *
  * @param millis how long to wait from the moment the response arrived
- * @param source the header it was read from: {@code retry-after-ms}, {@code retry-after} or
- *     {@code ratelimit-reset}
+ * @param source the header it was read from
  */
-public record ServerHint(long millis, String source) {
+public record ServerHint(long millis, WaitSource source) {
 }

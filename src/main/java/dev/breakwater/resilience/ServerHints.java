@@ -40,18 +40,18 @@ public final class ServerHints {
     public Optional<ServerHint> read(ResponseHead head, boolean openai) {
         OptionalLong ms = retryAfterMs(head.header("retry-after-ms"));
         if (ms.isPresent()) {
-            return Optional.of(new ServerHint(ms.getAsLong(), "retry-after-ms"));
+            return Optional.of(new ServerHint(ms.getAsLong(), WaitSource.RETRY_AFTER_MS));
         }
         OptionalLong retryAfter = retryAfter(head.header("retry-after"));
         if (retryAfter.isPresent()) {
-            return Optional.of(new ServerHint(retryAfter.getAsLong(), "retry-after"));
+            return Optional.of(new ServerHint(retryAfter.getAsLong(), WaitSource.RETRY_AFTER));
         }
         if (openai) {
             OptionalLong reset = max(
                     resetIfExhausted(head, "x-ratelimit-remaining-requests", "x-ratelimit-reset-requests"),
                     resetIfExhausted(head, "x-ratelimit-remaining-tokens", "x-ratelimit-reset-tokens"));
             if (reset.isPresent()) {
-                return Optional.of(new ServerHint(reset.getAsLong(), "ratelimit-reset"));
+                return Optional.of(new ServerHint(reset.getAsLong(), WaitSource.RATELIMIT_RESET));
             }
         }
         return Optional.empty();

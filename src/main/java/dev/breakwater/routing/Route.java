@@ -2,30 +2,17 @@ package dev.breakwater.routing;
 
 import dev.breakwater.config.RouteSpec;
 import dev.breakwater.observability.RouteMetrics;
-import dev.breakwater.resilience.RateLimitGate;
-import dev.breakwater.resilience.RetryBudget;
-import dev.breakwater.resilience.RouteBreaker;
-import dev.breakwater.resilience.RetryPolicy;
-import java.util.Optional;
+import dev.breakwater.resilience.RouteGuard;
 
 /**
- * A route at run time: its validated spec and the live policy objects shared by every event loop.
+ * A route at run time: its validated spec, the guard that admits its attempts (breaker, budget, gate, retry
+ * policy, provider rules; shared by every event loop), and its meters.
  *
  * @param spec the route's configuration
- * @param retryPolicy the route's retry policy (one Resilience4j Retry per route)
- * @param rateLimitGate the route's gate for upstream 429s, empty when {@code rate-limit-gate} is off
- * @param breaker the route's circuit breaker, empty when {@code circuit-breaker.enabled} is false
- * @param retryBudget the route's limit on retries in flight
- * @param metrics the route's meters, empty when metrics are off (tests)
+ * @param guard decides whether and when the route's attempts go
+ * @param metrics the route's meters
  */
-public record Route(RouteSpec spec, RetryPolicy retryPolicy, Optional<RateLimitGate> rateLimitGate,
-        Optional<RouteBreaker> breaker, RetryBudget retryBudget, Optional<RouteMetrics> metrics) {
-
-    /** A route without a circuit breaker or metrics, with its spec's retry budget. */
-    public Route(RouteSpec spec, RetryPolicy retryPolicy, Optional<RateLimitGate> rateLimitGate) {
-        this(spec, retryPolicy, rateLimitGate, Optional.empty(), new RetryBudget(spec.retryBudget()),
-                Optional.empty());
-    }
+public record Route(RouteSpec spec, RouteGuard guard, RouteMetrics metrics) {
 
     /** The route's name. */
     public String name() {

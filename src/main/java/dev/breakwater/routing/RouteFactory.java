@@ -1,15 +1,15 @@
 package dev.breakwater.routing;
 
 import dev.breakwater.config.BreakwaterConfig;
-import dev.breakwater.config.Provider;
 import dev.breakwater.config.RouteSpec;
 import dev.breakwater.observability.Metrics;
 import dev.breakwater.observability.RouteMetrics;
 import dev.breakwater.resilience.RateLimitGate;
 import dev.breakwater.resilience.RetryBudget;
-import dev.breakwater.resilience.RetryClassifier;
+import dev.breakwater.resilience.ProviderRules;
 import dev.breakwater.resilience.RetryPolicy;
 import dev.breakwater.resilience.RouteBreaker;
+import dev.breakwater.resilience.RouteGuard;
 import dev.breakwater.resilience.ServerHints;
 import dev.breakwater.time.Ticker;
 import java.time.Clock;
@@ -35,7 +35,7 @@ public final class RouteFactory {
      * @param random the jitter source shared by every route's backoff
      * @param ticker the monotonic clock for deadlines
      * @param clock the wall clock, for HTTP-date {@code Retry-After} values and the breakers
-     * @param metrics where routes register their meters, or null for none (tests)
+     * @param metrics where routes register their meters and Resilience4j instances
      */
     public RouteFactory(RandomGenerator random, Ticker ticker, Clock clock, Metrics metrics) {
         this.random = random;
@@ -43,11 +43,6 @@ public final class RouteFactory {
         this.hints = new ServerHints(clock);
         this.clock = clock;
         this.metrics = metrics;
-    }
-
-    /** A factory without metrics. */
-    public RouteFactory(RandomGenerator random, Ticker ticker, Clock clock) {
-        this(random, ticker, clock, null);
     }
 
     /** The route table for a whole configuration. */
@@ -64,38 +59,34 @@ public final class RouteFactory {
         return new RouteTable(routes);
     }
 
-    private Route route(RouteSpec spec, Optional<Route> previous) {
+    /** The live route for {@code spec}, reusing what it can of {@code previous}. */
+    Route route(RouteSpec spec, Optional<Route> previous) {
         if (previous.isPresent() && previous.get().spec().equals(spec)) {
             return previous.get();
         }
-        boolean openai = spec.provider() == Provider.OPENAI;
-        RetryPolicy retry = new RetryPolicy(spec.name(), spec.retry(), new RetryClassifier(spec.retry(),
-                spec.provider()), hints, openai, random, ticker, metrics == null ? null : metrics.retries());
+        RetryPolicy retry = new RetryPolicy(spec.name(), spec.retry(), ProviderRules.of(spec.provider()), hints,
+                random, ticker, metrics.retries());
         Optional<RateLimitGate> gate = spec.retry().rateLimitGate()
                 ? Optional.of(new RateLimitGate(ticker)) : Optional.empty();
         Optional<RouteBreaker> breaker = previous
                 .filter(old -> old.spec().circuitBreaker().equals(spec.circuitBreaker()))
-                .flatMap(Route::breaker);
+                .flatMap(old -> old.guard().breaker());
         if (breaker.isEmpty() && spec.circuitBreaker().enabled()) {
-            breaker = Optional.of(new RouteBreaker(spec.name(), spec.circuitBreaker(), clock,
-                    metrics == null ? null : metrics.breakers()));
+            breaker = Optional.of(new RouteBreaker(spec.name(), spec.circuitBreaker(), clock, metrics.breakers()));
         }
-        if (!spec.circuitBreaker().enabled() && metrics != null) {
+        if (!spec.circuitBreaker().enabled()) {
             metrics.breakers().remove(spec.name());
         }
         RetryBudget budget = new RetryBudget(spec.retryBudget());
-        RouteMetrics routeMetrics = metrics == null ? null : metrics.route(spec.name());
-        if (routeMetrics != null) {
-            routeMetrics.bind(() -> gate.map(RateLimitGate::held).orElse(0), budget::refusedRetries);
-        }
-        return new Route(spec, retry, gate, breaker, budget, Optional.ofNullable(routeMetrics));
+        RouteGuard guard = new RouteGuard(spec.upstream().host() + ":" + spec.upstream().port(), retry, breaker,
+                budget, gate, ProviderRules.of(spec.provider()), spec.retry().maxRetryAfter().toMillis(), ticker);
+        RouteMetrics routeMetrics = metrics.route(spec.name());
+        routeMetrics.bind(() -> gate.map(RateLimitGate::held).orElse(0), budget::refusedRetries);
+        return new Route(spec, guard, routeMetrics);
     }
 
     /** Unregisters the Resilience4j instances of routes that no longer exist. */
     private void retire(RouteTable old, List<Route> current) {
-        if (metrics == null) {
-            return;
-        }
         Set<String> names = new HashSet<>();
         current.forEach(route -> names.add(route.name()));
         for (Route route : old.routes()) {

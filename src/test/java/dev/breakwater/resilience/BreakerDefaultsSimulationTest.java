@@ -1,5 +1,6 @@
 package dev.breakwater.resilience;
 
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
@@ -81,7 +82,7 @@ class BreakerDefaultsSimulationTest {
         int calls = 5_000;
         int opened = 0;
         for (int run = 0; run < runs; run++) {
-            if (callsUntilOpen(new RouteBreaker("sim", spec, new FakeClock()), 0.20, calls, random) > 0) {
+            if (callsUntilOpen(new RouteBreaker("sim", spec, new FakeClock(), CircuitBreakerRegistry.ofDefaults()), 0.20, calls, random) > 0) {
                 opened++;
             }
         }
@@ -95,7 +96,7 @@ class BreakerDefaultsSimulationTest {
         int runs = 1_000;
         int[] openedAt = new int[runs];
         for (int run = 0; run < runs; run++) {
-            openedAt[run] = callsUntilOpen(new RouteBreaker("sim", spec, new FakeClock()), 0.60, 1_000, random);
+            openedAt[run] = callsUntilOpen(new RouteBreaker("sim", spec, new FakeClock(), CircuitBreakerRegistry.ofDefaults()), 0.60, 1_000, random);
         }
         long within100 = Arrays.stream(openedAt).filter(n -> n > 0 && n <= 100).count();
         int[] sorted = Arrays.stream(openedAt).sorted().toArray();
@@ -113,7 +114,7 @@ class BreakerDefaultsSimulationTest {
         RandomGenerator random = new SplittableRandom(SEED);
         int runs = 200;
         for (int run = 0; run < runs; run++) {
-            assertThat(callsUntilOpen(new RouteBreaker("sim", spec, new FakeClock()), 0.95, 1_000, random))
+            assertThat(callsUntilOpen(new RouteBreaker("sim", spec, new FakeClock(), CircuitBreakerRegistry.ofDefaults()), 0.95, 1_000, random))
                     .isEqualTo(spec.minimumNumberOfCalls());
         }
         System.out.printf("breaker defaults, p=0.95: opened at call %d in all %d runs%n",
@@ -127,7 +128,7 @@ class BreakerDefaultsSimulationTest {
         int[] rounds = new int[runs];
         for (int run = 0; run < runs; run++) {
             FakeClock clock = new FakeClock();
-            RouteBreaker breaker = new RouteBreaker("sim", spec, clock);
+            RouteBreaker breaker = new RouteBreaker("sim", spec, clock, CircuitBreakerRegistry.ofDefaults());
             assertThat(callsUntilOpen(breaker, 1.0, 1_000, random)).isPositive(); // dead
             rounds[run] = roundsToClose(breaker, clock, random);
         }

@@ -17,7 +17,7 @@ class OpenAiBodiesTest {
         return OpenAiBodies.model(bytes(body));
     }
 
-    private static OpenAiBodies.ErrorFields error(String body) {
+    private static ProviderRules.ErrorFields error(String body) {
         return OpenAiBodies.error(bytes(body));
     }
 
@@ -98,7 +98,7 @@ class OpenAiBodiesTest {
 
     @Test
     void errorTypeAndCodeAreRead() {
-        OpenAiBodies.ErrorFields fields = error("""
+        ProviderRules.ErrorFields fields = error("""
                 {
                   "error": {
                     "message": "You exceeded your current quota, please check your plan and billing details.",
@@ -108,7 +108,7 @@ class OpenAiBodiesTest {
                   }
                 }""");
 
-        assertThat(fields).isEqualTo(new OpenAiBodies.ErrorFields("insufficient_quota", "insufficient_quota"));
+        assertThat(fields).isEqualTo(new ProviderRules.ErrorFields("insufficient_quota", "insufficient_quota"));
     }
 
     @Test
@@ -116,38 +116,38 @@ class OpenAiBodiesTest {
         assertThat(error("""
                 {"id":"x","meta":{"error":{"type":"decoy"}},"error":{"code":"rate_limit_exceeded",
                  "details":{"type":"decoy","code":"decoy"},"param":["a"],"message":"Rate limit reached","type":"requests"}}
-                """)).isEqualTo(new OpenAiBodies.ErrorFields("requests", "rate_limit_exceeded"));
+                """)).isEqualTo(new ProviderRules.ErrorFields("requests", "rate_limit_exceeded"));
     }
 
     @Test
     void missingOrNonStringErrorFieldsAreNull() {
         assertThat(error("{\"error\":{\"message\":\"boom\",\"type\":\"server_error\",\"code\":null}}"))
-                .isEqualTo(new OpenAiBodies.ErrorFields("server_error", null));
+                .isEqualTo(new ProviderRules.ErrorFields("server_error", null));
         assertThat(error("{\"error\":{\"message\":\"boom\",\"code\":429}}"))
-                .isEqualTo(new OpenAiBodies.ErrorFields(null, null));
-        assertThat(error("{\"error\":{}}")).isEqualTo(new OpenAiBodies.ErrorFields(null, null));
+                .isEqualTo(new ProviderRules.ErrorFields(null, null));
+        assertThat(error("{\"error\":{}}")).isEqualTo(new ProviderRules.ErrorFields(null, null));
     }
 
     @Test
     void truncatedPrefixStillYieldsTheFieldsReadBeforeTheCut() {
         assertThat(error("{\"error\":{\"message\":\"Rate limit reached for gpt-4o\",\"type\":\"tokens\",\"code\":\"rate_li"))
-                .isEqualTo(new OpenAiBodies.ErrorFields("tokens", null));
+                .isEqualTo(new ProviderRules.ErrorFields("tokens", null));
         assertThat(error("{\"error\":{\"code\":\"insufficient_quota\",\"message\":\"You exceeded your cur"))
-                .isEqualTo(new OpenAiBodies.ErrorFields(null, "insufficient_quota"));
+                .isEqualTo(new ProviderRules.ErrorFields(null, "insufficient_quota"));
         assertThat(error("{\"error\":{\"type\":\"insufficient_quota\",\"code\":\"insufficient_quota\""))
-                .isEqualTo(new OpenAiBodies.ErrorFields("insufficient_quota", "insufficient_quota"));
+                .isEqualTo(new ProviderRules.ErrorFields("insufficient_quota", "insufficient_quota"));
     }
 
     @Test
     void prefixCutBeforeAnyFieldYieldsNulls() {
-        assertThat(error("{\"error\":{\"messa")).isEqualTo(new OpenAiBodies.ErrorFields(null, null));
-        assertThat(error("{")).isEqualTo(new OpenAiBodies.ErrorFields(null, null));
+        assertThat(error("{\"error\":{\"messa")).isEqualTo(new ProviderRules.ErrorFields(null, null));
+        assertThat(error("{")).isEqualTo(new ProviderRules.ErrorFields(null, null));
     }
 
     @ParameterizedTest(name = "[{index}] {0}")
     @ValueSource(strings = {"", "Too Many Requests", "<html>429</html>", "[{\"error\":{\"type\":\"x\"}}]", "\"error\"",
         "null", "{\"error\":\"insufficient_quota\"}", "{\"error\":[{\"type\":\"x\"}]}", "{\"type\":\"x\",\"code\":\"y\"}"})
     void nonObjectOrMisshapedErrorGivesNulls(String body) {
-        assertThat(error(body)).isEqualTo(new OpenAiBodies.ErrorFields(null, null));
+        assertThat(error(body)).isEqualTo(new ProviderRules.ErrorFields(null, null));
     }
 }

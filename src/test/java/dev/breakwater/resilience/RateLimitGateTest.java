@@ -1,5 +1,6 @@
 package dev.breakwater.resilience;
 
+import dev.breakwater.config.Provider;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.breakwater.time.Scheduler;
@@ -15,63 +16,6 @@ class RateLimitGateTest {
     private static final String KEY = "gpt-4o";
     private static final long NO_LIMIT = Long.MAX_VALUE;
     private static final Executor DIRECT = Runnable::run;
-
-    /** Hand-driven time: the ticker reads it, the scheduler runs due tasks when it is advanced. */
-    static final class ManualTime implements Scheduler, Ticker {
-        private final List<Task> tasks = new ArrayList<>();
-        private final long originNanos;
-        private long nowMillis;
-        private long sequence;
-
-        ManualTime(long originNanos) {
-            this.originNanos = originNanos;
-        }
-
-        private final class Task {
-            final long dueMillis;
-            final long order = sequence++;
-            final Runnable body;
-
-            Task(long dueMillis, Runnable body) {
-                this.dueMillis = dueMillis;
-                this.body = body;
-            }
-        }
-
-        @Override
-        public long nanoTime() {
-            return originNanos + TimeUnit.MILLISECONDS.toNanos(nowMillis);
-        }
-
-        @Override
-        public Cancellable schedule(long delayMillis, Runnable body) {
-            Task task = new Task(nowMillis + Math.max(0, delayMillis), body);
-            tasks.add(task);
-            return () -> tasks.remove(task);
-        }
-
-        /** Moves time forward by {@code millis}, running every task that falls due, in due-time order. */
-        void advance(long millis) {
-            long target = nowMillis + millis;
-            while (true) {
-                Task next = tasks.stream()
-                        .filter(t -> t.dueMillis <= target)
-                        .min(Comparator.<Task>comparingLong(t -> t.dueMillis).thenComparingLong(t -> t.order))
-                        .orElse(null);
-                if (next == null) {
-                    break;
-                }
-                tasks.remove(next);
-                nowMillis = next.dueMillis;
-                next.body.run();
-            }
-            nowMillis = target;
-        }
-
-        int pending() {
-            return tasks.size();
-        }
-    }
 
     private ManualTime time = new ManualTime(7_000_000_000L);
     private RateLimitGate gate = new RateLimitGate(time);
@@ -453,21 +397,25 @@ class RateLimitGateTest {
 
     @Test
     void aHintOfASecondOrMoreClosesTheGate() {
-        assertThat(RateLimitGate.closesOn(TestHead.of(429), 1_000)).isTrue();
-        assertThat(RateLimitGate.closesOn(TestHead.of(429), 30_000)).isTrue();
+        assertThat(RateLimitGate.closesOn(1_000, quotaAtZero(TestHead.of(429)))).isTrue();
+        assertThat(RateLimitGate.closesOn(30_000, quotaAtZero(TestHead.of(429)))).isTrue();
     }
 
     @Test
     void aLoneSubSecondHintOnlyDelaysItsOwnRetry() {
-        assertThat(RateLimitGate.closesOn(TestHead.of(429, "retry-after-ms", "120"), 120)).isFalse();
-        assertThat(RateLimitGate.closesOn(TestHead.of(429, "x-ratelimit-remaining-requests", "12"), 120)).isFalse();
+        assertThat(RateLimitGate.closesOn(120, quotaAtZero(TestHead.of(429, "retry-after-ms", "120")))).isFalse();
+        assertThat(RateLimitGate.closesOn(120, quotaAtZero(TestHead.of(429, "x-ratelimit-remaining-requests", "12")))).isFalse();
     }
 
     @Test
     void aSubSecondHintClosesTheGateWhenTheQuotaIsAtZero() {
-        assertThat(RateLimitGate.closesOn(TestHead.of(429, "x-ratelimit-remaining-tokens", "0"), 120)).isTrue();
-        assertThat(RateLimitGate.closesOn(TestHead.of(429, "x-ratelimit-remaining-requests", " 0 "), 20)).isTrue();
-        assertThat(RateLimitGate.closesOn(TestHead.of(429, "anthropic-ratelimit-requests-remaining", "0"), 500))
+        assertThat(RateLimitGate.closesOn(120, quotaAtZero(TestHead.of(429, "x-ratelimit-remaining-tokens", "0")))).isTrue();
+        assertThat(RateLimitGate.closesOn(20, quotaAtZero(TestHead.of(429, "x-ratelimit-remaining-requests", " 0 ")))).isTrue();
+        assertThat(RateLimitGate.closesOn(500, quotaAtZero(TestHead.of(429, "anthropic-ratelimit-requests-remaining", "0"))))
                 .isTrue();
+    }
+
+    private static boolean quotaAtZero(ResponseHead head) {
+        return ProviderRules.of(Provider.GENERIC).quotaExhausted(head);
     }
 }

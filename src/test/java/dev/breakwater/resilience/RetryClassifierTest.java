@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.breakwater.config.Provider;
 import dev.breakwater.config.RetrySpec;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -18,7 +19,14 @@ class RetryClassifierTest {
             Set.of(408, 429, 500, 502, 503, 504), Set.of("GET", "HEAD", "OPTIONS", "PUT", "DELETE"),
             Duration.ofSeconds(60), 8 * 1024 * 1024);
 
-    private final RetryClassifier classifier = new RetryClassifier(SPEC);
+    private final RetryClassifier classifier = new RetryClassifier(SPEC, ProviderRules.of(Provider.GENERIC));
+
+    /** What the classifier says of an outcome it lets be retried. */
+    private static final Optional<StopReason> RETRY = Optional.empty();
+
+    private static Optional<StopReason> stop(StopReason reason) {
+        return Optional.of(reason);
+    }
 
     private static RequestFacts get() {
         return new RequestFacts("GET", false, true);
@@ -31,76 +39,68 @@ class RetryClassifierTest {
     @ParameterizedTest
     @ValueSource(ints = {408, 429, 500, 502, 503, 504})
     void listedStatusIsRetriedForAnIdempotentMethod(int status) {
-        assertThat(classifier.onStatus(get(), status)).isEqualTo(RetryVerdict.retry("status_" + status));
+        assertThat(classifier.onResponse(get(), ResponseHead.ofStatus(status))).isEqualTo(RETRY);
     }
 
     @ParameterizedTest
     @ValueSource(ints = {200, 201, 301, 400, 401, 404, 501})
     void unlistedStatusIsNotRetryable(int status) {
-        assertThat(classifier.onStatus(get(), status)).isEqualTo(RetryVerdict.stop("status_not_retryable"));
+        assertThat(classifier.onResponse(get(), ResponseHead.ofStatus(status))).isEqualTo(stop(StopReason.STATUS_NOT_RETRYABLE));
     }
 
     @Test
     void postWithARetryableStatusIsNotRetriedWithoutAnIdempotencyKey() {
-        assertThat(classifier.onStatus(post(), 503)).isEqualTo(RetryVerdict.stop("method_not_retryable"));
+        assertThat(classifier.onResponse(post(), ResponseHead.ofStatus(503))).isEqualTo(stop(StopReason.METHOD_NOT_RETRYABLE));
     }
 
     @Test
     void postWithAnIdempotencyKeyIsRetriedOnARetryableStatus() {
-        assertThat(classifier.onStatus(new RequestFacts("POST", true, true), 503))
-                .isEqualTo(RetryVerdict.retry("status_503"));
+        assertThat(classifier.onResponse(new RequestFacts("POST", true, true), ResponseHead.ofStatus(503)))
+                .isEqualTo(RETRY);
     }
 
     @Test
     void connectFailureIsRetriedEvenForPost() {
         assertThat(classifier.onFailure(post(), FailureKind.CONNECT_FAILURE))
-                .isEqualTo(RetryVerdict.retry("connect_failure"));
+                .isEqualTo(RETRY);
     }
 
     @ParameterizedTest
     @EnumSource(value = FailureKind.class, names = {"RESET_BEFORE_HEADERS", "RESPONSE_TIMEOUT"})
     void failureAfterTheRequestMayHaveBeenSentIsNotRetriedForPost(FailureKind kind) {
-        assertThat(classifier.onFailure(post(), kind)).isEqualTo(RetryVerdict.stop("method_not_retryable"));
+        assertThat(classifier.onFailure(post(), kind)).isEqualTo(stop(StopReason.METHOD_NOT_RETRYABLE));
     }
 
     @ParameterizedTest
     @EnumSource(FailureKind.class)
-    void everyFailureKindIsRetriedForAnIdempotentMethodWithItsLabelAsReason(FailureKind kind) {
-        assertThat(classifier.onFailure(get(), kind)).isEqualTo(RetryVerdict.retry(kind.label()));
+    void everyFailureKindIsRetriedForAnIdempotentMethod(FailureKind kind) {
+        assertThat(classifier.onFailure(get(), kind)).isEqualTo(RETRY);
     }
 
     @ParameterizedTest
     @EnumSource(FailureKind.class)
     void everyFailureKindIsRetriedForPostWithAnIdempotencyKey(FailureKind kind) {
-        assertThat(classifier.onFailure(new RequestFacts("POST", true, true), kind).retryable()).isTrue();
+        assertThat(classifier.onFailure(new RequestFacts("POST", true, true), kind)).isEmpty();
     }
 
     @ParameterizedTest
     @EnumSource(FailureKind.class)
     void nonReplayableBodyIsNeverRetriedAfterAFailure(FailureKind kind) {
         assertThat(classifier.onFailure(new RequestFacts("PUT", true, false), kind))
-                .isEqualTo(RetryVerdict.stop("body_not_replayable"));
+                .isEqualTo(stop(StopReason.BODY_NOT_REPLAYABLE));
     }
 
     @Test
     void nonReplayableBodyIsNeverRetriedOnARetryableStatus() {
-        assertThat(classifier.onStatus(new RequestFacts("GET", true, false), 503))
-                .isEqualTo(RetryVerdict.stop("body_not_replayable"));
+        assertThat(classifier.onResponse(new RequestFacts("GET", true, false), ResponseHead.ofStatus(503)))
+                .isEqualTo(stop(StopReason.BODY_NOT_REPLAYABLE));
     }
 
     @Test
-    void genericClassifierIsTheOneArgumentClassifier() {
-        RetryClassifier generic = new RetryClassifier(SPEC, Provider.GENERIC);
-
-        assertThat(generic.onStatus(get(), 503)).isEqualTo(classifier.onStatus(get(), 503));
-        assertThat(generic.onStatus(get(), 404)).isEqualTo(classifier.onStatus(get(), 404));
-    }
-
-    @Test
-    void onStatusIsOnResponseWithoutHeaders() {
-        assertThat(classifier.onResponse(get(), ResponseHead.ofStatus(503))).isEqualTo(RetryVerdict.retry("status_503"));
+    void aHeadWithOnlyAStatusIsClassifiedByStatusAndMethod() {
+        assertThat(classifier.onResponse(get(), ResponseHead.ofStatus(503))).isEqualTo(RETRY);
         assertThat(classifier.onResponse(post(), ResponseHead.ofStatus(503)))
-                .isEqualTo(RetryVerdict.stop("method_not_retryable"));
+                .isEqualTo(stop(StopReason.METHOD_NOT_RETRYABLE));
     }
 
     /** OpenAI's classification table, applied on top of {@code retry-on-status} and method safety. */
@@ -111,28 +111,28 @@ class RetryClassifierTest {
                 Duration.ofSeconds(1), 0.0, Set.of(400, 401, 403, 404, 408, 422, 429, 500, 502, 503, 504),
                 Set.of("GET", "HEAD", "OPTIONS", "PUT", "DELETE"), Duration.ofSeconds(60), 8 * 1024 * 1024);
 
-        private final RetryClassifier openai = new RetryClassifier(LISTS_EVERYTHING, Provider.OPENAI);
-        private final RetryClassifier generic = new RetryClassifier(LISTS_EVERYTHING, Provider.GENERIC);
+        private final RetryClassifier openai = new RetryClassifier(LISTS_EVERYTHING, ProviderRules.of(Provider.OPENAI));
+        private final RetryClassifier generic = new RetryClassifier(LISTS_EVERYTHING, ProviderRules.of(Provider.GENERIC));
 
         @ParameterizedTest
         @ValueSource(ints = {400, 401, 403, 404, 422})
         void clientErrorsAreNeverRetriedEvenWhenListed(int status) {
-            assertThat(openai.onResponse(get(), TestHead.of(status))).isEqualTo(RetryVerdict.stop("status_not_retryable"));
+            assertThat(openai.onResponse(get(), TestHead.of(status))).isEqualTo(stop(StopReason.STATUS_NOT_RETRYABLE));
             assertThat(openai.onResponse(new RequestFacts("POST", true, true), TestHead.of(status)))
-                    .isEqualTo(RetryVerdict.stop("status_not_retryable"));
+                    .isEqualTo(stop(StopReason.STATUS_NOT_RETRYABLE));
         }
 
         @ParameterizedTest
         @ValueSource(ints = {400, 401, 403, 404, 422})
         void clientErrorsAreNeverRetriedEvenWhenTheUpstreamSaysRetry(int status) {
             assertThat(openai.onResponse(get(), TestHead.of(status, "x-should-retry", "true")))
-                    .isEqualTo(RetryVerdict.stop("status_not_retryable"));
+                    .isEqualTo(stop(StopReason.STATUS_NOT_RETRYABLE));
         }
 
         @ParameterizedTest
         @ValueSource(ints = {400, 401, 403, 404, 422})
         void genericProviderRetriesTheClientErrorsItWasToldTo(int status) {
-            assertThat(generic.onResponse(get(), TestHead.of(status))).isEqualTo(RetryVerdict.retry("status_" + status));
+            assertThat(generic.onResponse(get(), TestHead.of(status))).isEqualTo(RETRY);
         }
 
         @ParameterizedTest(name = "code {0}")
@@ -140,7 +140,7 @@ class RetryClassifierTest {
             "credit_balance_exhausted", "INSUFFICIENT_QUOTA"})
         void rateLimitForLackOfQuotaIsNotRetriedByErrorCode(String code) {
             assertThat(openai.onResponse(get(), TestHead.of(429).error("requests", code)))
-                    .isEqualTo(RetryVerdict.stop("insufficient_quota"));
+                    .isEqualTo(stop(StopReason.INSUFFICIENT_QUOTA));
         }
 
         @ParameterizedTest(name = "type {0}")
@@ -148,13 +148,13 @@ class RetryClassifierTest {
             "credit_balance_exhausted"})
         void rateLimitForLackOfQuotaIsNotRetriedByErrorType(String type) {
             assertThat(openai.onResponse(get(), TestHead.of(429).error(type, null)))
-                    .isEqualTo(RetryVerdict.stop("insufficient_quota"));
+                    .isEqualTo(stop(StopReason.INSUFFICIENT_QUOTA));
         }
 
         @Test
         void quotaErrorStopsEvenWithARetryAfter() {
             assertThat(openai.onResponse(get(), TestHead.of(429, "Retry-After", "1").error(null, "insufficient_quota")))
-                    .isEqualTo(RetryVerdict.stop("insufficient_quota"));
+                    .isEqualTo(stop(StopReason.INSUFFICIENT_QUOTA));
         }
 
         @ParameterizedTest(name = "type {0}, code {1}")
@@ -166,50 +166,50 @@ class RetryClassifierTest {
         })
         void plainRateLimitIsRetried(String type, String code) {
             assertThat(openai.onResponse(get(), TestHead.of(429).error(type, code)))
-                    .isEqualTo(RetryVerdict.retry("status_429"));
+                    .isEqualTo(RETRY);
         }
 
         @Test
         void plainRateLimitStillRespectsMethodSafety() {
             assertThat(openai.onResponse(post(), TestHead.of(429).error("requests", "rate_limit_exceeded")))
-                    .isEqualTo(RetryVerdict.stop("method_not_retryable"));
+                    .isEqualTo(stop(StopReason.METHOD_NOT_RETRYABLE));
             assertThat(openai.onResponse(new RequestFacts("POST", true, true), TestHead.of(429)))
-                    .isEqualTo(RetryVerdict.retry("status_429"));
+                    .isEqualTo(RETRY);
         }
 
         @Test
         void quotaErrorCodeOnAnotherStatusIsNotAQuotaStop() {
             assertThat(openai.onResponse(get(), TestHead.of(503).error("insufficient_quota", "insufficient_quota")))
-                    .isEqualTo(RetryVerdict.retry("status_503"));
+                    .isEqualTo(RETRY);
         }
 
         @ParameterizedTest(name = "\"{0}\"")
         @ValueSource(strings = {"false", "False", "FALSE", " false "})
         void upstreamShouldRetryFalseStopsAListedStatus(String value) {
             assertThat(openai.onResponse(get(), TestHead.of(503, "x-should-retry", value)))
-                    .isEqualTo(RetryVerdict.stop("upstream_should_retry_false"));
+                    .isEqualTo(stop(StopReason.UPSTREAM_SHOULD_RETRY_FALSE));
             assertThat(openai.onResponse(get(), TestHead.of(429, "X-Should-Retry", value)))
-                    .isEqualTo(RetryVerdict.stop("upstream_should_retry_false"));
+                    .isEqualTo(stop(StopReason.UPSTREAM_SHOULD_RETRY_FALSE));
         }
 
         @Test
         void upstreamShouldRetryTrueMakesAnUnlistedStatusRetryable() {
-            assertThat(openai.onResponse(get(), TestHead.of(409))).isEqualTo(RetryVerdict.stop("status_not_retryable"));
+            assertThat(openai.onResponse(get(), TestHead.of(409))).isEqualTo(stop(StopReason.STATUS_NOT_RETRYABLE));
 
             assertThat(openai.onResponse(get(), TestHead.of(409, "x-should-retry", "true")))
-                    .isEqualTo(RetryVerdict.retry("status_409"));
+                    .isEqualTo(RETRY);
             assertThat(openai.onResponse(get(), TestHead.of(409, "X-Should-Retry", " TRUE ")))
-                    .isEqualTo(RetryVerdict.retry("status_409"));
+                    .isEqualTo(RETRY);
         }
 
         @Test
         void upstreamShouldRetryTrueIsStillSubjectToMethodSafetyAndReplayability() {
             assertThat(openai.onResponse(post(), TestHead.of(409, "x-should-retry", "true")))
-                    .isEqualTo(RetryVerdict.stop("method_not_retryable"));
+                    .isEqualTo(stop(StopReason.METHOD_NOT_RETRYABLE));
             assertThat(openai.onResponse(new RequestFacts("POST", true, true), TestHead.of(409, "x-should-retry", "true")))
-                    .isEqualTo(RetryVerdict.retry("status_409"));
+                    .isEqualTo(RETRY);
             assertThat(openai.onResponse(new RequestFacts("GET", false, false), TestHead.of(409, "x-should-retry", "true")))
-                    .isEqualTo(RetryVerdict.stop("body_not_replayable"));
+                    .isEqualTo(stop(StopReason.BODY_NOT_REPLAYABLE));
         }
 
         @ParameterizedTest
@@ -217,44 +217,44 @@ class RetryClassifierTest {
         void upstreamShouldRetryNeverRetriesASuccessOrRedirect(int status) {
             // SDKs read x-should-retry on error responses only; a success is never repeated.
             assertThat(openai.onResponse(get(), TestHead.of(status, "x-should-retry", "true")))
-                    .isEqualTo(RetryVerdict.stop("status_not_retryable"));
+                    .isEqualTo(stop(StopReason.STATUS_NOT_RETRYABLE));
             assertThat(openai.onResponse(new RequestFacts("POST", true, true), TestHead.of(status, "x-should-retry", "true")))
-                    .isEqualTo(RetryVerdict.stop("status_not_retryable"));
+                    .isEqualTo(stop(StopReason.STATUS_NOT_RETRYABLE));
             assertThat(openai.onResponse(get(), TestHead.of(status, "x-should-retry", "false")))
-                    .isEqualTo(RetryVerdict.stop("status_not_retryable"));
+                    .isEqualTo(stop(StopReason.STATUS_NOT_RETRYABLE));
         }
 
         @ParameterizedTest(name = "\"{0}\"")
         @ValueSource(strings = {"", "yes", "1", "maybe"})
         void otherShouldRetryValuesChangeNothing(String value) {
             assertThat(openai.onResponse(get(), TestHead.of(503, "x-should-retry", value)))
-                    .isEqualTo(RetryVerdict.retry("status_503"));
+                    .isEqualTo(RETRY);
             assertThat(openai.onResponse(get(), TestHead.of(409, "x-should-retry", value)))
-                    .isEqualTo(RetryVerdict.stop("status_not_retryable"));
+                    .isEqualTo(stop(StopReason.STATUS_NOT_RETRYABLE));
         }
 
         @Test
         void genericProviderIgnoresShouldRetry() {
             assertThat(generic.onResponse(get(), TestHead.of(503, "x-should-retry", "false")))
-                    .isEqualTo(RetryVerdict.retry("status_503"));
+                    .isEqualTo(RETRY);
             assertThat(generic.onResponse(get(), TestHead.of(409, "x-should-retry", "true")))
-                    .isEqualTo(RetryVerdict.stop("status_not_retryable"));
+                    .isEqualTo(stop(StopReason.STATUS_NOT_RETRYABLE));
         }
 
         @Test
         void genericProviderIgnoresErrorCodes() {
             assertThat(generic.onResponse(get(), TestHead.of(429).error("insufficient_quota", "insufficient_quota")))
-                    .isEqualTo(RetryVerdict.retry("status_429"));
+                    .isEqualTo(RETRY);
         }
 
         @Test
         void onlyAnOpenAiRateLimitWantsTheErrorBody() {
-            assertThat(openai.wantsErrorBody(429)).isTrue();
-            assertThat(openai.wantsErrorBody(503)).isFalse();
-            assertThat(openai.wantsErrorBody(400)).isFalse();
-            assertThat(openai.wantsErrorBody(200)).isFalse();
-            assertThat(generic.wantsErrorBody(429)).isFalse();
-            assertThat(classifier.wantsErrorBody(429)).isFalse();
+            assertThat(OpenAiRules.INSTANCE.wantsErrorBody(429)).isTrue();
+            assertThat(OpenAiRules.INSTANCE.wantsErrorBody(503)).isFalse();
+            assertThat(OpenAiRules.INSTANCE.wantsErrorBody(400)).isFalse();
+            assertThat(OpenAiRules.INSTANCE.wantsErrorBody(200)).isFalse();
+            assertThat(GenericRules.INSTANCE.wantsErrorBody(429)).isFalse();
+            assertThat(ProviderRules.of(Provider.GENERIC).wantsErrorBody(429)).isFalse();
         }
 
         @Test

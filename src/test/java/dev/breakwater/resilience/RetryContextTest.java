@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.breakwater.config.Provider;
 import dev.breakwater.config.RetrySpec;
 import io.github.resilience4j.retry.Retry;
+import io.github.resilience4j.retry.RetryRegistry;
 import io.github.resilience4j.retry.event.RetryOnRetryEvent;
 import java.time.Clock;
 import java.time.Duration;
@@ -33,17 +34,46 @@ class RetryContextTest {
     }
 
     private RetryPolicy policy(RetrySpec spec, RandomGenerator random) {
-        return new RetryPolicy("test-route", spec, new RetryClassifier(spec), new ServerHints(CLOCK), false, random,
-                now::get);
+        return new RetryPolicy("test-route", spec, ProviderRules.of(Provider.GENERIC), new ServerHints(CLOCK), random,
+                now::get, RetryRegistry.ofDefaults());
     }
 
     private RetryPolicy policy(int maxAttempts) {
         return policy(spec(maxAttempts, 0.0), new java.util.SplittableRandom(42));
     }
 
+    /**
+     * A decision as these tests compare it: every field of {@link RetryDecision}, with {@code delayMillis} -1 and
+     * the stop reason's label for a {@link RetryDecision.Stop}.
+     */
+    private record Seen(boolean retry, long delayMillis, String reason, int attempt, String waitSource,
+            long serverHintMillis) {
+        boolean hasServerHint() {
+            return serverHintMillis >= 0;
+        }
+    }
+
+    private static Seen seen(RetryDecision decision) {
+        if (decision instanceof RetryDecision.Retry r) {
+            return new Seen(true, r.delayMillis(), r.cause(), r.attempt(), r.waitSource().label(),
+                    r.serverHintMillis());
+        }
+        RetryDecision.Stop stop = (RetryDecision.Stop) decision;
+        return new Seen(false, -1, stop.reason().label(), stop.attempt(), stop.waitSource().label(),
+                stop.serverHintMillis());
+    }
+
+    private static ResponseHead head(int status) {
+        return ResponseHead.ofStatus(status);
+    }
+
+    private static ResponseHead head(ResponseHead head) {
+        return head;
+    }
+
     /** A decision whose wait, if any, came from the backoff, for a response that named no wait of its own. */
-    private static RetryDecision noHint(boolean retry, long delayMillis, String reason, int attempt) {
-        return new RetryDecision(retry, delayMillis, reason, attempt, "backoff", -1);
+    private static Seen noHint(boolean retry, long delayMillis, String reason, int attempt) {
+        return new Seen(retry, delayMillis, reason, attempt, "backoff", -1);
     }
 
     private static long millisToNanos(long millis) {
@@ -54,16 +84,16 @@ class RetryContextTest {
     void retryableStatusIsRetriedAfterTheInitialBackoff() {
         RetryContext context = policy(3).newContext(GET, NO_DEADLINE);
 
-        assertThat(context.onResponse(503)).isEqualTo(noHint(true, 100, "status_503", 1));
+        assertThat(seen(context.onResponse(head(503)))).isEqualTo(noHint(true, 100, "status_503", 1));
     }
 
     @Test
     void consecutiveRetriesWaitTheGrowingBackoff() {
         RetryContext context = policy(4).newContext(GET, NO_DEADLINE);
 
-        assertThat(context.onResponse(503).delayMillis()).isEqualTo(100);
-        assertThat(context.onResponse(429).delayMillis()).isEqualTo(200);
-        assertThat(context.onFailure(FailureKind.RESPONSE_TIMEOUT).delayMillis()).isEqualTo(400);
+        assertThat(seen(context.onResponse(head(503))).delayMillis()).isEqualTo(100);
+        assertThat(seen(context.onResponse(head(429))).delayMillis()).isEqualTo(200);
+        assertThat(seen(context.onFailure(FailureKind.RESPONSE_TIMEOUT)).delayMillis()).isEqualTo(400);
     }
 
     @Test
@@ -81,44 +111,44 @@ class RetryContextTest {
         };
         RetryContext context = policy(spec(3, 0.5), lowest).newContext(GET, NO_DEADLINE);
 
-        assertThat(context.onResponse(503).delayMillis()).isEqualTo(50);
-        assertThat(context.onResponse(503).delayMillis()).isEqualTo(100);
+        assertThat(seen(context.onResponse(head(503))).delayMillis()).isEqualTo(50);
+        assertThat(seen(context.onResponse(head(503))).delayMillis()).isEqualTo(100);
     }
 
     @Test
     void statusNotInTheRetryListStopsWithStatusNotRetryable() {
         RetryContext context = policy(3).newContext(GET, NO_DEADLINE);
 
-        assertThat(context.onResponse(404)).isEqualTo(noHint(false, -1, "status_not_retryable", 1));
+        assertThat(seen(context.onResponse(head(404)))).isEqualTo(noHint(false, -1, "status_not_retryable", 1));
     }
 
     @Test
     void successAfterARetryStopsWithStatusNotRetryable() {
         RetryContext context = policy(3).newContext(GET, NO_DEADLINE);
-        context.onResponse(503);
+        seen(context.onResponse(head(503)));
 
-        assertThat(context.onResponse(200)).isEqualTo(noHint(false, -1, "status_not_retryable", 2));
+        assertThat(seen(context.onResponse(head(200)))).isEqualTo(noHint(false, -1, "status_not_retryable", 2));
     }
 
     @Test
     void postIsNotRetriedOnARetryableStatus() {
         RetryContext context = policy(3).newContext(POST, NO_DEADLINE);
 
-        assertThat(context.onResponse(503)).isEqualTo(noHint(false, -1, "method_not_retryable", 1));
+        assertThat(seen(context.onResponse(head(503)))).isEqualTo(noHint(false, -1, "method_not_retryable", 1));
     }
 
     @Test
     void postWithAnIdempotencyKeyIsRetriedOnARetryableStatus() {
         RetryContext context = policy(3).newContext(new RequestFacts("POST", true, true), NO_DEADLINE);
 
-        assertThat(context.onResponse(503)).isEqualTo(noHint(true, 100, "status_503", 1));
+        assertThat(seen(context.onResponse(head(503)))).isEqualTo(noHint(true, 100, "status_503", 1));
     }
 
     @Test
     void postIsRetriedAfterAConnectFailure() {
         RetryContext context = policy(3).newContext(POST, NO_DEADLINE);
 
-        assertThat(context.onFailure(FailureKind.CONNECT_FAILURE))
+        assertThat(seen(context.onFailure(FailureKind.CONNECT_FAILURE)))
                 .isEqualTo(noHint(true, 100, "connect_failure", 1));
     }
 
@@ -126,7 +156,7 @@ class RetryContextTest {
     void postIsNotRetriedAfterAResetBeforeHeaders() {
         RetryContext context = policy(3).newContext(POST, NO_DEADLINE);
 
-        assertThat(context.onFailure(FailureKind.RESET_BEFORE_HEADERS))
+        assertThat(seen(context.onFailure(FailureKind.RESET_BEFORE_HEADERS)))
                 .isEqualTo(noHint(false, -1, "method_not_retryable", 1));
     }
 
@@ -134,7 +164,7 @@ class RetryContextTest {
     void postIsNotRetriedAfterAResponseTimeout() {
         RetryContext context = policy(3).newContext(POST, NO_DEADLINE);
 
-        assertThat(context.onFailure(FailureKind.RESPONSE_TIMEOUT))
+        assertThat(seen(context.onFailure(FailureKind.RESPONSE_TIMEOUT)))
                 .isEqualTo(noHint(false, -1, "method_not_retryable", 1));
     }
 
@@ -142,7 +172,7 @@ class RetryContextTest {
     void nonReplayableBodyIsNotRetriedEvenAfterAConnectFailure() {
         RetryContext context = policy(3).newContext(new RequestFacts("GET", true, false), NO_DEADLINE);
 
-        assertThat(context.onFailure(FailureKind.CONNECT_FAILURE))
+        assertThat(seen(context.onFailure(FailureKind.CONNECT_FAILURE)))
                 .isEqualTo(noHint(false, -1, "body_not_replayable", 1));
     }
 
@@ -150,11 +180,11 @@ class RetryContextTest {
     void retryableStatusesAreRetriedUntilMaxAttemptsThenExhausted() {
         RetryContext context = policy(3).newContext(GET, NO_DEADLINE);
 
-        List<RetryDecision> decisions = List.of(context.onResponse(503), context.onResponse(503),
-                context.onResponse(503));
+        List<Seen> decisions = List.of(seen(context.onResponse(head(503))), seen(context.onResponse(head(503))),
+                seen(context.onResponse(head(503))));
 
-        assertThat(decisions).extracting(RetryDecision::attempt).containsExactly(1, 2, 3);
-        assertThat(decisions).extracting(RetryDecision::retry).containsExactly(true, true, false);
+        assertThat(decisions).extracting(Seen::attempt).containsExactly(1, 2, 3);
+        assertThat(decisions).extracting(Seen::retry).containsExactly(true, true, false);
         assertThat(decisions.get(2)).isEqualTo(noHint(false, -1, "attempts_exhausted", 3));
         assertThat(context.attempts()).isEqualTo(3);
     }
@@ -163,8 +193,8 @@ class RetryContextTest {
     void retryableFailuresAreRetriedUntilMaxAttemptsThenExhausted() {
         RetryContext context = policy(2).newContext(POST, NO_DEADLINE);
 
-        assertThat(context.onFailure(FailureKind.CONNECT_FAILURE).retry()).isTrue();
-        assertThat(context.onFailure(FailureKind.CONNECT_FAILURE))
+        assertThat(seen(context.onFailure(FailureKind.CONNECT_FAILURE)).retry()).isTrue();
+        assertThat(seen(context.onFailure(FailureKind.CONNECT_FAILURE)))
                 .isEqualTo(noHint(false, -1, "attempts_exhausted", 2));
     }
 
@@ -172,7 +202,7 @@ class RetryContextTest {
     void singleAttemptPolicyNeverRetries() {
         RetryContext context = policy(1).newContext(GET, NO_DEADLINE);
 
-        assertThat(context.onResponse(503)).isEqualTo(noHint(false, -1, "attempts_exhausted", 1));
+        assertThat(seen(context.onResponse(head(503)))).isEqualTo(noHint(false, -1, "attempts_exhausted", 1));
     }
 
     @Test
@@ -180,7 +210,7 @@ class RetryContextTest {
         long deadline = now.get() + millisToNanos(99);
         RetryContext context = policy(3).newContext(GET, deadline);
 
-        assertThat(context.onResponse(503)).isEqualTo(noHint(false, -1, "deadline", 1));
+        assertThat(seen(context.onResponse(head(503)))).isEqualTo(noHint(false, -1, "deadline", 1));
     }
 
     @Test
@@ -188,7 +218,7 @@ class RetryContextTest {
         long deadline = now.get() + millisToNanos(100);
         RetryContext context = policy(3).newContext(GET, deadline);
 
-        assertThat(context.onFailure(FailureKind.CONNECT_FAILURE))
+        assertThat(seen(context.onFailure(FailureKind.CONNECT_FAILURE)))
                 .isEqualTo(noHint(false, -1, "deadline", 1));
     }
 
@@ -197,7 +227,7 @@ class RetryContextTest {
         long deadline = now.get() + millisToNanos(100) + 1;
         RetryContext context = policy(3).newContext(GET, deadline);
 
-        assertThat(context.onResponse(503)).isEqualTo(noHint(true, 100, "status_503", 1));
+        assertThat(seen(context.onResponse(head(503)))).isEqualTo(noHint(true, 100, "status_503", 1));
     }
 
     @Test
@@ -205,10 +235,10 @@ class RetryContextTest {
         long deadline = now.get() + millisToNanos(1_000);
         RetryContext context = policy(3).newContext(GET, deadline);
 
-        assertThat(context.onResponse(503).retry()).isTrue();
+        assertThat(seen(context.onResponse(head(503))).retry()).isTrue();
         now.addAndGet(millisToNanos(850)); // 150 ms left, the next backoff is 200 ms
 
-        assertThat(context.onResponse(503)).isEqualTo(noHint(false, -1, "deadline", 2));
+        assertThat(seen(context.onResponse(head(503)))).isEqualTo(noHint(false, -1, "deadline", 2));
     }
 
     @Test
@@ -216,7 +246,7 @@ class RetryContextTest {
         now.set(Long.MAX_VALUE - 1);
         RetryContext context = policy(3).newContext(GET, NO_DEADLINE);
 
-        assertThat(context.onResponse(503).retry()).isTrue();
+        assertThat(seen(context.onResponse(head(503))).retry()).isTrue();
     }
 
     @Test
@@ -224,7 +254,7 @@ class RetryContextTest {
         long deadline = now.get();
         RetryContext context = policy(3).newContext(POST, deadline);
 
-        assertThat(context.onResponse(503).reason()).isEqualTo("method_not_retryable");
+        assertThat(seen(context.onResponse(head(503))).reason()).isEqualTo("method_not_retryable");
     }
 
     @Test
@@ -232,7 +262,7 @@ class RetryContextTest {
         RetryPolicy policy = policy(3);
         RetryContext context = policy.newContext(GET, NO_DEADLINE);
 
-        context.onResponse(200);
+        seen(context.onResponse(head(200)));
         context.onCommitted();
 
         Retry.Metrics metrics = policy.retry().getMetrics();
@@ -247,8 +277,8 @@ class RetryContextTest {
         RetryPolicy policy = policy(3);
         RetryContext context = policy.newContext(GET, NO_DEADLINE);
 
-        context.onResponse(503);
-        context.onResponse(200);
+        seen(context.onResponse(head(503)));
+        seen(context.onResponse(head(200)));
         context.onCommitted();
 
         Retry.Metrics metrics = policy.retry().getMetrics();
@@ -262,8 +292,8 @@ class RetryContextTest {
         RetryPolicy policy = policy(3);
         RetryContext context = policy.newContext(POST, NO_DEADLINE);
 
-        context.onFailure(FailureKind.CONNECT_FAILURE);
-        context.onResponse(201);
+        seen(context.onFailure(FailureKind.CONNECT_FAILURE));
+        seen(context.onResponse(head(201)));
         context.onCommitted();
 
         assertThat(policy.retry().getMetrics().getNumberOfSuccessfulCallsWithRetryAttempt()).isEqualTo(1);
@@ -274,9 +304,9 @@ class RetryContextTest {
         RetryPolicy policy = policy(3);
         RetryContext context = policy.newContext(GET, NO_DEADLINE);
 
-        context.onResponse(503);
-        context.onResponse(503);
-        context.onResponse(503);
+        seen(context.onResponse(head(503)));
+        seen(context.onResponse(head(503)));
+        seen(context.onResponse(head(503)));
         context.onCommitted();
 
         Retry.Metrics metrics = policy.retry().getMetrics();
@@ -289,9 +319,9 @@ class RetryContextTest {
         RetryPolicy policy = policy(3);
         RetryContext context = policy.newContext(GET, NO_DEADLINE);
 
-        context.onFailure(FailureKind.CONNECT_FAILURE);
-        context.onFailure(FailureKind.RESET_BEFORE_HEADERS);
-        context.onFailure(FailureKind.RESPONSE_TIMEOUT);
+        seen(context.onFailure(FailureKind.CONNECT_FAILURE));
+        seen(context.onFailure(FailureKind.RESET_BEFORE_HEADERS));
+        seen(context.onFailure(FailureKind.RESPONSE_TIMEOUT));
 
         assertThat(policy.retry().getMetrics().getNumberOfFailedCallsWithRetryAttempt()).isEqualTo(1);
     }
@@ -301,7 +331,7 @@ class RetryContextTest {
         RetryPolicy policy = policy(3);
         RetryContext context = policy.newContext(POST, NO_DEADLINE);
 
-        context.onFailure(FailureKind.RESET_BEFORE_HEADERS);
+        seen(context.onFailure(FailureKind.RESET_BEFORE_HEADERS));
 
         Retry.Metrics metrics = policy.retry().getMetrics();
         assertThat(metrics.getNumberOfFailedCallsWithoutRetryAttempt()).isEqualTo(1);
@@ -315,9 +345,9 @@ class RetryContextTest {
         policy.retry().getEventPublisher().onRetry(events::add);
         RetryContext context = policy.newContext(GET, NO_DEADLINE);
 
-        context.onResponse(503);
-        context.onFailure(FailureKind.RESPONSE_TIMEOUT);
-        context.onResponse(503);
+        seen(context.onResponse(head(503)));
+        seen(context.onFailure(FailureKind.RESPONSE_TIMEOUT));
+        seen(context.onResponse(head(503)));
 
         assertThat(events).extracting(RetryOnRetryEvent::getNumberOfRetryAttempts).containsExactly(1, 2);
         assertThat(events).extracting(RetryOnRetryEvent::getWaitInterval)
@@ -328,20 +358,20 @@ class RetryContextTest {
     void eachRequestHasItsOwnAttemptCount() {
         RetryPolicy policy = policy(2);
         RetryContext first = policy.newContext(GET, NO_DEADLINE);
-        first.onResponse(503);
-        first.onResponse(503);
+        seen(first.onResponse(head(503)));
+        seen(first.onResponse(head(503)));
 
         RetryContext second = policy.newContext(GET, NO_DEADLINE);
 
-        assertThat(second.onResponse(503)).isEqualTo(noHint(true, 100, "status_503", 1));
+        assertThat(seen(second.onResponse(head(503)))).isEqualTo(noHint(true, 100, "status_503", 1));
     }
 
     // Server hints: the wait is max(backoff, hint), capped by max-retry-after and the deadline.
 
     private RetryPolicy hintPolicy(int maxAttempts, boolean openai) {
         RetrySpec spec = spec(maxAttempts, 0.0);
-        return new RetryPolicy("test-route", spec, new RetryClassifier(spec, openai ? Provider.OPENAI : Provider.GENERIC),
-                new ServerHints(CLOCK), openai, new java.util.SplittableRandom(42), now::get);
+        return new RetryPolicy("test-route", spec, ProviderRules.of(openai ? Provider.OPENAI : Provider.GENERIC),
+                new ServerHints(CLOCK), new java.util.SplittableRandom(42), now::get, RetryRegistry.ofDefaults());
     }
 
     private RetryContext hintContext(RequestFacts request, long deadlineNanos) {
@@ -350,38 +380,38 @@ class RetryContextTest {
 
     @Test
     void retryAfterLongerThanTheBackoffSetsTheWait() {
-        RetryDecision decision = hintContext(GET, NO_DEADLINE).onResponse(TestHead.of(429, "Retry-After", "2"));
+        Seen decision = seen(hintContext(GET, NO_DEADLINE).onResponse(TestHead.of(429, "Retry-After", "2")));
 
-        assertThat(decision).isEqualTo(new RetryDecision(true, 2_000, "status_429", 1, "retry-after", 2_000));
+        assertThat(decision).isEqualTo(new Seen(true, 2_000, "status_429", 1, "retry-after", 2_000));
         assertThat(decision.hasServerHint()).isTrue();
     }
 
     @Test
     void retryAfterMsLongerThanTheBackoffSetsTheWait() {
-        assertThat(hintContext(GET, NO_DEADLINE).onResponse(TestHead.of(503, "retry-after-ms", "150")))
-                .isEqualTo(new RetryDecision(true, 150, "status_503", 1, "retry-after-ms", 150));
+        assertThat(seen(hintContext(GET, NO_DEADLINE).onResponse(TestHead.of(503, "retry-after-ms", "150"))))
+                .isEqualTo(new Seen(true, 150, "status_503", 1, "retry-after-ms", 150));
     }
 
     @Test
     void retryAfterAsAnHttpDateSetsTheWait() {
-        assertThat(hintContext(GET, NO_DEADLINE).onResponse(TestHead.of(503, "Retry-After",
-                "Wed, 01 Jan 2025 00:00:03 GMT")))
-                .isEqualTo(new RetryDecision(true, 3_000, "status_503", 1, "retry-after", 3_000));
+        assertThat(seen(hintContext(GET, NO_DEADLINE).onResponse(TestHead.of(503, "Retry-After",
+                "Wed, 01 Jan 2025 00:00:03 GMT"))))
+                .isEqualTo(new Seen(true, 3_000, "status_503", 1, "retry-after", 3_000));
     }
 
     @Test
     void openAiRateLimitResetSetsTheWait() {
         RetryContext context = hintPolicy(3, true).newContext(GET, NO_DEADLINE);
 
-        assertThat(context.onResponse(TestHead.of(429, "x-ratelimit-remaining-tokens", "0",
-                "x-ratelimit-reset-tokens", "1.5s")))
-                .isEqualTo(new RetryDecision(true, 1_500, "status_429", 1, "ratelimit-reset", 1_500));
+        assertThat(seen(context.onResponse(head(TestHead.of(429, "x-ratelimit-remaining-tokens", "0",
+                "x-ratelimit-reset-tokens", "1.5s")))))
+                .isEqualTo(new Seen(true, 1_500, "status_429", 1, "ratelimit-reset", 1_500));
     }
 
     @Test
     void rateLimitResetIsNotReadForAGenericRoute() {
-        assertThat(hintContext(GET, NO_DEADLINE).onResponse(TestHead.of(429, "x-ratelimit-remaining-tokens", "0",
-                "x-ratelimit-reset-tokens", "1.5s")))
+        assertThat(seen(hintContext(GET, NO_DEADLINE).onResponse(TestHead.of(429, "x-ratelimit-remaining-tokens", "0",
+                "x-ratelimit-reset-tokens", "1.5s"))))
                 .isEqualTo(noHint(true, 100, "status_429", 1));
     }
 
@@ -389,25 +419,25 @@ class RetryContextTest {
     void hintShorterThanTheBackoffKeepsTheBackoff() {
         RetryContext context = hintContext(GET, NO_DEADLINE);
 
-        assertThat(context.onResponse(TestHead.of(503, "retry-after-ms", "40")))
-                .isEqualTo(new RetryDecision(true, 100, "status_503", 1, "backoff", 40));
-        assertThat(context.onResponse(TestHead.of(503, "Retry-After", "0")))
-                .isEqualTo(new RetryDecision(true, 200, "status_503", 2, "backoff", 0));
+        assertThat(seen(context.onResponse(head(TestHead.of(503, "retry-after-ms", "40")))))
+                .isEqualTo(new Seen(true, 100, "status_503", 1, "backoff", 40));
+        assertThat(seen(context.onResponse(head(TestHead.of(503, "Retry-After", "0")))))
+                .isEqualTo(new Seen(true, 200, "status_503", 2, "backoff", 0));
     }
 
     @Test
     void hintEqualToTheBackoffIsReportedAsBackoff() {
-        assertThat(hintContext(GET, NO_DEADLINE).onResponse(TestHead.of(503, "retry-after-ms", "100")))
-                .isEqualTo(new RetryDecision(true, 100, "status_503", 1, "backoff", 100));
+        assertThat(seen(hintContext(GET, NO_DEADLINE).onResponse(TestHead.of(503, "retry-after-ms", "100"))))
+                .isEqualTo(new Seen(true, 100, "status_503", 1, "backoff", 100));
     }
 
     @Test
     void laterAttemptsTakeTheLongerOfTheGrowingBackoffAndTheHint() {
         RetryContext context = hintPolicy(4, false).newContext(GET, NO_DEADLINE);
 
-        assertThat(context.onResponse(TestHead.of(503, "retry-after-ms", "150")).waitSource())
+        assertThat(seen(context.onResponse(head(TestHead.of(503, "retry-after-ms", "150")))).waitSource())
                 .isEqualTo("retry-after-ms");
-        RetryDecision second = context.onResponse(TestHead.of(503, "retry-after-ms", "150"));
+        Seen second = seen(context.onResponse(head(TestHead.of(503, "retry-after-ms", "150"))));
 
         assertThat(second.delayMillis()).isEqualTo(200);
         assertThat(second.waitSource()).isEqualTo("backoff");
@@ -416,15 +446,15 @@ class RetryContextTest {
 
     @Test
     void hintAtMaxRetryAfterIsHonoured() {
-        assertThat(hintContext(GET, NO_DEADLINE).onResponse(TestHead.of(429, "Retry-After", "60")))
-                .isEqualTo(new RetryDecision(true, 60_000, "status_429", 1, "retry-after", 60_000));
+        assertThat(seen(hintContext(GET, NO_DEADLINE).onResponse(TestHead.of(429, "Retry-After", "60"))))
+                .isEqualTo(new Seen(true, 60_000, "status_429", 1, "retry-after", 60_000));
     }
 
     @Test
     void hintAboveMaxRetryAfterStopsAtOnceEvenOnTheFirstAttempt() {
         RetryContext context = hintContext(GET, NO_DEADLINE);
 
-        RetryDecision decision = context.onResponse(TestHead.of(429, "Retry-After", "61"));
+        Seen decision = seen(context.onResponse(head(TestHead.of(429, "Retry-After", "61"))));
 
         assertThat(decision.retry()).isFalse();
         assertThat(decision.reason()).isEqualTo("retry_after_too_long");
@@ -437,7 +467,7 @@ class RetryContextTest {
     void hugeHintStopsWithRetryAfterTooLongWithoutOverflowing() {
         RetryContext context = hintContext(GET, now.get() + millisToNanos(5_000));
 
-        RetryDecision decision = context.onResponse(TestHead.of(429, "Retry-After", "9".repeat(30)));
+        Seen decision = seen(context.onResponse(head(TestHead.of(429, "Retry-After", "9".repeat(30)))));
 
         assertThat(decision.retry()).isFalse();
         assertThat(decision.reason()).isEqualTo("retry_after_too_long");
@@ -446,8 +476,8 @@ class RetryContextTest {
 
     @Test
     void hintAboveMaxRetryAfterStopsEvenForAListedStatusThatIsNot429() {
-        RetryDecision decision = hintContext(GET, NO_DEADLINE).onResponse(
-                TestHead.of(503, "retry-after-ms", "60001"));
+        Seen decision = seen(hintContext(GET, NO_DEADLINE).onResponse(
+                TestHead.of(503, "retry-after-ms", "60001")));
 
         assertThat(decision.retry()).isFalse();
         assertThat(decision.reason()).isEqualTo("retry_after_too_long");
@@ -458,7 +488,7 @@ class RetryContextTest {
     void hintWithinTheCapButPastTheDeadlineStopsWithDeadline() {
         RetryContext context = hintContext(GET, now.get() + millisToNanos(1_000));
 
-        RetryDecision decision = context.onResponse(TestHead.of(429, "Retry-After", "2"));
+        Seen decision = seen(context.onResponse(head(TestHead.of(429, "Retry-After", "2"))));
 
         assertThat(decision.retry()).isFalse();
         assertThat(decision.reason()).isEqualTo("deadline");
@@ -470,12 +500,12 @@ class RetryContextTest {
     void hintEndingBeforeTheDeadlineIsScheduled() {
         RetryContext context = hintContext(GET, now.get() + millisToNanos(2_000) + 1);
 
-        assertThat(context.onResponse(TestHead.of(429, "Retry-After", "2")).retry()).isTrue();
+        assertThat(seen(context.onResponse(head(TestHead.of(429, "Retry-After", "2")))).retry()).isTrue();
     }
 
     @Test
     void serverHintIsReportedWhenTheMethodIsNotRetryable() {
-        RetryDecision decision = hintContext(POST, NO_DEADLINE).onResponse(TestHead.of(429, "Retry-After", "5"));
+        Seen decision = seen(hintContext(POST, NO_DEADLINE).onResponse(TestHead.of(429, "Retry-After", "5")));
 
         assertThat(decision.retry()).isFalse();
         assertThat(decision.reason()).isEqualTo("method_not_retryable");
@@ -485,7 +515,7 @@ class RetryContextTest {
 
     @Test
     void serverHintIsReportedWhenTheStatusIsNotRetryable() {
-        RetryDecision decision = hintContext(GET, NO_DEADLINE).onResponse(TestHead.of(404, "retry-after-ms", "250"));
+        Seen decision = seen(hintContext(GET, NO_DEADLINE).onResponse(TestHead.of(404, "retry-after-ms", "250")));
 
         assertThat(decision.reason()).isEqualTo("status_not_retryable");
         assertThat(decision.serverHintMillis()).isEqualTo(250);
@@ -493,8 +523,8 @@ class RetryContextTest {
 
     @Test
     void serverHintIsReportedWhenAttemptsAreExhausted() {
-        RetryDecision decision = hintPolicy(1, false).newContext(GET, NO_DEADLINE)
-                .onResponse(TestHead.of(429, "Retry-After", "2"));
+        Seen decision = seen(hintPolicy(1, false).newContext(GET, NO_DEADLINE)
+                .onResponse(TestHead.of(429, "Retry-After", "2")));
 
         assertThat(decision.retry()).isFalse();
         assertThat(decision.reason()).isEqualTo("attempts_exhausted");
@@ -505,8 +535,8 @@ class RetryContextTest {
     void quotaErrorIsNotRetriedWhateverTheHint() {
         RetryContext context = hintPolicy(3, true).newContext(GET, NO_DEADLINE);
 
-        RetryDecision decision = context.onResponse(TestHead.of(429, "Retry-After", "1")
-                .error("insufficient_quota", "insufficient_quota"));
+        Seen decision = seen(context.onResponse(head(TestHead.of(429, "Retry-After", "1")
+                .error("insufficient_quota", "insufficient_quota"))));
 
         assertThat(decision.retry()).isFalse();
         assertThat(decision.reason()).isEqualTo("insufficient_quota");
@@ -515,7 +545,7 @@ class RetryContextTest {
 
     @Test
     void failuresNeverCarryAServerHint() {
-        RetryDecision decision = hintContext(GET, NO_DEADLINE).onFailure(FailureKind.RESPONSE_TIMEOUT);
+        Seen decision = seen(hintContext(GET, NO_DEADLINE).onFailure(FailureKind.RESPONSE_TIMEOUT));
 
         assertThat(decision).isEqualTo(noHint(true, 100, "response_timeout", 1));
         assertThat(decision.hasServerHint()).isFalse();
@@ -528,7 +558,7 @@ class RetryContextTest {
         policy.retry().getEventPublisher().onRetry(events::add);
         RetryContext context = policy.newContext(GET, NO_DEADLINE);
 
-        context.onResponse(TestHead.of(429, "Retry-After", "3"));
+        seen(context.onResponse(head(TestHead.of(429, "Retry-After", "3"))));
 
         assertThat(events).extracting(RetryOnRetryEvent::getWaitInterval).containsExactly(Duration.ofSeconds(3));
     }

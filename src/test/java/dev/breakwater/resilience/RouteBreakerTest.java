@@ -1,5 +1,6 @@
 package dev.breakwater.resilience;
 
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.breakwater.config.CircuitBreakerSpec;
@@ -25,7 +26,7 @@ class RouteBreakerTest {
     }
 
     private RouteBreaker breaker() {
-        return new RouteBreaker("chat", spec(100, Duration.ofMinutes(10)), clock);
+        return new RouteBreaker("chat", spec(100, Duration.ofMinutes(10)), clock, CircuitBreakerRegistry.ofDefaults());
     }
 
     private static void respond(RouteBreaker breaker, int... statuses) {
@@ -270,7 +271,7 @@ class RouteBreakerTest {
 
     @Test
     void slowCallsOpenIt() {
-        RouteBreaker breaker = new RouteBreaker("chat", spec(50, Duration.ofSeconds(1)), clock);
+        RouteBreaker breaker = new RouteBreaker("chat", spec(50, Duration.ofSeconds(1)), clock, CircuitBreakerRegistry.ofDefaults());
         for (int i = 0; i < 4; i++) {
             RouteBreaker.Permit permit = breaker.tryAcquire();
             assertThat(permit).isNotNull();
@@ -287,7 +288,7 @@ class RouteBreakerTest {
 
     @Test
     void fastCallsAreNotSlow() {
-        RouteBreaker breaker = new RouteBreaker("chat", spec(50, Duration.ofSeconds(1)), clock);
+        RouteBreaker breaker = new RouteBreaker("chat", spec(50, Duration.ofSeconds(1)), clock, CircuitBreakerRegistry.ofDefaults());
         for (int i = 0; i < 4; i++) {
             RouteBreaker.Permit permit = breaker.tryAcquire();
             clock.advance(Duration.ofMillis(500));

@@ -28,13 +28,14 @@ class ServerHintsTest {
     }
 
     private static ServerHint hint(long millis, String source) {
-        return new ServerHint(millis, source);
+        return new ServerHint(millis, java.util.Arrays.stream(WaitSource.values())
+                .filter(s -> s.label().equals(source)).findFirst().orElseThrow());
     }
 
     /** A huge hint is clamped near {@link ServerHints#HUGE_MILLIS}: far above any cap, far from overflowing. */
     private static void assertClamped(Optional<ServerHint> hint, String source) {
         assertThat(hint).hasValueSatisfying(h -> {
-            assertThat(h.source()).isEqualTo(source);
+            assertThat(h.source().label()).isEqualTo(source);
             assertThat(h.millis()).isGreaterThanOrEqualTo(ServerHints.HUGE_MILLIS).isLessThan(Long.MAX_VALUE / 2);
         });
     }

@@ -9,9 +9,7 @@ import dev.breakwater.config.RouteSpec;
 import dev.breakwater.config.SlidingWindowType;
 import dev.breakwater.config.TimeoutSpec;
 import dev.breakwater.config.UpstreamSpec;
-import dev.breakwater.resilience.RetryClassifier;
-import dev.breakwater.resilience.RetryPolicy;
-import dev.breakwater.resilience.ServerHints;
+import dev.breakwater.observability.Metrics;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
@@ -36,9 +34,8 @@ class RouteTableTest {
                 8080, basePath);
         RouteSpec spec = new RouteSpec(name, prefix, upstream, stripPrefix, Provider.GENERIC, Map.of(),
                 Optional.empty(), TIMEOUTS, RETRY, BREAKER);
-        RetryPolicy retry = new RetryPolicy(name, RETRY, new RetryClassifier(RETRY),
-                new ServerHints(Clock.systemUTC()), false, new SplittableRandom(1), System::nanoTime);
-        return new Route(spec, retry, Optional.empty());
+        return new RouteFactory(new SplittableRandom(1), System::nanoTime, Clock.systemUTC(), new Metrics())
+                .route(spec, Optional.empty());
     }
 
     static Route route(String name, String prefix) {

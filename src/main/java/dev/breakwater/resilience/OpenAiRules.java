@@ -1,0 +1,79 @@
+package dev.breakwater.resilience;
+
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The OpenAI API and compatible ones. What retrying cannot fix: 400, 401, 403, 404 and 422, a 429 that means the
+ * account is out of quota or credit, and an upstream {@code x-should-retry: false}; an upstream
+ * {@code x-should-retry: true} makes an otherwise unlisted status retryable (as OpenAI's SDKs read it, on error
+ * responses only). Waits also come from {@code x-ratelimit-reset-*}; rate limits are per key and model.
+ */
+final class OpenAiRules implements ProviderRules {
+    static final OpenAiRules INSTANCE = new OpenAiRules();
+    private static final Set<Integer> NEVER = Set.of(400, 401, 403, 404, 422);
+    private static final Optional<StopReason> SHOULD_NOT_RETRY = Optional.of(StopReason.UPSTREAM_SHOULD_RETRY_FALSE);
+    private static final Optional<StopReason> NOT_RETRYABLE = Optional.of(StopReason.STATUS_NOT_RETRYABLE);
+    private static final Optional<StopReason> NO_QUOTA = Optional.of(StopReason.INSUFFICIENT_QUOTA);
+
+    private OpenAiRules() {
+    }
+
+    @Override
+    public Optional<StopReason> neverRetry(ResponseHead head) {
+        if ("false".equalsIgnoreCase(trim(head.header("x-should-retry")))) {
+            return SHOULD_NOT_RETRY;
+        }
+        int status = head.status();
+        if (NEVER.contains(status)) {
+            return NOT_RETRYABLE;
+        }
+        if (status == 429 && (isQuotaError(head.errorCode()) || isQuotaError(head.errorType()))) {
+            return NO_QUOTA;
+        }
+        return Optional.empty();
+    }
+
+    @Override
+    public boolean upstreamSaysRetry(ResponseHead head) {
+        return "true".equalsIgnoreCase(trim(head.header("x-should-retry")));
+    }
+
+    @Override
+    public boolean wantsErrorBody(int status) {
+        return status == 429;
+    }
+
+    @Override
+    public ErrorFields errorFields(byte[] bodyPrefix) {
+        return OpenAiBodies.error(bodyPrefix);
+    }
+
+    @Override
+    public Optional<ServerHint> hint(ServerHints hints, ResponseHead head) {
+        return hints.read(head, true);
+    }
+
+    @Override
+    public String model(byte[] body) {
+        return OpenAiBodies.model(body);
+    }
+
+    /**
+     * True for OpenAI errors that mean the account is out of quota, credit or budget, which no retry can fix:
+     * {@code insufficient_quota}, {@code billing_hard_limit_reached}, {@code billing_not_active},
+     * {@code credit_balance_exhausted} and their kin.
+     */
+    static boolean isQuotaError(String codeOrType) {
+        if (codeOrType == null) {
+            return false;
+        }
+        String c = codeOrType.toLowerCase(Locale.ROOT);
+        return c.contains("quota") || c.contains("billing") || c.contains("credit");
+    }
+
+    private static String trim(String value) {
+        return value == null ? null : value.trim();
+    }
+}

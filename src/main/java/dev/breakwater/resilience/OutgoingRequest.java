@@ -1,0 +1,10 @@
+package dev.breakwater.resilience;
+
+/** What a rate-limit key may read of the request as the upstream will see it; read only when a key is needed. */
+public interface OutgoingRequest {
+    /** The value of header {@code name} (lower case) the upstream receives: the route's own header first. */
+    String header(String name);
+
+    /** The whole body when it is buffered, else null. */
+    byte[] bufferedBody();
+}

@@ -1,0 +1,90 @@
+package dev.breakwater.resilience;
+
+import dev.breakwater.config.Provider;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What one kind of upstream API adds to Breakwater's decisions: which error answers no retry can fix, which
+ * headers carry its wait hints and quota, which error-body fields matter, and what its rate limits are keyed by.
+ * A new provider is a new implementation of this interface, picked in {@link #of}.
+ *
+ * <p>Implementations are stateless and shared by every event loop.
+ */
+public interface ProviderRules {
+    /** Headers in which OpenAI, Azure OpenAI and Anthropic say how much of a key's quota is left. */
+    List<String> REMAINING_QUOTA_HEADERS = List.of("x-ratelimit-remaining-requests",
+            "x-ratelimit-remaining-tokens", "anthropic-ratelimit-requests-remaining",
+            "anthropic-ratelimit-tokens-remaining");
+
+    /** Where an upstream credential travels: OpenAI, Azure OpenAI, Anthropic. */
+    List<String> CREDENTIAL_HEADERS = List.of("authorization", "api-key", "x-api-key");
+
+    /** The rules for a route's configured {@code provider}. */
+    static ProviderRules of(Provider provider) {
+        return switch (provider) {
+            case GENERIC -> GenericRules.INSTANCE;
+            case OPENAI -> OpenAiRules.INSTANCE;
+        };
+    }
+
+    /**
+     * Why no retry can fix this error response (status 400 or above), or empty to leave the decision to the
+     * route's {@code retry-on-status}.
+     */
+    Optional<StopReason> neverRetry(ResponseHead head);
+
+    /** True when the upstream says this error response is worth retrying even if the route does not list it. */
+    boolean upstreamSaysRetry(ResponseHead head);
+
+    /** True when {@link #neverRetry} needs the error body's fields for a response with {@code status}. */
+    boolean wantsErrorBody(int status);
+
+    /** The error fields of an error body's first bytes (see {@link #wantsErrorBody}). */
+    ErrorFields errorFields(byte[] bodyPrefix);
+
+    /** The wait an error response asks for, read from the headers this provider sends. */
+    Optional<ServerHint> hint(ServerHints hints, ResponseHead head);
+
+    /** The model a request body names, for rate-limit keys, or null when the provider has none. */
+    String model(byte[] body);
+
+    /** True when the upstream says a quota of the key is at zero. */
+    default boolean quotaExhausted(ResponseHead head) {
+        for (String name : REMAINING_QUOTA_HEADERS) {
+            String remaining = head.header(name);
+            if (remaining != null && remaining.trim().equals("0")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The rate-limit key of a request: the upstream, the credential it carries (as a fingerprint, never its
+     * value) and, for LLM providers, its model. Two keys never hold each other.
+     */
+    default String rateLimitKey(String upstream, OutgoingRequest request) {
+        String credential = null;
+        for (String name : CREDENTIAL_HEADERS) {
+            credential = request.header(name);
+            if (credential != null) {
+                break;
+            }
+        }
+        byte[] body = request.bufferedBody();
+        String model = body == null || body.length == 0 ? null : model(body);
+        return GateKeys.of(upstream, credential, model);
+    }
+
+    /**
+     * The identifying fields of an error body.
+     *
+     * @param type {@code error.type}, or null
+     * @param code {@code error.code}, or null
+     */
+    record ErrorFields(String type, String code) {
+        /** No fields known. */
+        public static final ErrorFields NONE = new ErrorFields(null, null);
+    }
+}

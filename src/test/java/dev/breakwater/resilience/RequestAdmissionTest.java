@@ -1,0 +1,287 @@
+package dev.breakwater.resilience;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.breakwater.config.CircuitBreakerSpec;
+import dev.breakwater.config.Provider;
+import dev.breakwater.config.RetryBudgetSpec;
+import dev.breakwater.config.RetrySpec;
+import dev.breakwater.config.SlidingWindowType;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.github.resilience4j.retry.RetryRegistry;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.concurrent.Executor;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The admission decisions of one route, driven by hand-moved time without Vert.x: breaker refusals, the retry
+ * budget, the rate-limit gate and its keys, and what {@link RequestAdmission#release()} gives back.
+ */
+class RequestAdmissionTest {
+    private static final Executor DIRECT = Runnable::run;
+    private static final RequestFacts GET = new RequestFacts("GET", false, true);
+    private static final RetrySpec RETRY = new RetrySpec(3, Duration.ofMillis(100), 2.0, Duration.ofSeconds(1), 0.0,
+            Set.of(429, 503), Set.of("GET"), Duration.ofSeconds(60), 1024);
+    private static final CircuitBreakerSpec BREAKER = new CircuitBreakerSpec(true, 50,
+            SlidingWindowType.COUNT_BASED, 10, 4, Duration.ofSeconds(30), 1, 100, Duration.ofMinutes(10),
+            Set.of(500, 502, 503, 504));
+
+    private final ManualTime time = new ManualTime(5_000_000_000L);
+    private final FakeClock clock = new FakeClock();
+    private final List<Clearance> released = new ArrayList<>();
+
+    private RouteGuard guard(Provider provider, RetryBudgetSpec budget) {
+        RetryPolicy policy = new RetryPolicy("chat", RETRY, ProviderRules.of(provider), new ServerHints(clock),
+                new SplittableRandom(1), time, RetryRegistry.ofDefaults());
+        return new RouteGuard("api.example:443", policy,
+                Optional.of(new RouteBreaker("chat", BREAKER, clock, CircuitBreakerRegistry.ofDefaults())),
+                new RetryBudget(budget), Optional.of(new RateLimitGate(time)), ProviderRules.of(provider),
+                RETRY.maxRetryAfter().toMillis(), time);
+    }
+
+    private RouteGuard guard() {
+        return guard(Provider.GENERIC, RetryBudgetSpec.DEFAULT);
+    }
+
+    private RequestAdmission admit(RouteGuard guard, Map<String, String> headers, String body) {
+        OutgoingRequest outgoing = new OutgoingRequest() {
+            @Override
+            public String header(String name) {
+                return headers.get(name);
+            }
+
+            @Override
+            public byte[] bufferedBody() {
+                return body.getBytes(StandardCharsets.UTF_8);
+            }
+        };
+        return guard.admit(GET, Long.MAX_VALUE, outgoing, time, DIRECT);
+    }
+
+    private RequestAdmission admit(RouteGuard guard) {
+        return admit(guard, Map.of("authorization", "Bearer sk-a"), "");
+    }
+
+    private Clearance clear(RequestAdmission admission) {
+        return admission.clearAttempt(released::add);
+    }
+
+    /** Sends one attempt and answers it with {@code head}. */
+    private RetryDecision answer(RequestAdmission admission, ResponseHead head) {
+        assertThat(clear(admission)).isEqualTo(Clearance.GO);
+        admission.onHeaders(head.status());
+        return admission.onResponse(head);
+    }
+
+    @Nested
+    class Breaker {
+        @Test
+        void anOpenBreakerRefusesTheAttemptWithItsWaitBeforeTheGateIsAsked() {
+            RouteGuard guard = guard();
+            guard.gate().orElseThrow().close(GateKeys.of("api.example:443", "Bearer sk-a", null), 10_000, time);
+            guard.breaker().orElseThrow().circuitBreaker().transitionToOpenState();
+
+            Clearance clearance = clear(admit(guard));
+
+            assertThat(clearance).isEqualTo(new Clearance.Refuse(new Refusal.CircuitOpen(30, false)));
+            assertThat(guard.gate().orElseThrow().held()).isZero();
+        }
+
+        @Test
+        void aBreakerForcedOpenSaysSo() {
+            RouteGuard guard = guard();
+            guard.breaker().orElseThrow().circuitBreaker().transitionToForcedOpenState();
+
+            assertThat(clear(admit(guard))).isEqualTo(new Clearance.Refuse(new Refusal.CircuitOpen(30, true)));
+        }
+
+        @Test
+        void aRetryIsStoppedWhenTheBreakerOpenedMeanwhile() {
+            RouteGuard guard = guard();
+            RequestAdmission admission = admit(guard);
+            assertThat(clear(admission)).isEqualTo(Clearance.GO);
+            guard.breaker().orElseThrow().circuitBreaker().transitionToOpenState();
+            admission.onHeaders(503);
+
+            RetryDecision decision = admission.onResponse(TestHead.of(503));
+
+            assertThat(decision).isInstanceOf(RetryDecision.Stop.class);
+            assertThat(((RetryDecision.Stop) decision).reason()).isEqualTo(StopReason.CIRCUIT_OPEN);
+            assertThat(admission.circuitOpenRefusal()).isEqualTo(new Refusal.CircuitOpen(30, false));
+            assertThat(guard.budget().retriesInFlight()).isZero();
+        }
+
+        @Test
+        void eachAttemptsOutcomeReachesTheBreakerOnceAndAnAbandonedOneNever() {
+            RouteGuard guard = guard();
+            RequestAdmission first = admit(guard);
+            answer(first, TestHead.of(503));
+            RequestAdmission second = admit(guard);
+            assertThat(clear(second)).isEqualTo(Clearance.GO);
+            second.onFailure(FailureKind.CONNECT_FAILURE, new java.net.ConnectException("refused"));
+            RequestAdmission third = admit(guard);
+            assertThat(clear(third)).isEqualTo(Clearance.GO);
+            third.onAttemptAbandoned();
+            third.release();
+            first.release();
+            second.release();
+
+            var metrics = guard.breaker().orElseThrow().circuitBreaker().getMetrics();
+            assertThat(metrics.getNumberOfFailedCalls()).isEqualTo(2);
+            assertThat(metrics.getNumberOfBufferedCalls()).isEqualTo(2);
+        }
+
+        @Test
+        void aBreakerRefusalAfterTheGateLetsTheNextHeldRequestGo() {
+            RouteGuard guard = guard();
+            RateLimitGate gate = guard.gate().orElseThrow();
+            RequestAdmission first = admit(guard);
+            answer(first, TestHead.of(429, "retry-after", "2"));
+            RequestAdmission[] held = {admit(guard), admit(guard), admit(guard)};
+            for (RequestAdmission admission : held) {
+                assertThat(clear(admission)).isInstanceOf(Clearance.Wait.class);
+            }
+            guard.breaker().orElseThrow().circuitBreaker().transitionToForcedOpenState();
+
+            time.advance(2_000);
+
+            // Two go in the first wave, both refused by the breaker; each refusal lets one more go at once.
+            assertThat(released).hasSize(3)
+                    .allSatisfy(c -> assertThat(c).isEqualTo(new Clearance.Refuse(new Refusal.CircuitOpen(30, true))));
+            assertThat(gate.held()).isZero();
+        }
+    }
+
+    @Nested
+    class Budget {
+        @Test
+        void aRetryWithoutAFreePlaceInTheBudgetStops() {
+            RouteGuard guard = guard(Provider.GENERIC, new RetryBudgetSpec(20, 1));
+            RequestAdmission first = admit(guard);
+            RequestAdmission second = admit(guard);
+
+            assertThat(answer(first, TestHead.of(503))).isInstanceOf(RetryDecision.Retry.class);
+            RetryDecision refused = answer(second, TestHead.of(503));
+
+            assertThat(refused).isInstanceOf(RetryDecision.Stop.class);
+            assertThat(((RetryDecision.Stop) refused).reason()).isEqualTo(StopReason.RETRY_BUDGET_EXHAUSTED);
+            assertThat(guard.budget().refusedRetries()).isEqualTo(1);
+        }
+
+        @Test
+        void aRetrysPlaceIsFreedWhenItsAttemptIsAnswered() {
+            RouteGuard guard = guard(Provider.GENERIC, new RetryBudgetSpec(20, 1));
+            RequestAdmission first = admit(guard);
+            RequestAdmission second = admit(guard);
+            answer(first, TestHead.of(503));
+            time.advance(100);
+
+            answer(first, TestHead.of(200));
+
+            assertThat(answer(second, TestHead.of(503))).isInstanceOf(RetryDecision.Retry.class);
+        }
+
+        @Test
+        void releaseGivesBackTheRequestAndItsRetryPlaceOnce() {
+            RouteGuard guard = guard();
+            RequestAdmission admission = admit(guard);
+            answer(admission, TestHead.of(503));
+            assertThat(guard.budget().requestsInFlight()).isEqualTo(1);
+            assertThat(guard.budget().retriesInFlight()).isEqualTo(1);
+
+            admission.release();
+            admission.release();
+
+            assertThat(guard.budget().requestsInFlight()).isZero();
+            assertThat(guard.budget().retriesInFlight()).isZero();
+        }
+    }
+
+    @Nested
+    class Gate {
+        @Test
+        void a429WithAHintHoldsTheNextRequestOfTheKeyUntilTheGateOpens() {
+            RouteGuard guard = guard();
+            RetryDecision decision = answer(admit(guard), TestHead.of(429, "retry-after", "2"));
+            assertThat(decision).isInstanceOf(RetryDecision.Retry.class);
+
+            RequestAdmission next = admit(guard);
+            assertThat(clear(next)).isEqualTo(new Clearance.Wait(2_000));
+            time.advance(1_999);
+            assertThat(released).isEmpty();
+            time.advance(1);
+
+            assertThat(released).containsExactly(Clearance.GO);
+        }
+
+        @Test
+        void aGateClosedLongerThanTheRequestMayWaitRefusesWithTheSecondsLeft() {
+            RouteGuard guard = guard();
+            RetryDecision decision = answer(admit(guard), TestHead.of(429, "retry-after", "120"));
+            assertThat(((RetryDecision.Stop) decision).reason()).isEqualTo(StopReason.RETRY_AFTER_TOO_LONG);
+
+            assertThat(clear(admit(guard))).isEqualTo(new Clearance.Refuse(new Refusal.RateLimited(120)));
+        }
+
+        @Test
+        void anAbsurdHintClosesTheGateForAnHourAtMost() {
+            RouteGuard guard = guard();
+            answer(admit(guard), TestHead.of(429, "retry-after", "99999999"));
+
+            assertThat(clear(admit(guard))).isEqualTo(new Clearance.Refuse(new Refusal.RateLimited(3_600)));
+        }
+
+        @Test
+        void aLoneSubSecondHintDelaysOnlyItsOwnRetry() {
+            RouteGuard guard = guard();
+            answer(admit(guard), TestHead.of(429, "retry-after-ms", "300"));
+
+            assertThat(clear(admit(guard))).isEqualTo(Clearance.GO);
+        }
+
+        @Test
+        void a429ForOneApiKeyDoesNotHoldTheSameModelForAnotherKey() {
+            RouteGuard guard = guard(Provider.OPENAI, RetryBudgetSpec.DEFAULT);
+            String body = "{\"model\":\"gpt-4o\",\"messages\":[]}";
+            answer(admit(guard, Map.of("authorization", "Bearer sk-a"), body), TestHead.of(429, "retry-after", "5"));
+
+            assertThat(clear(admit(guard, Map.of("authorization", "Bearer sk-b"), body))).isEqualTo(Clearance.GO);
+            assertThat(clear(admit(guard, Map.of("api-key", "azure-key"), body))).isEqualTo(Clearance.GO);
+            assertThat(clear(admit(guard, Map.of("authorization", "Bearer sk-a"), body)))
+                    .isEqualTo(new Clearance.Wait(5_000));
+        }
+
+        @Test
+        void a429ForOneModelDoesNotHoldAnotherModelOfTheSameKey() {
+            RouteGuard guard = guard(Provider.OPENAI, RetryBudgetSpec.DEFAULT);
+            Map<String, String> key = Map.of("authorization", "Bearer sk-a");
+            answer(admit(guard, key, "{\"model\":\"gpt-4o\"}"), TestHead.of(429, "retry-after", "5"));
+
+            assertThat(clear(admit(guard, key, "{\"model\":\"gpt-4o-mini\"}"))).isEqualTo(Clearance.GO);
+            assertThat(clear(admit(guard, key, "{\"model\":\"gpt-4o\"}"))).isEqualTo(new Clearance.Wait(5_000));
+        }
+
+        @Test
+        void releasingAHeldRequestLeavesTheQueueAndNeverResumesIt() {
+            RouteGuard guard = guard();
+            answer(admit(guard), TestHead.of(429, "retry-after", "2"));
+            RequestAdmission held = admit(guard);
+            assertThat(clear(held)).isInstanceOf(Clearance.Wait.class);
+
+            held.release();
+            time.advance(2_000);
+
+            assertThat(guard.gate().orElseThrow().held()).isZero();
+            assertThat(released).isEmpty();
+            assertThat(guard.budget().requestsInFlight()).isEqualTo(1);
+        }
+    }
+}
