@@ -23,7 +23,7 @@ public final class Main {
     static final String DEFAULT_CONFIG = "config/breakwater.yaml";
 
     private static final String HELP = """
-            Usage: java -jar breakwater.jar [options]
+            Usage: bin/breakwater [options]    (the launcher; or: java -jar breakwater.jar [options])
 
             Breakwater is a resilience sidecar proxy for AI agents: per-route retries with backoff,
             failure classification, timeouts and SSE streaming in front of the OpenAI API and tool backends.
@@ -43,6 +43,7 @@ public final class Main {
               (${NAME:-default} gives a default). Inside {...} or [...] quote it: {max-attempts: "${N:-3}"}.
 
             Exit codes: 0 ok, 1 invalid configuration or failed start, 2 bad command line.
+            Reference: docs/configuration.md (the file), docs/operations.md (launcher, admin API, reload).
             """;
 
     private Main() {

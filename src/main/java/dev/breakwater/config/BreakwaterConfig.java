@@ -31,17 +31,6 @@ public record BreakwaterConfig(HostPort listen, HostPort admin, List<RouteSpec> 
         Objects.requireNonNull(limits, "limits");
     }
 
-    /** A configuration with the default limits. */
-    public BreakwaterConfig(HostPort listen, HostPort admin, List<RouteSpec> routes, Optional<String> adminToken,
-            Duration shutdownGrace, LoggingSpec logging) {
-        this(listen, admin, routes, adminToken, shutdownGrace, logging, ListenerLimits.DEFAULT);
-    }
-
-    /** A configuration with no admin token, the default shutdown grace and default logging. */
-    public BreakwaterConfig(HostPort listen, HostPort admin, List<RouteSpec> routes) {
-        this(listen, admin, routes, Optional.empty(), DEFAULT_SHUTDOWN_GRACE, LoggingSpec.DEFAULT);
-    }
-
     /** Never print the token. */
     @Override
     public String toString() {

@@ -36,12 +36,4 @@ public record RetrySpec(
         retryOnStatus = Set.copyOf(retryOnStatus);
         retryMethods = Set.copyOf(retryMethods);
     }
-
-    /** A spec with {@code send-x-should-retry} and {@code rate-limit-gate} at their defaults (on). */
-    public RetrySpec(int maxAttempts, Duration waitDuration, double backoffMultiplier, Duration maxWaitDuration,
-            double randomizedWaitFactor, Set<Integer> retryOnStatus, Set<String> retryMethods,
-            Duration maxRetryAfter, long maxReplayBody) {
-        this(maxAttempts, waitDuration, backoffMultiplier, maxWaitDuration, randomizedWaitFactor, retryOnStatus,
-                retryMethods, maxRetryAfter, maxReplayBody, true, true);
-    }
 }

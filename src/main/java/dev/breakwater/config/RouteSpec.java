@@ -36,12 +36,4 @@ public record RouteSpec(
         Objects.requireNonNull(name, "name");
         headers = Map.copyOf(headers);
     }
-
-    /** A route with the default retry budget. */
-    public RouteSpec(String name, String pathPrefix, UpstreamSpec upstream, boolean stripPrefix, Provider provider,
-            Map<String, String> headers, Optional<Path> caFile, TimeoutSpec timeouts, RetrySpec retry,
-            CircuitBreakerSpec circuitBreaker) {
-        this(name, pathPrefix, upstream, stripPrefix, provider, headers, caFile, timeouts, retry,
-                RetryBudgetSpec.DEFAULT, circuitBreaker);
-    }
 }

@@ -65,11 +65,6 @@ final class UpstreamAttempt {
         this.repeatable = repeatable;
     }
 
-    /** How many times this attempt sent its request again after a stale pooled connection. */
-    int resends() {
-        return resends;
-    }
-
     Future<HttpClientResponse> send() {
         long responseTimeout = exchange.route().spec().timeouts().response().toMillis();
         if (responseTimeout > 0) {

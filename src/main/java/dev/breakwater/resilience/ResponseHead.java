@@ -5,21 +5,6 @@ package dev.breakwater.resilience;
  * that was peeked at) the error's {@code type} and {@code code}.
  */
 public interface ResponseHead {
-    /** A head with only a status: no headers, no error body. */
-    static ResponseHead ofStatus(int status) {
-        return new ResponseHead() {
-            @Override
-            public int status() {
-                return status;
-            }
-
-            @Override
-            public String header(String name) {
-                return null;
-            }
-        };
-    }
-
     /** The HTTP status. */
     int status();
 

@@ -57,7 +57,7 @@ class ConfigLoaderTest {
             Duration.ofSeconds(5), Duration.ofSeconds(120), Duration.ofSeconds(60), Duration.ofMinutes(10));
     static final RetrySpec BUILTIN_RETRY = new RetrySpec(3, Duration.ofMillis(500), 2.0, Duration.ofSeconds(20), 0.5,
             Set.of(408, 429, 500, 502, 503, 504), Set.of("GET", "HEAD", "OPTIONS", "PUT", "DELETE"),
-            Duration.ofSeconds(60), 8L * 1024 * 1024);
+            Duration.ofSeconds(60), 8L * 1024 * 1024, true, true);
     static final CircuitBreakerSpec BUILTIN_BREAKER = new CircuitBreakerSpec(true, 50f, SlidingWindowType.COUNT_BASED,
             100, 40, Duration.ofSeconds(30), 20, 100f, Duration.ofMinutes(10), Set.of(500, 502, 503, 504));
 
@@ -84,7 +84,7 @@ class ConfigLoaderTest {
         assertThat(openai.timeouts()).isEqualTo(BUILTIN_TIMEOUTS);
         assertThat(openai.retry()).isEqualTo(new RetrySpec(4, Duration.ofMillis(500), 2.0, Duration.ofSeconds(20),
                 0.5, Set.of(408, 429, 500, 502, 503, 504), Set.of("GET", "POST"), Duration.ofSeconds(60),
-                8L * 1024 * 1024));
+                8L * 1024 * 1024, true, true));
         assertThat(openai.circuitBreaker()).isEqualTo(BUILTIN_BREAKER);
 
         RouteSpec tool = config.routes().get(1);
@@ -135,9 +135,9 @@ class ConfigLoaderTest {
                 Duration.ofSeconds(1), Duration.ofSeconds(120), Duration.ofSeconds(60), Duration.ZERO));
 
         assertThat(a.retry()).isEqualTo(new RetrySpec(2, Duration.ofSeconds(1), 2.0, Duration.ofSeconds(40), 0.0,
-                Set.of(503), Set.of("GET", "POST"), Duration.ofSeconds(60), 1024 * 1024));
+                Set.of(503), Set.of("GET", "POST"), Duration.ofSeconds(60), 1024 * 1024, true, true));
         assertThat(b.retry()).isEqualTo(new RetrySpec(5, Duration.ofSeconds(1), 2.0, Duration.ofSeconds(40), 0.5,
-                Set.of(503), Set.of("GET", "HEAD", "OPTIONS", "PUT", "DELETE"), Duration.ofSeconds(60), 1024 * 1024));
+                Set.of(503), Set.of("GET", "HEAD", "OPTIONS", "PUT", "DELETE"), Duration.ofSeconds(60), 1024 * 1024, true, true));
 
         assertThat(a.circuitBreaker()).isEqualTo(new CircuitBreakerSpec(true, 25.5f, SlidingWindowType.TIME_BASED,
                 100, 40, Duration.ofSeconds(30), 20, 100f, Duration.ofMinutes(10), Set.of(502)));

@@ -154,7 +154,7 @@ class BackoffTest {
     @Test
     void backoffFromARetrySpecUsesItsDurationsMultiplierAndFactor() {
         RetrySpec spec = new RetrySpec(5, Duration.ofMillis(200), 3.0, Duration.ofSeconds(1), 0.0,
-                Set.of(503), Set.of("GET"), Duration.ofSeconds(60), 1024);
+                Set.of(503), Set.of("GET"), Duration.ofSeconds(60), 1024, true, true);
         Backoff backoff = Backoff.of(spec, noRandomAllowed());
 
         assertThat(backoff.delayMillis(1)).isEqualTo(200);

@@ -29,7 +29,7 @@ class RequestAdmissionTest {
     private static final Executor DIRECT = Runnable::run;
     private static final RequestFacts GET = new RequestFacts("GET", false, true);
     private static final RetrySpec RETRY = new RetrySpec(3, Duration.ofMillis(100), 2.0, Duration.ofSeconds(1), 0.0,
-            Set.of(429, 503), Set.of("GET"), Duration.ofSeconds(60), 1024);
+            Set.of(429, 503), Set.of("GET"), Duration.ofSeconds(60), 1024, true, true);
     private static final CircuitBreakerSpec BREAKER = new CircuitBreakerSpec(true, 50,
             SlidingWindowType.COUNT_BASED, 10, 4, Duration.ofSeconds(30), 1, 100, Duration.ofMinutes(10),
             Set.of(500, 502, 503, 504));

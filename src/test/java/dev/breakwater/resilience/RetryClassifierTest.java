@@ -17,7 +17,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class RetryClassifierTest {
     private static final RetrySpec SPEC = new RetrySpec(3, Duration.ofMillis(100), 2.0, Duration.ofSeconds(1), 0.0,
             Set.of(408, 429, 500, 502, 503, 504), Set.of("GET", "HEAD", "OPTIONS", "PUT", "DELETE"),
-            Duration.ofSeconds(60), 8 * 1024 * 1024);
+            Duration.ofSeconds(60), 8 * 1024 * 1024, true, true);
 
     private final RetryClassifier classifier = new RetryClassifier(SPEC, ProviderRules.of(Provider.GENERIC));
 
@@ -39,23 +39,23 @@ class RetryClassifierTest {
     @ParameterizedTest
     @ValueSource(ints = {408, 429, 500, 502, 503, 504})
     void listedStatusIsRetriedForAnIdempotentMethod(int status) {
-        assertThat(classifier.onResponse(get(), ResponseHead.ofStatus(status))).isEqualTo(RETRY);
+        assertThat(classifier.onResponse(get(), TestHead.of(status))).isEqualTo(RETRY);
     }
 
     @ParameterizedTest
     @ValueSource(ints = {200, 201, 301, 400, 401, 404, 501})
     void unlistedStatusIsNotRetryable(int status) {
-        assertThat(classifier.onResponse(get(), ResponseHead.ofStatus(status))).isEqualTo(stop(StopReason.STATUS_NOT_RETRYABLE));
+        assertThat(classifier.onResponse(get(), TestHead.of(status))).isEqualTo(stop(StopReason.STATUS_NOT_RETRYABLE));
     }
 
     @Test
     void postWithARetryableStatusIsNotRetriedWithoutAnIdempotencyKey() {
-        assertThat(classifier.onResponse(post(), ResponseHead.ofStatus(503))).isEqualTo(stop(StopReason.METHOD_NOT_RETRYABLE));
+        assertThat(classifier.onResponse(post(), TestHead.of(503))).isEqualTo(stop(StopReason.METHOD_NOT_RETRYABLE));
     }
 
     @Test
     void postWithAnIdempotencyKeyIsRetriedOnARetryableStatus() {
-        assertThat(classifier.onResponse(new RequestFacts("POST", true, true), ResponseHead.ofStatus(503)))
+        assertThat(classifier.onResponse(new RequestFacts("POST", true, true), TestHead.of(503)))
                 .isEqualTo(RETRY);
     }
 
@@ -92,14 +92,14 @@ class RetryClassifierTest {
 
     @Test
     void nonReplayableBodyIsNeverRetriedOnARetryableStatus() {
-        assertThat(classifier.onResponse(new RequestFacts("GET", true, false), ResponseHead.ofStatus(503)))
+        assertThat(classifier.onResponse(new RequestFacts("GET", true, false), TestHead.of(503)))
                 .isEqualTo(stop(StopReason.BODY_NOT_REPLAYABLE));
     }
 
     @Test
     void aHeadWithOnlyAStatusIsClassifiedByStatusAndMethod() {
-        assertThat(classifier.onResponse(get(), ResponseHead.ofStatus(503))).isEqualTo(RETRY);
-        assertThat(classifier.onResponse(post(), ResponseHead.ofStatus(503)))
+        assertThat(classifier.onResponse(get(), TestHead.of(503))).isEqualTo(RETRY);
+        assertThat(classifier.onResponse(post(), TestHead.of(503)))
                 .isEqualTo(stop(StopReason.METHOD_NOT_RETRYABLE));
     }
 
@@ -109,7 +109,7 @@ class RetryClassifierTest {
         /** Lists the statuses OpenAI says never to retry, to show they are refused anyway. */
         private static final RetrySpec LISTS_EVERYTHING = new RetrySpec(3, Duration.ofMillis(100), 2.0,
                 Duration.ofSeconds(1), 0.0, Set.of(400, 401, 403, 404, 408, 422, 429, 500, 502, 503, 504),
-                Set.of("GET", "HEAD", "OPTIONS", "PUT", "DELETE"), Duration.ofSeconds(60), 8 * 1024 * 1024);
+                Set.of("GET", "HEAD", "OPTIONS", "PUT", "DELETE"), Duration.ofSeconds(60), 8 * 1024 * 1024, true, true);
 
         private final RetryClassifier openai = new RetryClassifier(LISTS_EVERYTHING, ProviderRules.of(Provider.OPENAI));
         private final RetryClassifier generic = new RetryClassifier(LISTS_EVERYTHING, ProviderRules.of(Provider.GENERIC));

@@ -30,7 +30,7 @@ class RetryContextTest {
 
     private static RetrySpec spec(int maxAttempts, double factor) {
         return new RetrySpec(maxAttempts, Duration.ofMillis(100), 2.0, Duration.ofSeconds(1), factor,
-                Set.of(429, 503), Set.of("GET", "HEAD", "OPTIONS", "PUT", "DELETE"), Duration.ofSeconds(60), 1024);
+                Set.of(429, 503), Set.of("GET", "HEAD", "OPTIONS", "PUT", "DELETE"), Duration.ofSeconds(60), 1024, true, true);
     }
 
     private RetryPolicy policy(RetrySpec spec, RandomGenerator random) {
@@ -64,7 +64,7 @@ class RetryContextTest {
     }
 
     private static ResponseHead head(int status) {
-        return ResponseHead.ofStatus(status);
+        return TestHead.of(status);
     }
 
     private static ResponseHead head(ResponseHead head) {

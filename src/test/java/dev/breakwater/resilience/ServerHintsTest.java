@@ -44,7 +44,7 @@ class ServerHintsTest {
     void noHeadersNoHint() {
         assertThat(read()).isEmpty();
         assertThat(readOpenAi()).isEmpty();
-        assertThat(hints.read(ResponseHead.ofStatus(503), true)).isEmpty();
+        assertThat(hints.read(TestHead.of(503), true)).isEmpty();
     }
 
     @Nested

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.breakwater.config.CircuitBreakerSpec;
 import dev.breakwater.config.Provider;
+import dev.breakwater.config.RetryBudgetSpec;
 import dev.breakwater.config.RetrySpec;
 import dev.breakwater.config.RouteSpec;
 import dev.breakwater.config.SlidingWindowType;
@@ -22,7 +23,7 @@ import org.junit.jupiter.api.Test;
 
 class RouteTableTest {
     static final RetrySpec RETRY = new RetrySpec(3, Duration.ofMillis(100), 2.0, Duration.ofSeconds(1), 0.0,
-            Set.of(503), Set.of("GET"), Duration.ofSeconds(60), 1024);
+            Set.of(503), Set.of("GET"), Duration.ofSeconds(60), 1024, true, true);
     static final TimeoutSpec TIMEOUTS = new TimeoutSpec(Duration.ofSeconds(5), Duration.ofSeconds(120),
             Duration.ofSeconds(60), Duration.ofMinutes(10));
     static final CircuitBreakerSpec BREAKER = new CircuitBreakerSpec(true, 50, SlidingWindowType.COUNT_BASED, 20, 10,
@@ -33,7 +34,7 @@ class RouteTableTest {
         UpstreamSpec upstream = new UpstreamSpec(URI.create("http://upstream:8080" + basePath), false, "upstream",
                 8080, basePath);
         RouteSpec spec = new RouteSpec(name, prefix, upstream, stripPrefix, Provider.GENERIC, Map.of(),
-                Optional.empty(), TIMEOUTS, RETRY, BREAKER);
+                Optional.empty(), TIMEOUTS, RETRY, RetryBudgetSpec.DEFAULT, BREAKER);
         return new RouteFactory(new SplittableRandom(1), System::nanoTime, Clock.systemUTC(), new Metrics())
                 .route(spec, Optional.empty());
     }
