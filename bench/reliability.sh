@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Breakwater reliability checks: the packaged jar, with the README's JVM flags, against hostile clients and
+# Breakwater reliability checks: the packaged jar, with bin/breakwater's JVM flags, against hostile clients and
 # faulty upstreams. All traffic on 127.0.0.1 (free ports chosen at start); everything started here is stopped
 # on exit; every client run is bounded in time.
 #
@@ -30,7 +30,7 @@
 #   REL_HEADER_CONNS=100 REL_UPLOADS=100 REL_UPLOAD_BYTES=8388608 REL_IDLE_CONNS=20000 REL_IDLE_SOURCES=20
 #   REL_KA_REQUESTS=1000 REL_FAULT_SECONDS=60 REL_FAULT_CLIENTS=200 REL_SEED=42
 #   REL_FAULT_MODES="on off" (check 5's runs; also "gate" = gate on, breaker off, "breaker" = the reverse)
-#   REL_JAVA_OPTS (default: the README's flags) REL_OUT REL_FULL_LOG=1 REL_ONLY="1 2 3 4 5" (a subset of checks)
+#   REL_JAVA_OPTS (added after bin/breakwater's default flags) REL_OUT REL_FULL_LOG=1 REL_ONLY="1 2 3 4 5" (a subset)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -47,7 +47,7 @@ REL_FAULT_CLIENTS=${REL_FAULT_CLIENTS:-200}
 REL_SEED=${REL_SEED:-42}
 REL_FAULT_MODES=${REL_FAULT_MODES:-on off}
 REL_ONLY=${REL_ONLY:-1 2 3 4 5}
-JOPTS=${REL_JAVA_OPTS:--XX:+UseSerialGC -Xms64m -Xmx192m -XX:MetaspaceSize=64m -Xss512k -XX:+ExitOnOutOfMemoryError}
+JOPTS=${REL_JAVA_OPTS:-}
 
 LOG_TAG=reliability
 # shellcheck source=bench/lib.sh
@@ -58,6 +58,8 @@ JAR="$ROOT/target/breakwater.jar"
 OUT=${REL_OUT:-$(mktemp -d /tmp/breakwater-reliability.XXXXXX)}
 mkdir -p "$OUT"
 cp "$JAR" "$OUT/breakwater.jar"
+# bin/breakwater runs that private copy (never building), with java from the PATH.
+export BREAKWATER_JAR="$OUT/breakwater.jar" JAVA=java
 TOOLS="$BENCH/reliability-tools.mjs"
 
 cleanup() {
@@ -80,7 +82,7 @@ trap 'exit 130' INT TERM
     echo "cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)"
     echo "java=$(java -version 2>&1 | head -1)"
     echo "node=$(node --version)"
-    echo "java_opts=$JOPTS"
+    echo "java_opts=$(JAVA_OPTS="$JOPTS" BREAKWATER_DRY_RUN=1 "$ROOT/bin/breakwater" | sed -E 's/^[^ ]+ //; s/ -jar .*$//')"
     echo "ulimit_n=$(ulimit -n)"
     echo "load_before=$(cut -d' ' -f1-3 /proc/loadavg)"
 } >"$OUT/meta.env"
@@ -131,8 +133,7 @@ BW_PID=
 start_bw() { # name config -> BW_PID; env REL_BW_PORT/REL_BW_ADMIN_PORT set by the caller
     local name=$1 cfg=$2
     export BREAKWATER_LOG_LEVEL=INFO BREAKWATER_LOG_FORMAT=json
-    # shellcheck disable=SC2086
-    java $JOPTS -jar "$OUT/breakwater.jar" --config "$cfg" \
+    JAVA_OPTS="$JOPTS" "$ROOT/bin/breakwater" --config "$cfg" \
         > >(if [[ ${REL_FULL_LOG:-0} == 1 ]]; then cat; else grep --line-buffered -v '"level":"INFO"'; fi >"$OUT/breakwater-$name.log") \
         2>"$OUT/breakwater-$name.stderr" &
     BW_PID=$!

@@ -17,11 +17,12 @@
 #
 # Needs root (apt-get), Java 17+, Node.js (>= 18) and curl. Installs wrk, nginx and haproxy when missing.
 # Builds target/breakwater.jar only when it is missing or older than the sources (under /tmp/mvn.lock), then
-# runs a private copy of it, so a rebuild during the run cannot change the jar under the JVM.
+# runs a private copy of it through bin/breakwater (BREAKWATER_JAR), so a rebuild during the run cannot change
+# the jar under the JVM.
 #
 # Environment:
 #   BENCH_QUICK=1       smoke variant
-#   BENCH_JAVA_OPTS     JVM flags for Breakwater (default: the README's start command)
+#   BENCH_JAVA_OPTS     JVM flags for Breakwater, added after bin/breakwater's defaults (later flags win)
 #   BENCH_PROFILE=1     also record 20 s of JFR during a 64-connection run and print the hottest frames
 #
 # All traffic stays on 127.0.0.1, on fixed ports 18301-18330 (checked to be free first). Every load run is
@@ -31,7 +32,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BENCH="$ROOT/bench"
 QUICK=${BENCH_QUICK:-0}
-JAVA_OPTS_BENCH=${BENCH_JAVA_OPTS:--XX:+UseSerialGC -Xms64m -Xmx192m -XX:MetaspaceSize=64m -Xss512k -XX:+ExitOnOutOfMemoryError}
+JAVA_OPTS_BENCH=${BENCH_JAVA_OPTS:-}
 
 # Ports (loopback only).
 P_UP=18301        # nginx upstream (fixed JSON), the "direct" target
@@ -104,6 +105,9 @@ RES="$WORK/results"
 mkdir -p "$RES" "$WORK/nginx-up" "$WORK/nginx-p1" "$WORK/nginx-p2"
 # Copy under the build lock, so that a concurrent build cannot hand us a half-written jar.
 flock /tmp/mvn.lock cp "$JAR" "$WORK/breakwater.jar"
+# bin/breakwater runs that copy (never building) with its default JVM flags, then JAVA_OPTS; java from the PATH,
+# like jcmd and jstat below.
+export BREAKWATER_JAR="$WORK/breakwater.jar" JAVA=java
 cleanup() {
     local rc=$?
     trap - EXIT INT TERM
@@ -144,7 +148,7 @@ NPROC=$(nproc)
     echo "kernel=$(uname -r)"
     echo "java=$(java -version 2>&1 | head -1)"
     echo "jvm=$(java -version 2>&1 | sed -n 3p)"
-    echo "java_opts=$JAVA_OPTS_BENCH"
+    echo "java_opts=$(JAVA_OPTS="$JAVA_OPTS_BENCH" BREAKWATER_DRY_RUN=1 "$ROOT/bin/breakwater" | sed -E 's/^[^ ]+ //; s/ -jar .*$//')"
     echo "nginx=$(nginx -v 2>&1 | sed 's/.*: //')"
     echo "haproxy=$(haproxy -v | head -1 | awk '{print $3}')"
     echo "wrk=$(wrk -v 2>&1 | head -1 | awk '{print $2}')"
@@ -239,7 +243,7 @@ EOF
 # Breakwater's own environment: the bench config reads its ports from these.
 export BW_PORT=$P_BW BW_ADMIN_PORT=$P_BWADMIN BENCH_UPSTREAM_PORT=$P_UP BENCH_SSE_PORT=$P_SSE BENCH_RL_PORT=$P_RL
 export BREAKWATER_LOG_LEVEL=INFO
-java -jar "$WORK/breakwater.jar" --check --config "$BENCH/breakwater-bench.yaml" >/dev/null 2>"$WORK/check.err" \
+JAVA_OPTS="$JAVA_OPTS_BENCH" "$ROOT/bin/breakwater" --check --config "$BENCH/breakwater-bench.yaml" >/dev/null 2>"$WORK/check.err" \
     || { cat "$WORK/check.err" >&2; die "bench/breakwater-bench.yaml is invalid"; }
 
 BW_PID=
@@ -249,8 +253,7 @@ BW_PID=
 start_breakwater() {
     local out=$1 phase=$2 t0 t1
     t0=$(date +%s%N)
-    # shellcheck disable=SC2086
-    java $JAVA_OPTS_BENCH -Xlog:gc:file="$RES/gc-$phase.log" -jar "$WORK/breakwater.jar" --config "$BENCH/breakwater-bench.yaml" \
+    JAVA_OPTS="$JAVA_OPTS_BENCH -Xlog:gc:file=$RES/gc-$phase.log" "$ROOT/bin/breakwater" --config "$BENCH/breakwater-bench.yaml" \
         >/dev/null 2>>"$WORK/breakwater.stderr" &
     BW_PID=$!
     PIDS+=("$BW_PID")

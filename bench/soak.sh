@@ -13,7 +13,8 @@
 #      Retry-After, 500, 503, reset before headers, stall < the response timeout, mid-stream cut, keep-alive
 #      connection closed ~2 ms after a response.
 #   2. Breakwater from a private copy of target/breakwater.jar with bench/breakwater-soak.yaml (retries, gate and
-#      breaker on, short timeouts) and the README's JVM flags. INFO log lines are dropped, the rest kept.
+#      breaker on, short timeouts), started by bin/breakwater with its default JVM flags. INFO log lines are
+#      dropped, the rest kept.
 #   3. bench/soak-load.mjs: SOAK_CONCURRENCY (50) closed-loop clients for SOAK_SECONDS: chat POSTs, SSE streams,
 #      8 KiB-1 MiB uploads (some above max-replay-body), GETs and tool POSTs with and without Idempotency-Key.
 # Every SAMPLE_SECONDS it records, for the Breakwater process: RSS (VmRSS), heap used after a forced full GC
@@ -43,7 +44,7 @@
 #   SAMPLE_SECONDS    sampling period (default 10; 5 with --short)
 #   SOAK_SEED         seed of the upstream's fates and of the client's request mix (default 42)
 #   SOAK_CONCURRENCY  client concurrency (default 50)
-#   SOAK_JAVA_OPTS    JVM flags (default: the README's start command flags)
+#   SOAK_JAVA_OPTS    JVM flags, added after bin/breakwater's defaults (later flags win)
 #   SOAK_OUT          output directory (default: a new /tmp/breakwater-soak.XXXXXX)
 #   SOAK_FULL_LOG=1   keep Breakwater's INFO lines too (request and retry lines: large, for debugging a failure)
 set -euo pipefail
@@ -67,7 +68,7 @@ else
 fi
 SOAK_SEED=${SOAK_SEED:-42}
 SOAK_CONCURRENCY=${SOAK_CONCURRENCY:-50}
-JAVA_OPTS_SOAK=${SOAK_JAVA_OPTS:--XX:+UseSerialGC -Xms64m -Xmx192m -XX:MetaspaceSize=64m -Xss512k -XX:+ExitOnOutOfMemoryError}
+JAVA_OPTS_SOAK=${SOAK_JAVA_OPTS:-}
 TOTAL_TIMEOUT_MS=6000                 # timeouts.total in bench/breakwater-soak.yaml
 HANG_MS=$((TOTAL_TIMEOUT_MS + 4000))  # a request with no complete response after this is "hung"
 SHUTDOWN_GRACE_S=5                    # shutdown-grace in bench/breakwater-soak.yaml
@@ -88,6 +89,8 @@ JAR="$ROOT/target/breakwater.jar"
 OUT=${SOAK_OUT:-$(mktemp -d /tmp/breakwater-soak.XXXXXX)}
 mkdir -p "$OUT"
 cp "$JAR" "$OUT/breakwater.jar" # a private copy: a rebuild during the run cannot change the jar under the JVM
+# bin/breakwater runs that copy (never building); java from the PATH, like jcmd and jstat below.
+export BREAKWATER_JAR="$OUT/breakwater.jar" JAVA=java
 cleanup() {
     local rc=$?
     trap - EXIT INT TERM
@@ -105,7 +108,7 @@ trap 'exit 130' INT TERM
     echo "sample_seconds=$SAMPLE_SECONDS"
     echo "seed=$SOAK_SEED"
     echo "concurrency=$SOAK_CONCURRENCY"
-    echo "java_opts=$JAVA_OPTS_SOAK"
+    echo "java_opts=$(JAVA_OPTS="$JAVA_OPTS_SOAK" BREAKWATER_DRY_RUN=1 "$ROOT/bin/breakwater" | sed -E 's/^[^ ]+ //; s/ -jar .*$//')"
     echo "max_heap_growth_pct=20"
     echo "max_heap_growth_mib=8"
     echo "max_rss_growth_pct=25"
@@ -141,11 +144,10 @@ const a = net.createServer().listen(0, "127.0.0.1", () => {
 # ------------------------------------------------------------------------------------------------ breakwater
 export SOAK_BW_PORT=$BW_PORT SOAK_BW_ADMIN_PORT=$BW_ADMIN_PORT SOAK_UPSTREAM_PORT=$UP_PORT
 export BREAKWATER_LOG_LEVEL=INFO BREAKWATER_LOG_FORMAT=json
-java -jar "$OUT/breakwater.jar" --check --config "$BENCH/breakwater-soak.yaml" >/dev/null 2>"$OUT/check.err" \
+JAVA_OPTS="$JAVA_OPTS_SOAK" "$ROOT/bin/breakwater" --check --config "$BENCH/breakwater-soak.yaml" >/dev/null 2>"$OUT/check.err" \
     || { cat "$OUT/check.err" >&2; die "bench/breakwater-soak.yaml is invalid"; }
 # The INFO lines (one or two per request) are dropped on the way to the log; WARN and ERROR are kept.
-# shellcheck disable=SC2086
-java $JAVA_OPTS_SOAK -jar "$OUT/breakwater.jar" --config "$BENCH/breakwater-soak.yaml" \
+JAVA_OPTS="$JAVA_OPTS_SOAK" "$ROOT/bin/breakwater" --config "$BENCH/breakwater-soak.yaml" \
     > >(if [[ ${SOAK_FULL_LOG:-0} == 1 ]]; then cat; else grep --line-buffered -v '"level":"INFO"'; fi >"$OUT/breakwater.log") \
     2>"$OUT/breakwater.stderr" &
 BW_PID=$!
