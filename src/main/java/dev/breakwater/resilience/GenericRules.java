@@ -31,7 +31,7 @@ final class GenericRules implements ProviderRules {
 
     @Override
     public Optional<ServerHint> hint(ServerHints hints, ResponseHead head) {
-        return hints.read(head, false);
+        return hints.read(head);
     }
 
     @Override

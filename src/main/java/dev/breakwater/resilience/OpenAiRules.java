@@ -2,6 +2,7 @@ package dev.breakwater.resilience;
 
 import java.util.Locale;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 
 /**
@@ -52,7 +53,29 @@ final class OpenAiRules implements ProviderRules {
 
     @Override
     public Optional<ServerHint> hint(ServerHints hints, ResponseHead head) {
-        return hints.read(head, true);
+        return hints.read(head).or(() -> rateLimitReset(head));
+    }
+
+    /**
+     * The longer of {@code x-ratelimit-reset-requests} and {@code x-ratelimit-reset-tokens} (Go durations such as
+     * {@code 6m0s}) whose {@code x-ratelimit-remaining-*} is 0: the time until that quota refills.
+     */
+    static Optional<ServerHint> rateLimitReset(ResponseHead head) {
+        OptionalLong requests = resetIfExhausted(head, "x-ratelimit-remaining-requests", "x-ratelimit-reset-requests");
+        OptionalLong tokens = resetIfExhausted(head, "x-ratelimit-remaining-tokens", "x-ratelimit-reset-tokens");
+        if (requests.isEmpty() && tokens.isEmpty()) {
+            return Optional.empty();
+        }
+        long millis = Math.max(requests.orElse(0), tokens.orElse(0));
+        return Optional.of(new ServerHint(millis, WaitSource.RATELIMIT_RESET));
+    }
+
+    private static OptionalLong resetIfExhausted(ResponseHead head, String remaining, String reset) {
+        String left = head.header(remaining);
+        if (left == null || !left.trim().equals("0")) {
+            return OptionalLong.empty();
+        }
+        return GoDuration.toMillis(head.header(reset));
     }
 
     @Override

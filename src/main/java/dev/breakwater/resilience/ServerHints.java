@@ -16,8 +16,8 @@ import java.util.OptionalLong;
 
 /**
  * Reads how long an upstream asked clients to wait, in this order: {@code retry-after-ms} (milliseconds),
- * {@code Retry-After} (delta-seconds or an HTTP-date, measured against an injected clock) and, for OpenAI, the
- * {@code x-ratelimit-reset-requests} / {@code -tokens} duration whose {@code x-ratelimit-remaining-*} is 0.
+ * {@code Retry-After} (delta-seconds or an HTTP-date, measured against an injected clock). Provider-specific
+ * headers (OpenAI's {@code x-ratelimit-reset-*}) are read by the provider's {@link ProviderRules#hint}.
  *
  * <p>Garbage, negative and past values are ignored, never fatal: the next source is tried.
  */
@@ -36,8 +36,8 @@ public final class ServerHints {
         this.clock = clock;
     }
 
-    /** The first usable hint of {@code head}, reading rate-limit reset headers only when {@code openai}. */
-    public Optional<ServerHint> read(ResponseHead head, boolean openai) {
+    /** The first usable standard hint of {@code head}: {@code retry-after-ms}, then {@code Retry-After}. */
+    public Optional<ServerHint> read(ResponseHead head) {
         OptionalLong ms = retryAfterMs(head.header("retry-after-ms"));
         if (ms.isPresent()) {
             return Optional.of(new ServerHint(ms.getAsLong(), WaitSource.RETRY_AFTER_MS));
@@ -45,14 +45,6 @@ public final class ServerHints {
         OptionalLong retryAfter = retryAfter(head.header("retry-after"));
         if (retryAfter.isPresent()) {
             return Optional.of(new ServerHint(retryAfter.getAsLong(), WaitSource.RETRY_AFTER));
-        }
-        if (openai) {
-            OptionalLong reset = max(
-                    resetIfExhausted(head, "x-ratelimit-remaining-requests", "x-ratelimit-reset-requests"),
-                    resetIfExhausted(head, "x-ratelimit-remaining-tokens", "x-ratelimit-reset-tokens"));
-            if (reset.isPresent()) {
-                return Optional.of(new ServerHint(reset.getAsLong(), WaitSource.RATELIMIT_RESET));
-            }
         }
         return Optional.empty();
     }
@@ -111,23 +103,5 @@ public final class ServerHints {
             }
         }
         return Optional.empty();
-    }
-
-    private static OptionalLong resetIfExhausted(ResponseHead head, String remaining, String reset) {
-        String left = head.header(remaining);
-        if (left == null || !left.trim().equals("0")) {
-            return OptionalLong.empty();
-        }
-        return GoDuration.toMillis(head.header(reset));
-    }
-
-    private static OptionalLong max(OptionalLong a, OptionalLong b) {
-        if (a.isEmpty()) {
-            return b;
-        }
-        if (b.isEmpty()) {
-            return a;
-        }
-        return OptionalLong.of(Math.max(a.getAsLong(), b.getAsLong()));
     }
 }

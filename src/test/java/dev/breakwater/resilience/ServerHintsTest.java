@@ -20,11 +20,11 @@ class ServerHintsTest {
     private final ServerHints hints = new ServerHints(CLOCK);
 
     private Optional<ServerHint> read(String... headers) {
-        return hints.read(TestHead.of(429, headers), false);
+        return hints.read(TestHead.of(429, headers));
     }
 
     private Optional<ServerHint> readOpenAi(String... headers) {
-        return hints.read(TestHead.of(429, headers), true);
+        return OpenAiRules.INSTANCE.hint(hints, TestHead.of(429, headers));
     }
 
     private static ServerHint hint(long millis, String source) {
@@ -44,7 +44,7 @@ class ServerHintsTest {
     void noHeadersNoHint() {
         assertThat(read()).isEmpty();
         assertThat(readOpenAi()).isEmpty();
-        assertThat(hints.read(TestHead.of(503), true)).isEmpty();
+        assertThat(OpenAiRules.INSTANCE.hint(hints, TestHead.of(503))).isEmpty();
     }
 
     @Nested
@@ -224,7 +224,7 @@ class ServerHintsTest {
 
         @Test
         void retryAfterMsBeatsRetryAfterAndTheReset() {
-            assertThat(hints.read(TestHead.of(429, all), true)).contains(hint(1_500, "retry-after-ms"));
+            assertThat(OpenAiRules.INSTANCE.hint(hints, TestHead.of(429, all))).contains(hint(1_500, "retry-after-ms"));
         }
 
         @Test
