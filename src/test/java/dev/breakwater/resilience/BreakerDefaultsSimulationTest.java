@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * The built-in circuit-breaker defaults, driven through the real {@link RouteBreaker} with seeded random
  * failures: noise (20 % failing) must practically never open it, a real outage (60 % and more) must open it within
  * a few dozen calls, and an upstream that comes back with 20 % noise must close it again at the first half-open
- * round. The measured figures are printed (and quoted in README's circuit-breaker section).
+ * round. The measured figures are printed (and quoted in docs/breaker-and-budget.md).
  */
 class BreakerDefaultsSimulationTest {
     private static final long SEED = 20261129L;
