@@ -20,7 +20,7 @@ import io.vertx.core.http.HttpServerResponse;
  * <p>Everything here runs on the request's event loop, so nothing is synchronized. Once {@link #isDone()} is
  * true, every late callback (a timer, a slow upstream) must do nothing but release what it holds.
  */
-final class Exchange {
+final class Exchange implements OutgoingRequest {
     private enum State { ACTIVE, COMMITTED, DONE }
 
     private final HttpServerRequest request;
@@ -32,10 +32,10 @@ final class Exchange {
     private final ReplayMemory replayMemory;
     private final long startNanos;
     private final long deadlineNanos;
+    private final RequestAdmission admission;
 
     private State state = State.ACTIVE;
     private RequestBody body;
-    private RequestAdmission admission;
     private int attempts;
     /** Why the exchange ended as it did: the last decision's reason, or Breakwater's error code. */
     private String lastReason = "";
@@ -60,6 +60,9 @@ final class Exchange {
         this.startNanos = runtime.ticker().nanoTime();
         long total = route.spec().timeouts().total().toNanos();
         this.deadlineNanos = total > 0 ? startNanos + total : Long.MAX_VALUE;
+        Context context = Vertx.currentContext();
+        this.admission = route.guard().admit(deadlineNanos, this, runtime.scheduler(),
+                task -> context.runOnContext(v -> task.run()));
     }
 
     HttpServerRequest request() {
@@ -91,7 +94,7 @@ final class Exchange {
         return body;
     }
 
-    /** What the route's guard lets this request do; null until {@link #bodyRead}. */
+    /** What the route's guard lets this request do. */
     RequestAdmission admission() {
         return admission;
     }
@@ -114,18 +117,12 @@ final class Exchange {
         deadlineTimer = timer;
     }
 
-    /**
-     * The client's body is read: from now on the request is admitted by its route's guard, and counts among the
-     * route's requests in flight until it finishes.
-     */
+    /** The client's body is read: attempts may start. */
     void bodyRead(RequestBody body) {
         this.body = body;
         this.bodyReadNanos = runtime.ticker().nanoTime();
-        RequestFacts facts = new RequestFacts(request.method().name(), request.headers().contains("idempotency-key"),
-                body.replayable());
-        Context context = Vertx.currentContext();
-        admission = route.guard().admit(facts, deadlineNanos, new Outgoing(), runtime.scheduler(),
-                task -> context.runOnContext(v -> task.run()));
+        admission.bodyRead(new RequestFacts(request.method().name(), request.headers().contains("idempotency-key"),
+                body.replayable()));
     }
 
     /** An attempt is sent. */
@@ -189,7 +186,10 @@ final class Exchange {
         }
     }
 
-    /** Stops the attempt in flight (its breaker permission goes back unused), the retry timer and any gate wait. */
+    /**
+     * Stops the attempt in flight (its breaker permission goes back unused) and the retry timer. A wait at the
+     * rate-limit gate ends in {@link #finish}, which every caller reaches next.
+     */
     void cancelPendingWork() {
         if (currentAttempt != null) {
             UpstreamAttempt attempt = currentAttempt;
@@ -242,9 +242,7 @@ final class Exchange {
         state = State.DONE;
         lastReason = reason;
         cancelTimers();
-        if (admission != null) {
-            admission.release();
-        }
+        admission.release();
         if (body != null) {
             replayMemory.release(body.reservedBytes());
         }
@@ -281,16 +279,15 @@ final class Exchange {
         deadlineTimer = Cancellable.NONE;
     }
 
-    /** The request as the upstream sees it, for the guard's rate-limit key. */
-    private final class Outgoing implements OutgoingRequest {
-        @Override
-        public String header(String name) {
-            return HeaderPolicy.upstreamValue(request, route, name);
-        }
+    /** A header as the upstream receives it, for the guard's rate-limit key. */
+    @Override
+    public String header(String name) {
+        return HeaderPolicy.upstreamValue(request, route, name);
+    }
 
-        @Override
-        public byte[] bufferedBody() {
-            return body instanceof RequestBody.Buffered buffered ? buffered.bytes().getBytes() : null;
-        }
+    /** The buffered body, copied, for the guard's rate-limit key (read only while a gate is closed). */
+    @Override
+    public byte[] bufferedBody() {
+        return body instanceof RequestBody.Buffered buffered ? buffered.bytes().getBytes() : null;
     }
 }

@@ -35,7 +35,7 @@ final class GenericRules implements ProviderRules {
     }
 
     @Override
-    public String model(byte[] body) {
+    public String model(OutgoingRequest request) {
         return null;
     }
 }

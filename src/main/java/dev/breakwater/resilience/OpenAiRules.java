@@ -79,8 +79,9 @@ final class OpenAiRules implements ProviderRules {
     }
 
     @Override
-    public String model(byte[] body) {
-        return OpenAiBodies.model(body);
+    public String model(OutgoingRequest request) {
+        byte[] body = request.bufferedBody();
+        return body == null || body.length == 0 ? null : OpenAiBodies.model(body);
     }
 
     /**

@@ -46,8 +46,8 @@ public interface ProviderRules {
     /** The wait an error response asks for, read from the headers this provider sends. */
     Optional<ServerHint> hint(ServerHints hints, ResponseHead head);
 
-    /** The model a request body names, for rate-limit keys, or null when the provider has none. */
-    String model(byte[] body);
+    /** The model the request names, for rate-limit keys, or null when the provider has none. */
+    String model(OutgoingRequest request);
 
     /** True when the upstream says a quota of the key is at zero. */
     default boolean quotaExhausted(ResponseHead head) {
@@ -72,9 +72,7 @@ public interface ProviderRules {
                 break;
             }
         }
-        byte[] body = request.bufferedBody();
-        String model = body == null || body.length == 0 ? null : model(body);
-        return GateKeys.of(upstream, credential, model);
+        return GateKeys.of(upstream, credential, model(request));
     }
 
     /**

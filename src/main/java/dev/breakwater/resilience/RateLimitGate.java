@@ -12,7 +12,8 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Remembers "not before T" from upstream 429s, per key (a model, or the whole route), and holds requests for
+ * Remembers "not before T" from upstream 429s, per key (an upstream, a credential and, for OpenAI, a model; see
+ * {@link ProviderRules#rateLimitKey}), and holds requests for
  * that key until T instead of letting each one discover the limit with its own 429.
  *
  * <p>When T passes, held requests are released gradually, like TCP slow start: {@value #FIRST_WAVE} first, then

@@ -17,27 +17,31 @@ public final class RequestAdmission {
     static final long MAX_GATE_CLOSE_MILLIS = 3_600_000;
 
     private final RouteGuard guard;
-    private final RetryContext retry;
-    private final RequestFacts facts;
     private final long deadlineNanos;
     private final OutgoingRequest outgoing;
     private final Scheduler timers;
     private final Executor loop;
+    private RequestFacts facts;
+    private RetryContext retry;
     private RouteBreaker.Permit permit;
     private RateLimitGate.Ticket gateTicket;
     private boolean holdsRetryPlace;
     private boolean released;
     private String rateLimitKey;
 
-    RequestAdmission(RouteGuard guard, RetryContext retry, RequestFacts facts, long deadlineNanos, OutgoingRequest outgoing,
-            Scheduler timers, Executor loop) {
+    RequestAdmission(RouteGuard guard, long deadlineNanos, OutgoingRequest outgoing, Scheduler timers,
+            Executor loop) {
         this.guard = guard;
-        this.retry = retry;
-        this.facts = facts;
         this.deadlineNanos = deadlineNanos;
         this.outgoing = outgoing;
         this.timers = timers;
         this.loop = loop;
+    }
+
+    /** The client's body is read, so what may be repeated is known: attempts may be asked for from now on. */
+    public void bodyRead(RequestFacts facts) {
+        this.facts = facts;
+        this.retry = guard.retryPolicy().newContext(facts, deadlineNanos);
     }
 
     /**

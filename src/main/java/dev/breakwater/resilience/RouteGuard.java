@@ -40,19 +40,19 @@ public final class RouteGuard {
     }
 
     /**
-     * Starts admitting one request; the request counts as in flight (for the retry budget) until
-     * {@link RequestAdmission#release()}.
+     * Starts admitting one request, as soon as it is matched to the route: from now until
+     * {@link RequestAdmission#release()} it counts among the route's requests in flight (the retry budget's
+     * base), even while its body is still being read. Attempts may be asked for once
+     * {@link RequestAdmission#bodyRead} said what the request is.
      *
      * @param deadlineNanos the {@link Ticker} time the request must be answered by, or {@link Long#MAX_VALUE}
      * @param outgoing what its rate-limit key is read from, when a gate needs one
      * @param timers the request's event loop timers (the gate's release timer runs there)
      * @param loop runs a held request's continuation on its own event loop
      */
-    public RequestAdmission admit(RequestFacts facts, long deadlineNanos, OutgoingRequest outgoing,
-            Scheduler timers, Executor loop) {
+    public RequestAdmission admit(long deadlineNanos, OutgoingRequest outgoing, Scheduler timers, Executor loop) {
         budget.requestStarted();
-        return new RequestAdmission(this, retryPolicy.newContext(facts, deadlineNanos), facts, deadlineNanos, outgoing,
-                timers, loop);
+        return new RequestAdmission(this, deadlineNanos, outgoing, timers, loop);
     }
 
     /** The route's circuit breaker, when enabled. */

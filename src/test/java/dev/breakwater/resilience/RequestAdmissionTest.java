@@ -63,7 +63,9 @@ class RequestAdmissionTest {
                 return body.getBytes(StandardCharsets.UTF_8);
             }
         };
-        return guard.admit(GET, Long.MAX_VALUE, outgoing, time, DIRECT);
+        RequestAdmission admission = guard.admit(Long.MAX_VALUE, outgoing, time, DIRECT);
+        admission.bodyRead(GET);
+        return admission;
     }
 
     private RequestAdmission admit(RouteGuard guard) {
@@ -187,6 +189,28 @@ class RequestAdmissionTest {
             answer(first, TestHead.of(200));
 
             assertThat(answer(second, TestHead.of(503))).isInstanceOf(RetryDecision.Retry.class);
+        }
+
+        @Test
+        void aRequestCountsAmongTheRequestsInFlightFromArrivalUntilRelease() {
+            RouteGuard guard = guard();
+            admit(guard);
+
+            RequestAdmission stillUploading = guard.admit(Long.MAX_VALUE, new OutgoingRequest() {
+                @Override
+                public String header(String name) {
+                    return null;
+                }
+
+                @Override
+                public byte[] bufferedBody() {
+                    return null;
+                }
+            }, time, DIRECT);
+
+            assertThat(guard.budget().requestsInFlight()).isEqualTo(2);
+            stillUploading.release();
+            assertThat(guard.budget().requestsInFlight()).isEqualTo(1);
         }
 
         @Test
