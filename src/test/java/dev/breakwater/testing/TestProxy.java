@@ -5,7 +5,9 @@ import dev.breakwater.config.BreakwaterConfig;
 import dev.breakwater.config.ConfigLoader;
 import java.net.URI;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The real proxy, started in-process on ephemeral ports from a YAML text, for integration tests.
@@ -74,8 +76,19 @@ public final class TestProxy implements AutoCloseable {
         return URI.create("http://127.0.0.1:" + adminPort() + path);
     }
 
+    /**
+     * Stops the proxy at once. Throws nothing checked, and no {@link InterruptedException} in particular, so that
+     * {@code try (TestProxy proxy = ...)} compiles without javac's {@code -Xlint:try} warning.
+     */
     @Override
-    public void close() throws Exception {
-        breakwater.close().toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+    public void close() {
+        try {
+            breakwater.close().toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while stopping Breakwater", e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("could not stop Breakwater: " + e.getMessage(), e);
+        }
     }
 }
