@@ -18,7 +18,9 @@
 FROM maven:3.9-eclipse-temurin-17 AS build
 WORKDIR /build
 
-# Dependencies first: this layer is rebuilt only when pom.xml changes.
+# Dependencies first: this layer is rebuilt only when pom.xml changes. .mvn/jvm.config opens javac's
+# internals to Error Prone, which runs in every compile.
+COPY .mvn ./.mvn
 COPY pom.xml ./
 RUN mvn -B -q dependency:go-offline
 

@@ -82,18 +82,29 @@ public final class Breakwater {
     }
 
     /**
-     * Starts Breakwater on a Vert.x instance of its own, one event loop per core.
+     * Starts Breakwater on a Vert.x instance of its own, one event loop per core, with Vert.x's defaults otherwise.
      *
      * @param configFile the file {@code config} came from, watched for edits and re-read by {@code /admin/reload}
      * @param env the environment for {@code ${VAR}} in reloaded files and the logging overrides
      */
     public static Future<Breakwater> start(BreakwaterConfig config, Optional<Path> configFile,
             Map<String, String> env) {
+        return start(config, configFile, env, new VertxOptions());
+    }
+
+    /**
+     * Starts Breakwater as {@link #start(BreakwaterConfig, Optional, Map)} does, on Vert.x options copied from
+     * {@code base}: Breakwater sets the event-loop count, native transport and metrics, and takes the rest (the
+     * blocked-thread checker's interval and limits, say) from {@code base}. The integration tests pass a tight
+     * event-loop time limit here so that a blocked event loop fails them.
+     */
+    public static Future<Breakwater> start(BreakwaterConfig config, Optional<Path> configFile,
+            Map<String, String> env, VertxOptions base) {
         LoggingSetup.apply(config.logging(), env);
         Metrics metrics = new Metrics();
         int loops = Math.max(1, Runtime.getRuntime().availableProcessors());
         Vertx vertx = Vertx.builder()
-                .with(new VertxOptions().setEventLoopPoolSize(loops).setPreferNativeTransport(true)
+                .with(new VertxOptions(base).setEventLoopPoolSize(loops).setPreferNativeTransport(true)
                         // Requests and upstream calls are measured per route by Breakwater itself; Vert.x's
                         // HTTP and socket meters would repeat them at a cost on every request (they register
                         // tagged meters per request). Its pool and verticle meters stay.

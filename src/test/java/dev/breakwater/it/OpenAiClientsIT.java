@@ -13,7 +13,6 @@ import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.http.StreamResponse;
-import com.openai.models.ChatModel;
 import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
@@ -72,7 +71,7 @@ class OpenAiClientsIT {
     }
 
     private static ChatCompletionCreateParams params() {
-        return ChatCompletionCreateParams.builder().model(ChatModel.GPT_4O_MINI).addUserMessage("Say hello").build();
+        return ChatCompletionCreateParams.builder().model("gpt-4o-mini").addUserMessage("Say hello").build();
     }
 
     @Test

@@ -5,7 +5,10 @@ import dev.breakwater.config.BreakwaterConfig;
 import dev.breakwater.config.ConfigLoader;
 import java.net.URI;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The real proxy, started in-process on ephemeral ports from a YAML text, for integration tests.
@@ -28,8 +31,8 @@ public final class TestProxy implements AutoCloseable {
                 + (yaml.contains("admin:") ? "" : "admin: 127.0.0.1:0\n") + yaml;
         try {
             BreakwaterConfig config = new ConfigLoader(env).parse(full, "test.yaml");
-            return new TestProxy(Breakwater.start(config).toCompletionStage().toCompletableFuture()
-                    .get(20, TimeUnit.SECONDS));
+            return new TestProxy(Breakwater.start(config, Optional.empty(), Map.of(), BlockedEventLoopCheck.vertxOptions())
+                    .toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS));
         } catch (Exception e) {
             throw new IllegalStateException("could not start Breakwater: " + e.getMessage(), e);
         }
@@ -44,7 +47,7 @@ public final class TestProxy implements AutoCloseable {
     public static TestProxy startFromFile(java.nio.file.Path file, Map<String, String> env) {
         try {
             BreakwaterConfig config = new ConfigLoader(env).load(file);
-            return new TestProxy(Breakwater.start(config, java.util.Optional.of(file), env)
+            return new TestProxy(Breakwater.start(config, Optional.of(file), env, BlockedEventLoopCheck.vertxOptions())
                     .toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS));
         } catch (Exception e) {
             throw new IllegalStateException("could not start Breakwater: " + e.getMessage(), e);
@@ -74,8 +77,19 @@ public final class TestProxy implements AutoCloseable {
         return URI.create("http://127.0.0.1:" + adminPort() + path);
     }
 
+    /**
+     * Stops the proxy at once. Throws nothing checked, and no {@link InterruptedException} in particular, so that
+     * {@code try (TestProxy proxy = ...)} compiles without javac's {@code -Xlint:try} warning.
+     */
     @Override
-    public void close() throws Exception {
-        breakwater.close().toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+    public void close() {
+        try {
+            breakwater.close().toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while stopping Breakwater", e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("could not stop Breakwater: " + e.getMessage(), e);
+        }
     }
 }
