@@ -48,7 +48,8 @@ import org.slf4j.LoggerFactory;
 public final class Breakwater {
     private static final Logger LOG = LoggerFactory.getLogger(Breakwater.class);
     /** Jitter for every route; event loops share it, so each thread draws from its own generator. */
-    private static final RandomGenerator THREAD_LOCAL_RANDOM = () -> ThreadLocalRandom.current().nextLong();
+    private static final RandomGenerator THREAD_LOCAL_RANDOM =
+            () -> ThreadLocalRandom.current().nextLong();
 
     private final Vertx vertx;
     private final Metrics metrics;
@@ -56,6 +57,7 @@ public final class Breakwater {
     private final AtomicReference<RouteTable> routes;
     /** The configuration the listeners started with: listen, admin, token, grace and limits change on restart only. */
     private final BreakwaterConfig startup;
+
     private final AtomicBoolean ready = new AtomicBoolean();
     private final AtomicBoolean draining = new AtomicBoolean();
     private final Optional<Path> configFile;
@@ -65,8 +67,8 @@ public final class Breakwater {
     private int proxyPort;
     private int adminPort;
 
-    private Breakwater(Vertx vertx, Metrics metrics, BreakwaterConfig config, Optional<Path> configFile,
-            Map<String, String> env) {
+    private Breakwater(
+            Vertx vertx, Metrics metrics, BreakwaterConfig config, Optional<Path> configFile, Map<String, String> env) {
         this.vertx = vertx;
         this.metrics = metrics;
         this.configFile = configFile;
@@ -87,8 +89,8 @@ public final class Breakwater {
      * @param configFile the file {@code config} came from, watched for edits and re-read by {@code /admin/reload}
      * @param env the environment for {@code ${VAR}} in reloaded files and the logging overrides
      */
-    public static Future<Breakwater> start(BreakwaterConfig config, Optional<Path> configFile,
-            Map<String, String> env) {
+    public static Future<Breakwater> start(
+            BreakwaterConfig config, Optional<Path> configFile, Map<String, String> env) {
         return start(config, configFile, env, new VertxOptions());
     }
 
@@ -98,17 +100,20 @@ public final class Breakwater {
      * blocked-thread checker's interval and limits, say) from {@code base}. The integration tests pass a tight
      * event-loop time limit here so that a blocked event loop fails them.
      */
-    public static Future<Breakwater> start(BreakwaterConfig config, Optional<Path> configFile,
-            Map<String, String> env, VertxOptions base) {
+    public static Future<Breakwater> start(
+            BreakwaterConfig config, Optional<Path> configFile, Map<String, String> env, VertxOptions base) {
         LoggingSetup.apply(config.logging(), env);
         Metrics metrics = new Metrics();
         int loops = Math.max(1, Runtime.getRuntime().availableProcessors());
         Vertx vertx = Vertx.builder()
-                .with(new VertxOptions(base).setEventLoopPoolSize(loops).setPreferNativeTransport(true)
+                .with(new VertxOptions(base)
+                        .setEventLoopPoolSize(loops)
+                        .setPreferNativeTransport(true)
                         // Requests and upstream calls are measured per route by Breakwater itself; Vert.x's
                         // HTTP and socket meters would repeat them at a cost on every request (they register
                         // tagged meters per request). Its pool and verticle meters stay.
-                        .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true)
+                        .setMetricsOptions(new MicrometerMetricsOptions()
+                                .setEnabled(true)
                                 .addDisabledMetricsCategory(MetricsDomain.HTTP_SERVER)
                                 .addDisabledMetricsCategory(MetricsDomain.HTTP_CLIENT)
                                 .addDisabledMetricsCategory(MetricsDomain.NET_CLIENT)
@@ -135,16 +140,26 @@ public final class Breakwater {
         ReplayMemory replayMemory = new ReplayMemory(
                 current.limits().effectiveMaxBufferedBodies(Runtime.getRuntime().maxMemory()));
         metrics.replayMemory(replayMemory::used, replayMemory.limit());
-        ProxyShared shared = new ProxyShared(routes::get, draining::get, Ticker.system(), decisions,
-                current.shutdownGrace(), current.limits(), maxConnections, instances, replayMemory);
+        ProxyShared shared = new ProxyShared(
+                routes::get,
+                draining::get,
+                Ticker.system(),
+                decisions,
+                current.shutdownGrace(),
+                current.limits(),
+                maxConnections,
+                instances,
+                replayMemory);
         List<ProxyVerticle> proxies = new CopyOnWriteArrayList<>();
         Supplier<ProxyVerticle> proxy = () -> {
             ProxyVerticle verticle = new ProxyVerticle(shared, current.listen().host(), port);
             proxies.add(verticle);
             return verticle;
         };
-        AdminServer admin = new AdminServer(current.admin().host(), current.admin().port(), new AdminContext(
-                ready::get, routes::get, metrics, decisions, this::reload, current.adminToken()));
+        AdminServer admin = new AdminServer(
+                current.admin().host(),
+                current.admin().port(),
+                new AdminContext(ready::get, routes::get, metrics, decisions, this::reload, current.adminToken()));
         return vertx.deployVerticle(proxy, new DeploymentOptions().setInstances(instances))
                 .compose(id -> {
                     proxyDeployment = id;
@@ -158,11 +173,17 @@ public final class Breakwater {
                         watcher.start();
                     });
                     ready.set(true);
-                    LOG.info("Breakwater listening on {}:{} (admin {}:{}), {} route(s), {} transport, "
-                            + "max {} connections, {} MiB for buffered bodies",
-                            current.listen().host(), proxyPort, current.admin().host(), adminPort,
-                            routes.get().routes().size(), vertx.isNativeTransportEnabled() ? "epoll" : "nio",
-                            maxConnections, replayMemory.limit() >> 20);
+                    LOG.info(
+                            "Breakwater listening on {}:{} (admin {}:{}), {} route(s), {} transport, "
+                                    + "max {} connections, {} MiB for buffered bodies",
+                            current.listen().host(),
+                            proxyPort,
+                            current.admin().host(),
+                            adminPort,
+                            routes.get().routes().size(),
+                            vertx.isNativeTransportEnabled() ? "epoll" : "nio",
+                            maxConnections,
+                            replayMemory.limit() >> 20);
                     return this;
                 });
     }
@@ -186,19 +207,26 @@ public final class Breakwater {
             return Future.succeededFuture(new ReloadResult(false, List.of(), "no configuration file to reload"));
         }
         Path file = configFile.get();
-        return vertx.executeBlocking(() -> {
-            try {
-                return new ConfigLoader(env).load(file);
-            } catch (ConfigException e) {
-                throw new InvalidReload(e.problems());
-            }
-        }, false).map(this::apply).recover(t -> {
-            List<String> problems = t instanceof InvalidReload invalid ? invalid.problems : List.of(t.toString());
-            metrics.reload(false);
-            problems.forEach(problem -> LOG.warn("config_reload_rejected {}", kv("problem", problem)));
-            return Future.succeededFuture(new ReloadResult(false, problems,
-                    "configuration " + file + " is invalid; the running configuration is unchanged"));
-        });
+        return vertx.executeBlocking(
+                        () -> {
+                            try {
+                                return new ConfigLoader(env).load(file);
+                            } catch (ConfigException e) {
+                                throw new InvalidReload(e.problems());
+                            }
+                        },
+                        false)
+                .map(this::apply)
+                .recover(t -> {
+                    List<String> problems =
+                            t instanceof InvalidReload invalid ? invalid.problems : List.of(t.toString());
+                    metrics.reload(false);
+                    problems.forEach(problem -> LOG.warn("config_reload_rejected {}", kv("problem", problem)));
+                    return Future.succeededFuture(new ReloadResult(
+                            false,
+                            problems,
+                            "configuration " + file + " is invalid; the running configuration is unchanged"));
+                });
     }
 
     private synchronized ReloadResult apply(BreakwaterConfig next) {
@@ -208,9 +236,11 @@ public final class Breakwater {
         LoggingSetup.apply(next.logging(), env);
         metrics.reload(true);
         List<String> notes = new ArrayList<>();
-        if (!previous.listen().equals(next.listen()) || !previous.admin().equals(next.admin())
+        if (!previous.listen().equals(next.listen())
+                || !previous.admin().equals(next.admin())
                 || !previous.adminToken().equals(next.adminToken())
-                || !previous.shutdownGrace().equals(next.shutdownGrace()) || !previous.limits().equals(next.limits())) {
+                || !previous.shutdownGrace().equals(next.shutdownGrace())
+                || !previous.limits().equals(next.limits())) {
             notes.add("listen, admin, admin-token, shutdown-grace and limits changes take effect after a restart");
         }
         String summary = "configuration reloaded: " + next.routes().size() + " route(s)"
@@ -230,7 +260,8 @@ public final class Breakwater {
             watcher.stop();
         }
         LOG.info("shutting_down {}", kv("grace_ms", startup.shutdownGrace().toMillis()));
-        CompletableFuture<Void> drained = proxyDeployment == null ? CompletableFuture.completedFuture(null)
+        CompletableFuture<Void> drained = proxyDeployment == null
+                ? CompletableFuture.completedFuture(null)
                 : vertx.undeploy(proxyDeployment).toCompletionStage().toCompletableFuture();
         // Close from a thread outside Vert.x: a close started on an event loop cannot report back on it.
         return drained.exceptionally(t -> null)

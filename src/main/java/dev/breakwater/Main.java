@@ -9,9 +9,9 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Properties;
 import java.util.concurrent.atomic.AtomicBoolean;
 import sun.misc.Signal;
-import java.util.Properties;
 
 /**
  * The command line: {@code java -jar breakwater.jar [--config PATH] [--check] [--help] [--version]}.
@@ -46,8 +46,7 @@ public final class Main {
             Reference: docs/configuration.md (the file), docs/operations.md (launcher, admin API, reload).
             """;
 
-    private Main() {
-    }
+    private Main() {}
 
     public static void main(String[] args) {
         int code = run(args, System.getenv(), System.out, System.err);
@@ -102,8 +101,8 @@ public final class Main {
             return 1;
         }
         if (check) {
-            out.println("breakwater: configuration " + configPath + " is valid (" + config.routes().size()
-                    + " route(s))");
+            out.println("breakwater: configuration " + configPath + " is valid ("
+                    + config.routes().size() + " route(s))");
             return 0;
         }
         return start(config, Path.of(configPath), env, err);
@@ -112,7 +111,9 @@ public final class Main {
     private static int start(BreakwaterConfig config, Path file, Map<String, String> env, PrintStream err) {
         Breakwater running;
         try {
-            running = Breakwater.start(config, Optional.of(file), env).toCompletionStage().toCompletableFuture()
+            running = Breakwater.start(config, Optional.of(file), env)
+                    .toCompletionStage()
+                    .toCompletableFuture()
                     .join();
         } catch (RuntimeException e) {
             Throwable cause = e.getCause() != null ? e.getCause() : e;

@@ -18,6 +18,10 @@ import java.util.function.Supplier;
  * @param reload re-reads the configuration file and applies it if valid
  * @param token the bearer token every admin call but the probes needs, when set
  */
-public record AdminContext(BooleanSupplier ready, Supplier<RouteTable> routes, Metrics metrics,
-        RecentDecisions decisions, Supplier<Future<ReloadResult>> reload, Optional<String> token) {
-}
+public record AdminContext(
+        BooleanSupplier ready,
+        Supplier<RouteTable> routes,
+        Metrics metrics,
+        RecentDecisions decisions,
+        Supplier<Future<ReloadResult>> reload,
+        Optional<String> token) {}

@@ -1,8 +1,8 @@
 package dev.breakwater.admin;
 
+import dev.breakwater.proxy.ErrorResponses;
 import dev.breakwater.routing.Route;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
-import dev.breakwater.proxy.ErrorResponses;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
@@ -60,32 +60,46 @@ public final class AdminServer extends VerticleBase {
             json(ctx, ready ? 200 : 503, new JsonObject().put("status", ready ? "ready" : "not_ready"));
         });
         // The page itself holds no data (it asks /admin/* with the token), so a browser can always open it.
-        router.get("/").handler(ctx -> ctx.response().putHeader("content-type", "text/html; charset=utf-8")
-                .putHeader("cache-control", "no-store").end(statusPage));
-        context.token().map(BearerToken::new)
-                .ifPresent(token -> router.route().handler(ctx -> authorize(ctx, token)));
-        router.get("/metrics").handler(ctx -> ctx.response()
-                .putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8")
-                .end(context.metrics().scrape()));
+        router.get("/")
+                .handler(ctx -> ctx.response()
+                        .putHeader("content-type", "text/html; charset=utf-8")
+                        .putHeader("cache-control", "no-store")
+                        .end(statusPage));
+        context.token().map(BearerToken::new).ifPresent(token -> router.route().handler(ctx -> authorize(ctx, token)));
+        router.get("/metrics")
+                .handler(ctx -> ctx.response()
+                        .putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8")
+                        .end(context.metrics().scrape()));
         router.get("/admin/routes").handler(ctx -> {
             JsonArray routes = new JsonArray();
             context.routes().get().routes().forEach(route -> routes.add(RouteView.of(route)));
             json(ctx, 200, new JsonObject().put("routes", routes));
         });
         router.post("/admin/routes/:name/circuit-breaker/:action").handler(this::breakerAction);
-        router.post("/admin/reload").handler(ctx -> context.reload().get().onComplete(ar -> {
-            if (ar.failed()) {
-                json(ctx, 500, new JsonObject().put("applied", false).put("summary", ar.cause().getMessage()));
-            } else {
-                json(ctx, ar.result().applied() ? 200 : 422, ar.result().toJson());
-            }
-        }));
-        router.get("/admin/decisions").handler(ctx -> json(ctx, 200,
-                new JsonObject().put("decisions", context.decisions().toJson())));
+        router.post("/admin/reload")
+                .handler(ctx -> context.reload().get().onComplete(ar -> {
+                    if (ar.failed()) {
+                        json(
+                                ctx,
+                                500,
+                                new JsonObject()
+                                        .put("applied", false)
+                                        .put("summary", ar.cause().getMessage()));
+                    } else {
+                        json(ctx, ar.result().applied() ? 200 : 422, ar.result().toJson());
+                    }
+                }));
+        router.get("/admin/decisions")
+                .handler(ctx -> json(
+                        ctx,
+                        200,
+                        new JsonObject().put("decisions", context.decisions().toJson())));
         server = vertx.createHttpServer().requestHandler(router);
         // Name the address: Netty's own message ("Address already in use") does not say which one.
-        return server.listen(port, host).recover(t -> Future.failedFuture(new IllegalStateException(
-                "cannot listen on " + host + ":" + Math.max(0, port) + " (admin listener): " + t.getMessage(), t)));
+        return server.listen(port, host)
+                .recover(t -> Future.failedFuture(new IllegalStateException(
+                        "cannot listen on " + host + ":" + Math.max(0, port) + " (admin listener): " + t.getMessage(),
+                        t)));
     }
 
     @Override
@@ -132,12 +146,17 @@ public final class AdminServer extends VerticleBase {
     }
 
     private static void error(RoutingContext ctx, int status, String code, String message) {
-        ctx.response().setStatusCode(status).putHeader("content-type", "application/json")
+        ctx.response()
+                .setStatusCode(status)
+                .putHeader("content-type", "application/json")
                 .end(ErrorResponses.body(code, message));
     }
 
     private static void json(RoutingContext ctx, int status, JsonObject body) {
-        ctx.response().setStatusCode(status).putHeader("content-type", "application/json").end(body.encode());
+        ctx.response()
+                .setStatusCode(status)
+                .putHeader("content-type", "application/json")
+                .end(body.encode());
     }
 
     private static String resource(String name) {

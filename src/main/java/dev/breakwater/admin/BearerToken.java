@@ -20,7 +20,8 @@ final class BearerToken {
 
     /** True when {@code header} is {@code Bearer <token>}, the scheme in any case, one or more spaces between. */
     boolean matches(String header) {
-        if (header == null || header.length() <= SCHEME.length()
+        if (header == null
+                || header.length() <= SCHEME.length()
                 || !header.regionMatches(true, 0, SCHEME, 0, SCHEME.length())
                 || header.charAt(SCHEME.length()) != ' ') {
             return false;

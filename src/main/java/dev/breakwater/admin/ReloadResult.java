@@ -18,7 +18,9 @@ public record ReloadResult(boolean applied, List<String> problems, String summar
 
     /** The result as the admin API returns it. */
     public JsonObject toJson() {
-        return new JsonObject().put("applied", applied).put("summary", summary)
+        return new JsonObject()
+                .put("applied", applied)
+                .put("summary", summary)
                 .put("problems", new JsonArray(problems));
     }
 }

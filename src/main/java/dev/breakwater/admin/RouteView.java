@@ -15,8 +15,7 @@ import java.util.TreeSet;
 
 /** A route as the admin API shows it: where it goes, its effective policy (YAML spelling) and live state. */
 final class RouteView {
-    private RouteView() {
-    }
+    private RouteView() {}
 
     static JsonObject of(Route route) {
         RouteSpec spec = route.spec();
@@ -26,29 +25,47 @@ final class RouteView {
                 .put("upstream", spec.upstream().uri().toString())
                 .put("strip-prefix", spec.stripPrefix())
                 .put("provider", spec.provider().yamlName())
-                .put("headers", new JsonArray(new java.util.ArrayList<>(new TreeSet<>(spec.headers().keySet()))))
+                .put(
+                        "headers",
+                        new JsonArray(new java.util.ArrayList<>(
+                                new TreeSet<>(spec.headers().keySet()))))
                 .put("timeouts", timeouts(spec.timeouts()))
                 .put("retry", retry(spec.retry()))
-                .put("retry-budget", new JsonObject().put("percent", spec.retryBudget().percent())
-                        .put("min-concurrency", spec.retryBudget().minConcurrency())
-                        .put("requests-in-flight", route.guard().budget().requestsInFlight())
-                        .put("retries-in-flight", route.guard().budget().retriesInFlight())
-                        .put("refused", route.guard().budget().refusedRetries()))
-                .put("circuit-breaker", breaker(spec.circuitBreaker(), route.guard().breaker().orElse(null)))
-                .put("rate-limit-gate", new JsonObject().put("enabled", route.guard().gate().isPresent())
-                        .put("held", route.guard().gate().map(g -> g.held()).orElse(0)));
+                .put(
+                        "retry-budget",
+                        new JsonObject()
+                                .put("percent", spec.retryBudget().percent())
+                                .put("min-concurrency", spec.retryBudget().minConcurrency())
+                                .put(
+                                        "requests-in-flight",
+                                        route.guard().budget().requestsInFlight())
+                                .put("retries-in-flight", route.guard().budget().retriesInFlight())
+                                .put("refused", route.guard().budget().refusedRetries()))
+                .put(
+                        "circuit-breaker",
+                        breaker(spec.circuitBreaker(), route.guard().breaker().orElse(null)))
+                .put(
+                        "rate-limit-gate",
+                        new JsonObject()
+                                .put("enabled", route.guard().gate().isPresent())
+                                .put(
+                                        "held",
+                                        route.guard().gate().map(g -> g.held()).orElse(0)));
         return json.put("requests-total", route.metrics().requestsTotal())
                 .put("retries-total", route.metrics().retriesTotal());
     }
 
     private static JsonObject timeouts(TimeoutSpec t) {
-        return new JsonObject().put("connect", Durations.format(t.connect()))
-                .put("response", Durations.format(t.response())).put("idle", Durations.format(t.idle()))
+        return new JsonObject()
+                .put("connect", Durations.format(t.connect()))
+                .put("response", Durations.format(t.response()))
+                .put("idle", Durations.format(t.idle()))
                 .put("total", Durations.format(t.total()));
     }
 
     private static JsonObject retry(RetrySpec r) {
-        return new JsonObject().put("max-attempts", r.maxAttempts())
+        return new JsonObject()
+                .put("max-attempts", r.maxAttempts())
                 .put("wait-duration", Durations.format(r.waitDuration()))
                 .put("exponential-backoff-multiplier", r.backoffMultiplier())
                 .put("exponential-max-wait-duration", Durations.format(r.maxWaitDuration()))
@@ -62,7 +79,8 @@ final class RouteView {
     }
 
     private static JsonObject breaker(CircuitBreakerSpec c, RouteBreaker breaker) {
-        JsonObject json = new JsonObject().put("enabled", c.enabled())
+        JsonObject json = new JsonObject()
+                .put("enabled", c.enabled())
                 .put("failure-rate-threshold", c.failureRateThreshold())
                 .put("sliding-window-type", c.slidingWindowType().name())
                 .put("sliding-window-size", c.slidingWindowSize())

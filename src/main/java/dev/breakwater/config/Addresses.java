@@ -18,11 +18,9 @@ final class Addresses {
      * @param host without brackets
      * @param port the port, or -1 when the text has none
      */
-    record Parsed(String host, int port) {
-    }
+    record Parsed(String host, int port) {}
 
-    private Addresses() {
-    }
+    private Addresses() {}
 
     /** Empty when the text is not {@code host}, {@code host:port}, {@code [ipv6]} or {@code [ipv6]:port}. */
     static Optional<Parsed> parse(String text) {
@@ -35,7 +33,9 @@ final class Addresses {
         }
         if (hostPart.startsWith("[") && hostPart.endsWith("]")) {
             String v6 = hostPart.substring(1, hostPart.length() - 1);
-            return IPV6.matcher(v6).matches() && v6.contains(":") ? Optional.of(new Parsed(v6, port)) : Optional.empty();
+            return IPV6.matcher(v6).matches() && v6.contains(":")
+                    ? Optional.of(new Parsed(v6, port))
+                    : Optional.empty();
         }
         return NAME_OR_IPV4.matcher(hostPart).matches() ? Optional.of(new Parsed(hostPart, port)) : Optional.empty();
     }

@@ -30,6 +30,8 @@ record Bound(BigDecimal limit, boolean lower, boolean inclusive) {
 
     @Override
     public String toString() {
-        return (lower ? ">" : "<") + (inclusive ? "= " : " ") + limit.stripTrailingZeros().toPlainString();
+        return (lower ? ">" : "<")
+                + (inclusive ? "= " : " ")
+                + limit.stripTrailingZeros().toPlainString();
     }
 }

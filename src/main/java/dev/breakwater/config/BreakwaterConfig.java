@@ -2,8 +2,8 @@ package dev.breakwater.config;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The whole validated configuration: where to listen and which routes to serve.
@@ -19,8 +19,14 @@ import java.util.Objects;
  * @param logging log level and format
  * @param limits connection, timeout and memory bounds of the proxy listener
  */
-public record BreakwaterConfig(HostPort listen, HostPort admin, List<RouteSpec> routes, Optional<String> adminToken,
-        Duration shutdownGrace, LoggingSpec logging, ListenerLimits limits) {
+public record BreakwaterConfig(
+        HostPort listen,
+        HostPort admin,
+        List<RouteSpec> routes,
+        Optional<String> adminToken,
+        Duration shutdownGrace,
+        LoggingSpec logging,
+        ListenerLimits limits) {
     /** The default shutdown grace. */
     public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(30);
 

@@ -10,9 +10,9 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -38,8 +38,8 @@ import org.yaml.snakeyaml.nodes.Tag;
  * <p>Instances are stateless apart from the environment and may be reused.
  */
 public final class ConfigLoader {
-    private static final List<String> TOP_KEYS = List.of("listen", "admin", "admin-token", "shutdown-grace",
-            "logging", "limits", "defaults", "routes");
+    private static final List<String> TOP_KEYS =
+            List.of("listen", "admin", "admin-token", "shutdown-grace", "logging", "limits", "defaults", "routes");
     private static final List<String> LOGGING_KEYS = List.of("level", "format");
     private static final List<String> LEVELS = List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR");
     private static final HostPort DEFAULT_LISTEN = new HostPort("127.0.0.1", 8080);
@@ -92,7 +92,10 @@ public final class ConfigLoader {
             if (bytes.length > MAX_FILE_BYTES) {
                 throw tooLarge(file, "more than " + MAX_FILE_BYTES + " bytes");
             }
-            return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
+            return StandardCharsets.UTF_8
+                    .newDecoder()
+                    .decode(ByteBuffer.wrap(bytes))
+                    .toString();
         } catch (NoSuchFileException e) {
             throw new ConfigException(List.of(file + ": cannot read the file (no such file)"));
         } catch (AccessDeniedException e) {
@@ -105,8 +108,8 @@ public final class ConfigLoader {
     }
 
     private static ConfigException tooLarge(Path file, String size) {
-        return new ConfigException(List.of(file + ": the file is " + size + "; the limit is " + MAX_FILE_BYTES
-                + " (1 MiB)"));
+        return new ConfigException(
+                List.of(file + ": the file is " + size + "; the limit is " + MAX_FILE_BYTES + " (1 MiB)"));
     }
 
     /**
@@ -121,8 +124,9 @@ public final class ConfigLoader {
         try {
             root = yaml().compose(new StringReader(yamlText));
         } catch (MarkedYAMLException e) {
-            problems.add(line(e.getProblemMark()), "invalid YAML: " + e.getProblem()
-                    + (e.getContext() == null ? "" : " (" + e.getContext() + ")"));
+            problems.add(
+                    line(e.getProblemMark()),
+                    "invalid YAML: " + e.getProblem() + (e.getContext() == null ? "" : " (" + e.getContext() + ")"));
             throw problems.toException();
         } catch (YAMLException e) {
             problems.add(0, "invalid YAML: " + e.getMessage());
@@ -156,42 +160,56 @@ public final class ConfigLoader {
         if (top.isEmpty()) {
             return Optional.empty();
         }
-        Optional<HostPort> listen = top.get().get("listen").map(ConfigLoader::address)
-                .orElse(Optional.of(DEFAULT_LISTEN));
-        Optional<HostPort> admin = top.get().get("admin").map(ConfigLoader::address)
-                .orElse(Optional.of(DEFAULT_ADMIN));
-        if (listen.isPresent() && admin.isPresent() && listen.equals(admin) && admin.get().port() != 0) {
+        Optional<HostPort> listen =
+                top.get().get("listen").map(ConfigLoader::address).orElse(Optional.of(DEFAULT_LISTEN));
+        Optional<HostPort> admin =
+                top.get().get("admin").map(ConfigLoader::address).orElse(Optional.of(DEFAULT_ADMIN));
+        if (listen.isPresent()
+                && admin.isPresent()
+                && listen.equals(admin)
+                && admin.get().port() != 0) {
             top.get().get("admin").orElse(top.get().self()).reject("an address other than listen's");
         }
         Optional<YamlSection> defaultsSection = top.get().get("defaults").flatMap(v -> v.section(Policies.keys()));
         Policies defaults = Policies.builtins().readOver(defaultsSection);
-        Optional<List<RouteSpec>> routes = top.get().require("routes", ROUTES)
-                .flatMap(v -> routes(v, new RouteReader(defaults)));
-        Optional<String> adminToken = top.get().get("admin-token").flatMap(v -> v.text("a token string")
-                .filter(t -> {
+        Optional<List<RouteSpec>> routes =
+                top.get().require("routes", ROUTES).flatMap(v -> routes(v, new RouteReader(defaults)));
+        Optional<String> adminToken = top.get()
+                .get("admin-token")
+                .flatMap(v -> v.text("a token string").filter(t -> {
                     if (t.isBlank()) {
                         v.reject("a non-empty token");
                         return false;
                     }
                     return true;
                 }));
-        if (admin.isPresent() && !admin.get().isLoopback() && adminToken.isEmpty()
+        if (admin.isPresent()
+                && !admin.get().isLoopback()
+                && adminToken.isEmpty()
                 && top.get().get("admin-token").isEmpty()) {
-            top.get().get("admin").orElse(top.get().self())
+            top.get()
+                    .get("admin")
+                    .orElse(top.get().self())
                     .reject("a loopback address, or an admin-token (the admin API is not open off-host)");
         }
-        Optional<Duration> grace = top.get().get("shutdown-grace").map(v -> Readers.duration(false).read(v))
+        Optional<Duration> grace = top.get()
+                .get("shutdown-grace")
+                .map(v -> Readers.duration(false).read(v))
                 .orElse(Optional.of(BreakwaterConfig.DEFAULT_SHUTDOWN_GRACE));
-        Optional<LoggingSpec> logging = top.get().get("logging").map(ConfigLoader::logging)
-                .orElse(Optional.of(LoggingSpec.DEFAULT));
-        Optional<ListenerLimits> limits = top.get().get("limits").map(LimitsReader::read)
-                .orElse(Optional.of(ListenerLimits.DEFAULT));
-        if (listen.isEmpty() || admin.isEmpty() || routes.isEmpty() || grace.isEmpty() || logging.isEmpty()
+        Optional<LoggingSpec> logging =
+                top.get().get("logging").map(ConfigLoader::logging).orElse(Optional.of(LoggingSpec.DEFAULT));
+        Optional<ListenerLimits> limits =
+                top.get().get("limits").map(LimitsReader::read).orElse(Optional.of(ListenerLimits.DEFAULT));
+        if (listen.isEmpty()
+                || admin.isEmpty()
+                || routes.isEmpty()
+                || grace.isEmpty()
+                || logging.isEmpty()
                 || limits.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(new BreakwaterConfig(listen.get(), admin.get(), routes.get(), adminToken, grace.get(),
-                logging.get(), limits.get()));
+        return Optional.of(new BreakwaterConfig(
+                listen.get(), admin.get(), routes.get(), adminToken, grace.get(), logging.get(), limits.get()));
     }
 
     private static Optional<LoggingSpec> logging(YamlValue value) {
@@ -199,22 +217,28 @@ public final class ConfigLoader {
         if (section.isEmpty()) {
             return Optional.empty();
         }
-        Optional<String> level = section.get().get("level").map(v -> v.text("one of " + LEVELS).flatMap(t -> {
-            String upper = t.toUpperCase(java.util.Locale.ROOT);
-            if (!LEVELS.contains(upper)) {
-                v.reject("one of TRACE, DEBUG, INFO, WARN, ERROR");
-                return Optional.empty();
-            }
-            return Optional.of(upper);
-        })).orElse(Optional.of(LoggingSpec.DEFAULT.level()));
-        Optional<String> format = section.get().get("format").map(v -> v.text("json or text").flatMap(t -> {
-            String lower = t.toLowerCase(java.util.Locale.ROOT);
-            if (!lower.equals("json") && !lower.equals("text")) {
-                v.reject("json or text");
-                return Optional.empty();
-            }
-            return Optional.of(lower);
-        })).orElse(Optional.of(LoggingSpec.DEFAULT.format()));
+        Optional<String> level = section.get()
+                .get("level")
+                .map(v -> v.text("one of " + LEVELS).flatMap(t -> {
+                    String upper = t.toUpperCase(java.util.Locale.ROOT);
+                    if (!LEVELS.contains(upper)) {
+                        v.reject("one of TRACE, DEBUG, INFO, WARN, ERROR");
+                        return Optional.empty();
+                    }
+                    return Optional.of(upper);
+                }))
+                .orElse(Optional.of(LoggingSpec.DEFAULT.level()));
+        Optional<String> format = section.get()
+                .get("format")
+                .map(v -> v.text("json or text").flatMap(t -> {
+                    String lower = t.toLowerCase(java.util.Locale.ROOT);
+                    if (!lower.equals("json") && !lower.equals("text")) {
+                        v.reject("json or text");
+                        return Optional.empty();
+                    }
+                    return Optional.of(lower);
+                }))
+                .orElse(Optional.of(LoggingSpec.DEFAULT.format()));
         if (level.isEmpty() || format.isEmpty()) {
             return Optional.empty();
         }

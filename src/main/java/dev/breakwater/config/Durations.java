@@ -22,10 +22,10 @@ public final class Durations {
             "m", BigDecimal.valueOf(60_000 * NANOS_PER_MS),
             "s", BigDecimal.valueOf(1_000 * NANOS_PER_MS),
             "ms", BigDecimal.valueOf(NANOS_PER_MS));
+
     private static final String[] UNITS = {"h", "m", "s", "ms"};
 
-    private Durations() {
-    }
+    private Durations() {}
 
     /**
      * Parses a duration.
@@ -55,8 +55,8 @@ public final class Durations {
             if (number.signum() == 0) {
                 return Duration.ZERO;
             }
-            throw new IllegalArgumentException("duration \"" + text + "\" has no unit (expected e.g. "
-                    + m.group(1) + "ms or " + m.group(1) + "s; only 0 may omit the unit)");
+            throw new IllegalArgumentException("duration \"" + text + "\" has no unit (expected e.g. " + m.group(1)
+                    + "ms or " + m.group(1) + "s; only 0 may omit the unit)");
         }
         BigDecimal perUnit = UNIT_NANOS.get(unit);
         if (perUnit == null) {
@@ -88,8 +88,8 @@ public final class Durations {
         if (duration.isZero()) {
             return "0";
         }
-        BigDecimal nanos = new BigDecimal(duration.getSeconds()).movePointRight(9)
-                .add(BigDecimal.valueOf(duration.getNano()));
+        BigDecimal nanos =
+                new BigDecimal(duration.getSeconds()).movePointRight(9).add(BigDecimal.valueOf(duration.getNano()));
         String best = null;
         boolean bestWhole = false;
         for (String unit : UNITS) {

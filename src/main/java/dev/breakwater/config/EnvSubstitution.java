@@ -70,8 +70,8 @@ public final class EnvSubstitution {
             return value == null || value.isEmpty() ? fallback : value;
         }
         if (value == null) {
-            throw new IllegalArgumentException("environment variable " + name + " is not set (write ${" + name
-                    + ":-default} to give a default)");
+            throw new IllegalArgumentException(
+                    "environment variable " + name + " is not set (write ${" + name + ":-default} to give a default)");
         }
         return value;
     }

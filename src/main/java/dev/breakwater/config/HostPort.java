@@ -9,7 +9,9 @@ package dev.breakwater.config;
 public record HostPort(String host, int port) {
     /** True for 127.0.0.0/8, ::1 and localhost: reachable from this machine only. */
     public boolean isLoopback() {
-        return host.equals("localhost") || host.startsWith("127.") || host.equals("::1")
+        return host.equals("localhost")
+                || host.startsWith("127.")
+                || host.equals("::1")
                 || host.equals("0:0:0:0:0:0:0:1");
     }
 

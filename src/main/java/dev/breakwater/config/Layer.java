@@ -35,10 +35,11 @@ final class Layer {
         Layer layer = new Layer(parent);
         section.flatMap(v -> v.section(schema.keys())).ifPresent(s -> {
             for (Setting<?> setting : schema.settings()) {
-                s.get(setting.key()).ifPresent(v -> setting.reader().read(v).ifPresent(value -> {
-                    layer.values.put(setting, value);
-                    layer.sources.put(setting, v);
-                }));
+                s.get(setting.key())
+                        .ifPresent(v -> setting.reader().read(v).ifPresent(value -> {
+                            layer.values.put(setting, value);
+                            layer.sources.put(setting, v);
+                        }));
             }
         });
         schema.crossCheck().accept(layer);

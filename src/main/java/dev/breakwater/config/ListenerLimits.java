@@ -19,12 +19,16 @@ import java.util.OptionalLong;
  * @param maxBufferedBodies bytes that all replay buffers together may hold; empty means automatic: a quarter of
  *     the maximum heap. A body that does not fit is streamed to the upstream once, without replay.
  */
-public record ListenerLimits(OptionalInt maxConnections, int maxConnectionsPerClient, Duration idleTimeout,
-        Duration headerReadTimeout, OptionalLong maxBufferedBodies) {
+public record ListenerLimits(
+        OptionalInt maxConnections,
+        int maxConnectionsPerClient,
+        Duration idleTimeout,
+        Duration headerReadTimeout,
+        OptionalLong maxBufferedBodies) {
 
     /** The built-in defaults. */
-    public static final ListenerLimits DEFAULT = new ListenerLimits(OptionalInt.empty(), 1024,
-            Duration.ofSeconds(60), Duration.ofSeconds(10), OptionalLong.empty());
+    public static final ListenerLimits DEFAULT = new ListenerLimits(
+            OptionalInt.empty(), 1024, Duration.ofSeconds(60), Duration.ofSeconds(10), OptionalLong.empty());
 
     /** File descriptors kept free for upstream connections' peers, the admin listener, logs and the JVM. */
     static final int DESCRIPTOR_RESERVE = 512;

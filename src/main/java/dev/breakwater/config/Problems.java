@@ -12,8 +12,7 @@ import java.util.Set;
  * without duplicates (an aliased node or a re-read value may report the same thing twice).
  */
 final class Problems {
-    private record Problem(int line, String message) {
-    }
+    private record Problem(int line, String message) {}
 
     private final String source;
     private final List<Problem> problems = new ArrayList<>();
@@ -36,8 +35,8 @@ final class Problems {
         Set<String> lines = new LinkedHashSet<>();
         problems.stream()
                 .sorted(Comparator.comparingInt(Problem::line))
-                .forEach(p -> lines.add(p.line() > 0 ? source + ":" + p.line() + ": " + p.message()
-                        : source + ": " + p.message()));
+                .forEach(p -> lines.add(
+                        p.line() > 0 ? source + ":" + p.line() + ": " + p.message() : source + ": " + p.message()));
         return new ConfigException(List.copyOf(lines));
     }
 }

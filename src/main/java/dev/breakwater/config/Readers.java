@@ -25,11 +25,11 @@ final class Readers {
 
     /** An RFC 9110 token: what header names and methods are made of. */
     static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
+
     private static final Pattern INTEGER = Pattern.compile("[-+]?[0-9]+");
     private static final Pattern DECIMAL = Pattern.compile("[-+]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][-+]?[0-9]+)?");
 
-    private Readers() {
-    }
+    private Readers() {}
 
     /** {@code true} or {@code false} only: YAML 1.1's {@code yes}/{@code on} are a classic source of surprises. */
     static ValueReader<Boolean> bool() {
@@ -112,34 +112,44 @@ final class Readers {
 
     /** A list of HTTP status codes; any bad item is reported as not a status, range or not. */
     static ValueReader<Set<Integer>> statuses() {
-        return v -> eachOf(v, "a list of HTTP status codes", item -> item.text(STATUS).flatMap(t -> {
-            if (!INTEGER.matcher(t).matches() || t.length() > 4
-                    || Integer.parseInt(t) < 100 || Integer.parseInt(t) > 599) {
-                item.reject(STATUS);
-                return Optional.empty();
-            }
-            return Optional.of(Integer.parseInt(t));
-        }));
+        return v -> eachOf(
+                v,
+                "a list of HTTP status codes",
+                item -> item.text(STATUS).flatMap(t -> {
+                    if (!INTEGER.matcher(t).matches()
+                            || t.length() > 4
+                            || Integer.parseInt(t) < 100
+                            || Integer.parseInt(t) > 599) {
+                        item.reject(STATUS);
+                        return Optional.empty();
+                    }
+                    return Optional.of(Integer.parseInt(t));
+                }));
     }
 
     /** A list of HTTP methods, normalised to upper case as methods are case-sensitive on the wire. */
     static ValueReader<Set<String>> methods() {
-        return v -> eachOf(v, "a list of HTTP methods", item -> item.text(METHOD).flatMap(t -> {
-            if (!TOKEN.matcher(t).matches()) {
-                item.reject(METHOD);
-                return Optional.empty();
-            }
-            return Optional.of(t.toUpperCase(Locale.ROOT));
-        }));
+        return v -> eachOf(
+                v,
+                "a list of HTTP methods",
+                item -> item.text(METHOD).flatMap(t -> {
+                    if (!TOKEN.matcher(t).matches()) {
+                        item.reject(METHOD);
+                        return Optional.empty();
+                    }
+                    return Optional.of(t.toUpperCase(Locale.ROOT));
+                }));
     }
 
     /** One of a fixed set of names, matched ignoring case; the message lists them in declaration order. */
     static <E extends Enum<E>> ValueReader<E> oneOf(E[] values, Function<E, String> yamlName) {
         List<String> names = Arrays.stream(values).map(yamlName).toList();
-        String expected = names.size() == 2 ? names.get(0) + " or " + names.get(1)
-                : "one of: " + String.join(", ", names);
+        String expected =
+                names.size() == 2 ? names.get(0) + " or " + names.get(1) : "one of: " + String.join(", ", names);
         return v -> v.text(expected).flatMap(t -> {
-            Optional<E> match = Arrays.stream(values).filter(e -> yamlName.apply(e).equalsIgnoreCase(t)).findFirst();
+            Optional<E> match = Arrays.stream(values)
+                    .filter(e -> yamlName.apply(e).equalsIgnoreCase(t))
+                    .findFirst();
             if (match.isEmpty()) {
                 v.reject(expected);
             }

@@ -21,8 +21,9 @@ import java.util.stream.Stream;
  */
 final class RouteReader {
     static final List<String> KEYS = Stream.concat(
-            Stream.of("name", "path-prefix", "upstream", "strip-prefix", "provider", "headers", "ca-file"),
-            Policies.keys().stream()).toList();
+                    Stream.of("name", "path-prefix", "upstream", "strip-prefix", "provider", "headers", "ca-file"),
+                    Policies.keys().stream())
+            .toList();
 
     static final String NAME = "a name of letters, digits, '.', '_' or '-'";
     private static final String PATH_PREFIX = "a path starting with /";
@@ -68,20 +69,33 @@ final class RouteReader {
         Optional<String> prefix = section.require("path-prefix", PATH_PREFIX).flatMap(this::pathPrefix);
         prefix.ifPresent(p -> prefixOwners.putIfAbsent(p, route.path().toString()));
         Optional<UpstreamSpec> upstream = section.require("upstream", UPSTREAM).flatMap(RouteReader::upstream);
-        boolean stripPrefix = section.get("strip-prefix").map(v -> BOOL.read(v).orElse(false)).orElse(false);
-        Provider provider = section.get("provider").map(v -> PROVIDER.read(v).orElse(Provider.GENERIC))
+        boolean stripPrefix =
+                section.get("strip-prefix").map(v -> BOOL.read(v).orElse(false)).orElse(false);
+        Provider provider = section.get("provider")
+                .map(v -> PROVIDER.read(v).orElse(Provider.GENERIC))
                 .orElse(Provider.GENERIC);
-        Optional<Map<String, String>> headers = section.get("headers").map(RouteReader::headers)
-                .orElse(Optional.of(Map.of()));
-        Optional<Optional<Path>> caFile = section.get("ca-file").map(v -> caFile(v, upstream).map(Optional::of))
+        Optional<Map<String, String>> headers =
+                section.get("headers").map(RouteReader::headers).orElse(Optional.of(Map.of()));
+        Optional<Optional<Path>> caFile = section.get("ca-file")
+                .map(v -> caFile(v, upstream).map(Optional::of))
                 .orElse(Optional.of(Optional.empty()));
         Policies policies = defaults.readOver(Optional.of(section));
 
         if (name.isEmpty() || prefix.isEmpty() || upstream.isEmpty() || headers.isEmpty() || caFile.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(new RouteSpec(name.get(), prefix.get(), upstream.get(), stripPrefix, provider,
-                headers.get(), caFile.get(), policies.timeouts(), policies.retry(), policies.retryBudget(), policies.circuitBreaker()));
+        return Optional.of(new RouteSpec(
+                name.get(),
+                prefix.get(),
+                upstream.get(),
+                stripPrefix,
+                provider,
+                headers.get(),
+                caFile.get(),
+                policies.timeouts(),
+                policies.retry(),
+                policies.retryBudget(),
+                policies.circuitBreaker()));
     }
 
     private Optional<String> pathPrefix(YamlValue v) {
@@ -140,7 +154,9 @@ final class RouteReader {
                 return Optional.empty();
             }
             boolean tls = scheme.equals("https");
-            int port = hostPort.get().port() == -1 ? (tls ? 443 : 80) : hostPort.get().port();
+            int port = hostPort.get().port() == -1
+                    ? (tls ? 443 : 80)
+                    : hostPort.get().port();
             if (port < 1 || port > 65535) {
                 v.reject("a port 1-65535");
                 return Optional.empty();

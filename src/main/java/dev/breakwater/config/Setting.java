@@ -9,5 +9,4 @@ package dev.breakwater.config;
  * @param reader converts and checks a configured value
  * @param <T> the value type
  */
-record Setting<T>(String key, T builtin, ValueReader<T> reader) {
-}
+record Setting<T>(String key, T builtin, ValueReader<T> reader) {}

@@ -32,8 +32,7 @@ public final class Sizes {
         UNITS.put("B", 1L);
     }
 
-    private Sizes() {
-    }
+    private Sizes() {}
 
     /**
      * Parses a size.

@@ -10,5 +10,4 @@ import java.time.Duration;
  * @param idle per attempt, after the headers: the longest silence while the response body streams (default 60s)
  * @param total the whole request, every attempt and backoff wait included (default 10m)
  */
-public record TimeoutSpec(Duration connect, Duration response, Duration idle, Duration total) {
-}
+public record TimeoutSpec(Duration connect, Duration response, Duration idle, Duration total) {}

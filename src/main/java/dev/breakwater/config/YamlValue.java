@@ -27,8 +27,7 @@ final class YamlValue {
      * @param keyNode the key node at the entry's path, for problems about the key itself (reported on its line)
      * @param value the value at the entry's path
      */
-    record Entry(String key, YamlValue keyNode, YamlValue value) {
-    }
+    record Entry(String key, YamlValue keyNode, YamlValue value) {}
 
     /** Values shown without quotes in messages: plain YAML that reads unambiguously. */
     private static final Pattern SHOW_BARE = Pattern.compile("[\\p{Graph}&&[^\"'\\\\]]+");
@@ -174,7 +173,8 @@ final class YamlValue {
         }
         ScalarNode scalar = (ScalarNode) node;
         String text = scalar.getValue();
-        boolean bare = scalar.getScalarStyle() == DumperOptions.ScalarStyle.PLAIN && SHOW_BARE.matcher(text).matches();
+        boolean bare = scalar.getScalarStyle() == DumperOptions.ScalarStyle.PLAIN
+                && SHOW_BARE.matcher(text).matches();
         return bare ? text : quote(text);
     }
 

@@ -42,9 +42,17 @@ public final class AccessLog {
      * @param reason why it ended so: the last decision's reason, or Breakwater's error code
      * @param traceparent the W3C {@code traceparent} the client sent (passed upstream unchanged), or null
      */
-    public record Entry(String requestId, String route, String method, String path, int status, int attempts,
-            long durationNanos, Outcome outcome, String reason, String traceparent) {
-    }
+    public record Entry(
+            String requestId,
+            String route,
+            String method,
+            String path,
+            int status,
+            int attempts,
+            long durationNanos,
+            Outcome outcome,
+            String reason,
+            String traceparent) {}
 
     /** Writes the line for one finished request. */
     public void request(Entry entry) {

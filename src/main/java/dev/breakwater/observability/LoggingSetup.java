@@ -2,11 +2,11 @@ package dev.breakwater.observability;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.core.encoder.LayoutWrappingEncoder;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.AsyncAppenderBase;
 import ch.qos.logback.core.OutputStreamAppender;
 import ch.qos.logback.core.encoder.Encoder;
+import ch.qos.logback.core.encoder.LayoutWrappingEncoder;
 import dev.breakwater.config.LoggingSpec;
 import java.util.Locale;
 import java.util.Map;
@@ -20,8 +20,7 @@ import org.slf4j.LoggerFactory;
  * for a human at a terminal.
  */
 public final class LoggingSetup {
-    private LoggingSetup() {
-    }
+    private LoggingSetup() {}
 
     /** Applies {@code spec}, overridden by the environment. */
     public static void apply(LoggingSpec spec, Map<String, String> env) {

@@ -41,10 +41,14 @@ public final class Metrics {
         new JvmThreadMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
         new UptimeMetrics().bindTo(registry);
-        reloadsApplied = Counter.builder("breakwater_config_reloads").tag("result", "applied")
-                .description("Configuration reloads applied").register(registry);
-        reloadsRejected = Counter.builder("breakwater_config_reloads").tag("result", "rejected")
-                .description("Configuration reloads refused because the new file was invalid").register(registry);
+        reloadsApplied = Counter.builder("breakwater_config_reloads")
+                .tag("result", "applied")
+                .description("Configuration reloads applied")
+                .register(registry);
+        reloadsRejected = Counter.builder("breakwater_config_reloads")
+                .tag("result", "rejected")
+                .description("Configuration reloads refused because the new file was invalid")
+                .register(registry);
     }
 
     /** The registry, for Vert.x's own metrics and the scrape endpoint. */
@@ -71,10 +75,12 @@ public final class Metrics {
     public void replayMemory(java.util.function.LongSupplier used, long limit) {
         io.micrometer.core.instrument.Gauge.builder("breakwater_buffered_body_bytes", used::getAsLong)
                 .description("Bytes of request bodies held in replay buffers, all routes together")
-                .baseUnit("bytes").register(registry);
+                .baseUnit("bytes")
+                .register(registry);
         io.micrometer.core.instrument.Gauge.builder("breakwater_buffered_body_limit_bytes", () -> limit)
                 .description("The most bytes replay buffers may hold together (limits.max-buffered-bodies)")
-                .baseUnit("bytes").register(registry);
+                .baseUnit("bytes")
+                .register(registry);
     }
 
     /** A reload was applied ({@code true}) or refused. */

@@ -28,16 +28,28 @@ public final class RecentDecisions {
      * @param hint what set the wait
      * @param reason why
      */
-    public record Entry(String route, String requestId, int attempt, String result, String action, long delayMillis,
-            String hint, String reason) {
-    }
+    public record Entry(
+            String route,
+            String requestId,
+            int attempt,
+            String result,
+            String action,
+            long delayMillis,
+            String hint,
+            String reason) {}
 
     /** Remembers one decision. */
     public void add(Entry decision) {
-        JsonObject entry = new JsonObject().put("time", clock.instant().toString()).put("route", decision.route())
-                .put("request_id", decision.requestId()).put("attempt", decision.attempt())
-                .put("result", decision.result()).put("action", decision.action())
-                .put("delay_ms", decision.delayMillis()).put("hint", decision.hint()).put("reason", decision.reason());
+        JsonObject entry = new JsonObject()
+                .put("time", clock.instant().toString())
+                .put("route", decision.route())
+                .put("request_id", decision.requestId())
+                .put("attempt", decision.attempt())
+                .put("result", decision.result())
+                .put("action", decision.action())
+                .put("delay_ms", decision.delayMillis())
+                .put("hint", decision.hint())
+                .put("reason", decision.reason());
         synchronized (decisions) {
             if (decisions.size() == CAPACITY) {
                 decisions.removeLast();

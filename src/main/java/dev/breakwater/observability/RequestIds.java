@@ -12,7 +12,9 @@ public final class RequestIds {
 
     /** The id to use for a request that carried {@code fromClient} (possibly null). */
     public String idFor(String fromClient) {
-        if (fromClient != null && !fromClient.isEmpty() && fromClient.length() <= MAX_LENGTH
+        if (fromClient != null
+                && !fromClient.isEmpty()
+                && fromClient.length() <= MAX_LENGTH
                 && isPrintableAscii(fromClient)) {
             return fromClient;
         }

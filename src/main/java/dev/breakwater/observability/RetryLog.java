@@ -38,14 +38,32 @@ public final class RetryLog {
     public void decision(String requestId, String route, String result, RetryDecision decision) {
         boolean retry = decision instanceof RetryDecision.Retry;
         long delay = decision instanceof RetryDecision.Retry r ? r.delayMillis() : 0;
-        write(retry ? RETRY : GIVE_UP, new RecentDecisions.Entry(route, requestId, decision.attempt(), result,
-                retry ? "retry" : "stop", delay, decision.waitSource().label(), decision.reasonLabel()));
+        write(
+                retry ? RETRY : GIVE_UP,
+                new RecentDecisions.Entry(
+                        route,
+                        requestId,
+                        decision.attempt(),
+                        result,
+                        retry ? "retry" : "stop",
+                        delay,
+                        decision.waitSource().label(),
+                        decision.reasonLabel()));
     }
 
     /** Logs that attempt {@code attempt} is held by the route's rate-limit gate for about {@code waitMillis}. */
     public void held(String requestId, String route, int attempt, long waitMillis) {
-        write(HELD, new RecentDecisions.Entry(route, requestId, attempt, "gate_closed", "wait", waitMillis,
-                WaitSource.GATE.label(), "rate_limit_gate"));
+        write(
+                HELD,
+                new RecentDecisions.Entry(
+                        route,
+                        requestId,
+                        attempt,
+                        "gate_closed",
+                        "wait",
+                        waitMillis,
+                        WaitSource.GATE.label(),
+                        "rate_limit_gate"));
     }
 
     private void write(String message, RecentDecisions.Entry entry) {
@@ -53,8 +71,15 @@ public final class RetryLog {
         if (!LOG.isInfoEnabled()) {
             return;
         }
-        LOG.info(message, kv("request_id", entry.requestId()), kv("route", entry.route()),
-                kv("attempt", entry.attempt()), kv("result", entry.result()), kv("action", entry.action()),
-                kv("delay_ms", entry.delayMillis()), kv("hint", entry.hint()), kv("reason", entry.reason()));
+        LOG.info(
+                message,
+                kv("request_id", entry.requestId()),
+                kv("route", entry.route()),
+                kv("attempt", entry.attempt()),
+                kv("result", entry.result()),
+                kv("action", entry.action()),
+                kv("delay_ms", entry.delayMillis()),
+                kv("hint", entry.hint()),
+                kv("reason", entry.reason()));
     }
 }

@@ -18,10 +18,10 @@ import java.util.function.LongSupplier;
  * combination and cached, so recording on the event loop is a map hit and an atomic add.
  */
 public final class RouteMetrics {
-    private static final Duration[] LATENCY_BUCKETS = buckets(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
-            10, 30, 60, 120, 300, 600);
-    private static final Duration[] OVERHEAD_BUCKETS = buckets(0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025,
-            0.005, 0.01, 0.025, 0.1);
+    private static final Duration[] LATENCY_BUCKETS =
+            buckets(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600);
+    private static final Duration[] OVERHEAD_BUCKETS =
+            buckets(0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1);
 
     private static final int OUTCOMES = AccessLog.Outcome.values().length;
 
@@ -30,6 +30,7 @@ public final class RouteMetrics {
     /** Request counters by status class (0-5, 0 = none) and outcome, created on first use. */
     private final java.util.concurrent.atomic.AtomicReferenceArray<Counter> requests =
             new java.util.concurrent.atomic.AtomicReferenceArray<>(6 * OUTCOMES);
+
     private final Map<String, Counter> attempts = new ConcurrentHashMap<>();
     private final Map<WaitSource, Timer> retryWaits = new ConcurrentHashMap<>();
     private final Timer duration;
@@ -43,21 +44,33 @@ public final class RouteMetrics {
     RouteMetrics(String route, MeterRegistry registry) {
         this.route = route;
         this.registry = registry;
-        this.duration = Timer.builder("breakwater_request_duration").tag("route", route)
+        this.duration = Timer.builder("breakwater_request_duration")
+                .tag("route", route)
                 .description("Whole request, from arrival to the last byte sent, every attempt and wait included")
-                .serviceLevelObjectives(LATENCY_BUCKETS).register(registry);
-        this.timeToFirstByte = Timer.builder("breakwater_time_to_first_byte").tag("route", route)
+                .serviceLevelObjectives(LATENCY_BUCKETS)
+                .register(registry);
+        this.timeToFirstByte = Timer.builder("breakwater_time_to_first_byte")
+                .tag("route", route)
                 .description("From arrival until the response head is sent to the client")
-                .serviceLevelObjectives(LATENCY_BUCKETS).register(registry);
-        this.overhead = Timer.builder("breakwater_proxy_overhead").tag("route", route)
+                .serviceLevelObjectives(LATENCY_BUCKETS)
+                .register(registry);
+        this.overhead = Timer.builder("breakwater_proxy_overhead")
+                .tag("route", route)
                 .description("Time spent in Breakwater itself: excludes the client's upload, upstream time and "
                         + "retry waits")
-                .serviceLevelObjectives(OVERHEAD_BUCKETS).register(registry);
-        Gauge.builder("breakwater_ratelimit_held_requests", held, h -> h.get().getAsInt()).tag("route", route)
-                .description("Requests currently held by the route's rate-limit gates").register(registry);
-        io.micrometer.core.instrument.FunctionCounter.builder("breakwater_retry_budget_refused", budgetRefused,
-                        b -> b.get().getAsLong()).tag("route", route)
-                .description("Retries refused because the route's retry budget was spent").register(registry);
+                .serviceLevelObjectives(OVERHEAD_BUCKETS)
+                .register(registry);
+        Gauge.builder("breakwater_ratelimit_held_requests", held, h -> h.get().getAsInt())
+                .tag("route", route)
+                .description("Requests currently held by the route's rate-limit gates")
+                .register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder(
+                        "breakwater_retry_budget_refused",
+                        budgetRefused,
+                        b -> b.get().getAsLong())
+                .tag("route", route)
+                .description("Retries refused because the route's retry budget was spent")
+                .register(registry);
     }
 
     /** Points the gauges at the current route objects (called again after a reload). */
@@ -73,9 +86,12 @@ public final class RouteMetrics {
         Counter counter = requests.get(slot);
         if (counter == null) {
             // Registering twice is harmless: Micrometer returns the meter already registered.
-            counter = Counter.builder("breakwater_requests").tag("route", route)
-                    .tag("status_class", statusClass(status)).tag("outcome", outcome.label())
-                    .description("Requests by status class and outcome").register(registry);
+            counter = Counter.builder("breakwater_requests")
+                    .tag("route", route)
+                    .tag("status_class", statusClass(status))
+                    .tag("outcome", outcome.label())
+                    .description("Requests by status class and outcome")
+                    .register(registry);
             requests.set(slot, counter);
         }
         counter.increment();
@@ -95,16 +111,27 @@ public final class RouteMetrics {
 
     /** One upstream attempt's outcome: a status class ({@code 2xx}...) or a failure kind. */
     public void attempt(String outcome) {
-        attempts.computeIfAbsent(outcome, k -> Counter.builder("breakwater_upstream_attempts").tag("route", route)
-                .tag("outcome", outcome).description("Upstream attempts by outcome").register(registry))
+        attempts.computeIfAbsent(
+                        outcome,
+                        k -> Counter.builder("breakwater_upstream_attempts")
+                                .tag("route", route)
+                                .tag("outcome", outcome)
+                                .description("Upstream attempts by outcome")
+                                .register(registry))
                 .increment();
     }
 
     /** A retry wait of {@code millis}, set by {@code source} (backoff, retry-after, ratelimit-reset, gate...). */
     public void retryWait(WaitSource source, long millis) {
-        retryWaits.computeIfAbsent(source, k -> Timer.builder("breakwater_retry_wait").tag("route", route)
-                .tag("reason", source.label()).description("Waits before retries, by what set their length")
-                .register(registry)).record(millis, TimeUnit.MILLISECONDS);
+        retryWaits
+                .computeIfAbsent(
+                        source,
+                        k -> Timer.builder("breakwater_retry_wait")
+                                .tag("route", route)
+                                .tag("reason", source.label())
+                                .description("Waits before retries, by what set their length")
+                                .register(registry))
+                .record(millis, TimeUnit.MILLISECONDS);
         retriesTotal.increment();
     }
 

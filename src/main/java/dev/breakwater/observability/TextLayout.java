@@ -18,15 +18,18 @@ import org.slf4j.helpers.MessageFormatter;
  * {@code status} field, and a CR/LF in a value as a forged log line.
  */
 public final class TextLayout extends LayoutBase<ILoggingEvent> {
-    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSS")
-            .withZone(ZoneId.systemDefault());
+    private static final DateTimeFormatter TIME =
+            DateTimeFormatter.ofPattern("HH:mm:ss.SSS").withZone(ZoneId.systemDefault());
 
     @Override
     public String doLayout(ILoggingEvent event) {
         StringBuilder line = new StringBuilder(160)
-                .append(TIME.format(Instant.ofEpochMilli(event.getTimeStamp()))).append(' ')
-                .append(event.getLevel()).append(' ')
-                .append(event.getLoggerName()).append(' ');
+                .append(TIME.format(Instant.ofEpochMilli(event.getTimeStamp())))
+                .append(' ')
+                .append(event.getLevel())
+                .append(' ')
+                .append(event.getLoggerName())
+                .append(' ');
         Object[] arguments = event.getArgumentArray();
         String message = event.getMessage() == null ? "null" : event.getMessage();
         if (arguments == null || arguments.length == 0) {
@@ -41,11 +44,15 @@ public final class TextLayout extends LayoutBase<ILoggingEvent> {
             for (int i = 0; i < arguments.length; i++) {
                 rendered[i] = arguments[i] instanceof Throwable ? arguments[i] : render(arguments[i]);
             }
-            line.append(escapeControls(MessageFormatter.arrayFormat(message, rendered).getMessage()));
+            line.append(escapeControls(
+                    MessageFormatter.arrayFormat(message, rendered).getMessage()));
         }
         if (event.getThrowableProxy() != null) {
-            line.append(' ').append(event.getThrowableProxy().getClassName()).append(": ")
-                    .append(escapeControls(String.valueOf(event.getThrowableProxy().getMessage())));
+            line.append(' ')
+                    .append(event.getThrowableProxy().getClassName())
+                    .append(": ")
+                    .append(escapeControls(
+                            String.valueOf(event.getThrowableProxy().getMessage())));
         }
         return line.append(System.lineSeparator()).toString();
     }

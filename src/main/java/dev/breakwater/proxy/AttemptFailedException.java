@@ -7,8 +7,11 @@ final class AttemptFailedException extends Exception {
     private final transient FailureKind kind;
 
     AttemptFailedException(FailureKind kind, Throwable cause) {
-        super(kind.label() + (cause == null || cause.getMessage() == null ? "" : ": " + cause.getMessage()),
-                cause, false, false);
+        super(
+                kind.label() + (cause == null || cause.getMessage() == null ? "" : ": " + cause.getMessage()),
+                cause,
+                false,
+                false);
         this.kind = kind;
     }
 

@@ -21,11 +21,9 @@ final class BodyPeek {
      * @param ended true when that was the whole body
      * @param failure the error that cut the body short, or null
      */
-    record Peeked(Buffer prefix, boolean ended, Throwable failure) {
-    }
+    record Peeked(Buffer prefix, boolean ended, Throwable failure) {}
 
-    private BodyPeek() {
-    }
+    private BodyPeek() {}
 
     /**
      * Reads up to {@link #LIMIT} bytes, or until the body ends or {@code timeoutMillis} passes (0: no limit).
@@ -56,8 +54,8 @@ final class BodyPeek {
         return promise.future();
     }
 
-    private static void stop(HttpClientResponse response, Promise<Peeked> promise, Buffer prefix, boolean ended,
-            Throwable failure) {
+    private static void stop(
+            HttpClientResponse response, Promise<Peeked> promise, Buffer prefix, boolean ended, Throwable failure) {
         if (promise.future().isComplete()) {
             return;
         }

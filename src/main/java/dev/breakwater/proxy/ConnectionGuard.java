@@ -44,11 +44,12 @@ final class ConnectionGuard {
     private final long headerReadNanos;
     /** Idle connections, longest-idle first. */
     private final LinkedHashMap<TrackedConnection, Boolean> idle = new LinkedHashMap<>();
+
     private final Map<String, Integer> perClient = new HashMap<>();
     private int open;
 
-    ConnectionGuard(Ticker ticker, int maxConnections, int maxPerClient, Duration idleTimeout,
-            Duration headerReadTimeout) {
+    ConnectionGuard(
+            Ticker ticker, int maxConnections, int maxPerClient, Duration idleTimeout, Duration headerReadTimeout) {
         this.ticker = ticker;
         this.maxConnections = Math.max(1, maxConnections);
         this.maxPerClient = Math.max(1, maxPerClient);
@@ -64,7 +65,9 @@ final class ConnectionGuard {
 
     /** A new client connection: track it, or close it (or an idle one) when a limit is reached. */
     void accept(HttpConnection connection) {
-        String client = connection.remoteAddress() == null ? "-" : connection.remoteAddress().hostAddress();
+        String client = connection.remoteAddress() == null
+                ? "-"
+                : connection.remoteAddress().hostAddress();
         if (open >= maxConnections && !evictIdle(null)) {
             connection.close();
             return;

@@ -11,8 +11,7 @@ public final class ErrorResponses {
     /** The {@code type} of every error Breakwater makes itself. */
     public static final String TYPE = "breakwater_error";
 
-    private ErrorResponses() {
-    }
+    private ErrorResponses() {}
 
     /** The JSON error object, without the outer {@code error} wrapper. */
     public static JsonObject error(String code, String message) {

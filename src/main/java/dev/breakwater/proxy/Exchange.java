@@ -21,7 +21,11 @@ import io.vertx.core.http.HttpServerResponse;
  * true, every late callback (a timer, a slow upstream) must do nothing but release what it holds.
  */
 final class Exchange implements OutgoingRequest {
-    private enum State { ACTIVE, COMMITTED, DONE }
+    private enum State {
+        ACTIVE,
+        COMMITTED,
+        DONE
+    }
 
     private final HttpServerRequest request;
     private final HttpServerResponse response;
@@ -39,16 +43,23 @@ final class Exchange implements OutgoingRequest {
     private int attempts;
     /** Why the exchange ended as it did: the last decision's reason, or Breakwater's error code. */
     private String lastReason = "";
+
     private Cancellable retryTimer = Cancellable.NONE;
     private Cancellable deadlineTimer = Cancellable.NONE;
     private UpstreamAttempt currentAttempt;
     private ResponseRelay relay;
     /** When the client's body was fully read, the first attempt dispatched and the last head received. */
     private long bodyReadNanos;
+
     private long firstDispatchNanos;
     private long lastHeadNanos;
 
-    Exchange(HttpServerRequest request, Route route, ProxyRuntime runtime, RequestTarget target, String requestId,
+    Exchange(
+            HttpServerRequest request,
+            Route route,
+            ProxyRuntime runtime,
+            RequestTarget target,
+            String requestId,
             ReplayMemory replayMemory) {
         this.request = request;
         this.response = request.response();
@@ -61,8 +72,8 @@ final class Exchange implements OutgoingRequest {
         long total = route.spec().timeouts().total().toNanos();
         this.deadlineNanos = total > 0 ? startNanos + total : Long.MAX_VALUE;
         Context context = Vertx.currentContext();
-        this.admission = route.guard().admit(deadlineNanos, this, runtime.scheduler(),
-                task -> context.runOnContext(v -> task.run()));
+        this.admission = route.guard()
+                .admit(deadlineNanos, this, runtime.scheduler(), task -> context.runOnContext(v -> task.run()));
     }
 
     HttpServerRequest request() {
@@ -121,8 +132,8 @@ final class Exchange implements OutgoingRequest {
     void bodyRead(RequestBody body) {
         this.body = body;
         this.bodyReadNanos = runtime.ticker().nanoTime();
-        admission.bodyRead(new RequestFacts(request.method().name(), request.headers().contains("idempotency-key"),
-                body.replayable()));
+        admission.bodyRead(new RequestFacts(
+                request.method().name(), request.headers().contains("idempotency-key"), body.replayable()));
     }
 
     /** An attempt is sent. */
@@ -211,7 +222,8 @@ final class Exchange implements OutgoingRequest {
         cancelTimers();
         response.setStatusCode(error.status());
         if (error.retryAfterSeconds() >= 0) {
-            response.headers().set("x-request-id", requestId)
+            response.headers()
+                    .set("x-request-id", requestId)
                     .set("x-breakwater-attempts", Integer.toString(attempts))
                     .set("retry-after", Long.toString(error.retryAfterSeconds()));
         } else {
@@ -248,8 +260,18 @@ final class Exchange implements OutgoingRequest {
         }
         long durationNanos = runtime.ticker().nanoTime() - startNanos;
         route.metrics().request(status, outcome, durationNanos);
-        runtime.accessLog().request(new AccessLog.Entry(requestId, route.name(), request.method().name(),
-                target.path(), status, attempts, durationNanos, outcome, reason, request.getHeader("traceparent")));
+        runtime.accessLog()
+                .request(new AccessLog.Entry(
+                        requestId,
+                        route.name(),
+                        request.method().name(),
+                        target.path(),
+                        status,
+                        attempts,
+                        durationNanos,
+                        outcome,
+                        reason,
+                        request.getHeader("traceparent")));
     }
 
     /** Finishes with the relayed response complete. */

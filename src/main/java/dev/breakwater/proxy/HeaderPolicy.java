@@ -13,11 +13,15 @@ import java.util.Set;
 final class HeaderPolicy {
     /** Headers Breakwater sets itself on the way up, so the client's copies are dropped. */
     private static final Set<String> SET_BY_PROXY = HopByHopHeaders.caseInsensitive(
-            "host", "content-length", "expect", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host",
+            "host",
+            "content-length",
+            "expect",
+            "x-forwarded-for",
+            "x-forwarded-proto",
+            "x-forwarded-host",
             "x-request-id");
 
-    private HeaderPolicy() {
-    }
+    private HeaderPolicy() {}
 
     /**
      * Writes the headers an attempt sends upstream straight into {@code out}: one copy per attempt, with no
@@ -26,7 +30,8 @@ final class HeaderPolicy {
     static void writeUpstream(HttpServerRequest request, Route route, String requestId, MultiMap out) {
         MultiMap incoming = request.headers();
         HopByHopHeaders.copy(incoming, out, SET_BY_PROXY);
-        String remote = request.remoteAddress() == null ? null : request.remoteAddress().hostAddress();
+        String remote =
+                request.remoteAddress() == null ? null : request.remoteAddress().hostAddress();
         String priorFor = incoming.get("x-forwarded-for");
         if (remote != null) {
             out.set("x-forwarded-for", priorFor == null ? remote : priorFor + ", " + remote);

@@ -1,10 +1,10 @@
 package dev.breakwater.proxy;
 
 import io.vertx.core.MultiMap;
-import java.util.Map;
-import java.util.Set;
 import java.util.HashSet;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * Copies headers across the proxy without the hop-by-hop ones (RFC 9110 section 7.6.1): the fixed set, and every
@@ -12,11 +12,18 @@ import java.util.Locale;
  */
 final class HopByHopHeaders {
     private static final Set<String> HOP_BY_HOP = Set.of(
-            "connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization",
-            "te", "trailer", "transfer-encoding", "upgrade", "http2-settings");
+            "connection",
+            "keep-alive",
+            "proxy-connection",
+            "proxy-authenticate",
+            "proxy-authorization",
+            "te",
+            "trailer",
+            "transfer-encoding",
+            "upgrade",
+            "http2-settings");
 
-    private HopByHopHeaders() {
-    }
+    private HopByHopHeaders() {}
 
     /**
      * Adds to {@code to} every header of {@code from} that is end-to-end and not in {@code alsoSkip}.
@@ -29,7 +36,8 @@ final class HopByHopHeaders {
             String name = header.getKey();
             // Most clients send lower-case names, for which toLowerCase returns the same string: no allocation.
             String lower = name.toLowerCase(Locale.ROOT);
-            if (HOP_BY_HOP.contains(lower) || alsoSkip.contains(lower)
+            if (HOP_BY_HOP.contains(lower)
+                    || alsoSkip.contains(lower)
                     || (nominated != null && nominated.contains(lower))) {
                 continue;
             }

@@ -12,8 +12,7 @@ import io.vertx.core.net.impl.ConnectionBase;
  * and asking the kernel whether a pooled upstream connection has already been closed by its peer.
  */
 final class NettyChannels {
-    private NettyChannels() {
-    }
+    private NettyChannels() {}
 
     /**
      * Makes the connection's next close a TCP reset (RST) rather than a FIN: for a client that reads a body to

@@ -20,40 +20,68 @@ record ProxyError(int status, String code, String message, long retryAfterSecond
     /** The admission refused the attempt: 503 for an open breaker, 429 for a gate closed past the wait. */
     static ProxyError refused(Refusal refusal, Route route) {
         if (refusal instanceof Refusal.CircuitOpen open) {
-            return new ProxyError(503, "circuit_open", "The circuit breaker of route '" + route.name() + "' is open "
-                    + (open.byOperator() ? "(forced open by an operator)" : "after repeated upstream failures")
-                    + "; try again in " + open.retryAfterSeconds() + " s", open.retryAfterSeconds());
+            return new ProxyError(
+                    503,
+                    "circuit_open",
+                    "The circuit breaker of route '" + route.name() + "' is open "
+                            + (open.byOperator() ? "(forced open by an operator)" : "after repeated upstream failures")
+                            + "; try again in " + open.retryAfterSeconds() + " s",
+                    open.retryAfterSeconds());
         }
-        return new ProxyError(429, "rate_limited", "The upstream of route '" + route.name()
-                + "' is rate limited for another " + refusal.retryAfterSeconds()
-                + " s; Breakwater held this request back", refusal.retryAfterSeconds());
+        return new ProxyError(
+                429,
+                "rate_limited",
+                "The upstream of route '" + route.name()
+                        + "' is rate limited for another " + refusal.retryAfterSeconds()
+                        + " s; Breakwater held this request back",
+                refusal.retryAfterSeconds());
     }
 
     /** The last attempt failed before response headers and no retry follows. */
     static ProxyError afterFailure(AttemptFailedException failure, Route route, int attempts) {
         String name = route.name();
         return switch (failure.kind()) {
-            case CONNECT_FAILURE -> gaveUp(502, "upstream_unreachable", "Breakwater could not connect to the "
-                    + "upstream of route '" + name + "' after " + attempts + " attempt(s)");
-            case RESPONSE_TIMEOUT -> gaveUp(504, "upstream_timeout", "The upstream of route '" + name
-                    + "' sent no response headers within " + route.spec().timeouts().response().toMillis() + " ms");
-            case RESET_BEFORE_HEADERS -> gaveUp(502, "upstream_reset", "The upstream of route '" + name
-                    + "' closed the connection before responding");
-            case PROTOCOL_ERROR -> gaveUp(502, "upstream_protocol_error", "The upstream of route '" + name
-                    + "' sent an invalid response (" + failure.getMessage() + ")");
+            case CONNECT_FAILURE ->
+                gaveUp(
+                        502,
+                        "upstream_unreachable",
+                        "Breakwater could not connect to the " + "upstream of route '" + name + "' after " + attempts
+                                + " attempt(s)");
+            case RESPONSE_TIMEOUT ->
+                gaveUp(
+                        504,
+                        "upstream_timeout",
+                        "The upstream of route '" + name + "' sent no response headers within "
+                                + route.spec().timeouts().response().toMillis() + " ms");
+            case RESET_BEFORE_HEADERS ->
+                gaveUp(
+                        502,
+                        "upstream_reset",
+                        "The upstream of route '" + name + "' closed the connection before responding");
+            case PROTOCOL_ERROR ->
+                gaveUp(
+                        502,
+                        "upstream_protocol_error",
+                        "The upstream of route '" + name + "' sent an invalid response (" + failure.getMessage() + ")");
         };
     }
 
     /** The total deadline passed before a response was committed. */
     static ProxyError deadline(Route route, int attempts) {
-        return gaveUp(504, "deadline_exceeded", "The request exceeded its total timeout of "
-                + route.spec().timeouts().total().toMillis() + " ms after " + attempts + " attempt(s)");
+        return gaveUp(
+                504,
+                "deadline_exceeded",
+                "The request exceeded its total timeout of "
+                        + route.spec().timeouts().total().toMillis() + " ms after " + attempts + " attempt(s)");
     }
 
     /** The total deadline passed while the response was being relayed. */
     static ProxyError deadlineWhileRelaying(Route route) {
-        return gaveUp(504, "deadline_exceeded", "The request exceeded its total timeout of "
-                + route.spec().timeouts().total().toMillis() + " ms");
+        return gaveUp(
+                504,
+                "deadline_exceeded",
+                "The request exceeded its total timeout of "
+                        + route.spec().timeouts().total().toMillis() + " ms");
     }
 
     /** The upstream broke off or went silent after its response head. */

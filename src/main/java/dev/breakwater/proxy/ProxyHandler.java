@@ -24,7 +24,11 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
     private final ConnectionGuard guard;
     private final ReplayMemory replayMemory;
 
-    ProxyHandler(Supplier<RouteTable> routes, BooleanSupplier draining, ProxyRuntime runtime, ConnectionGuard guard,
+    ProxyHandler(
+            Supplier<RouteTable> routes,
+            BooleanSupplier draining,
+            ProxyRuntime runtime,
+            ConnectionGuard guard,
             ReplayMemory replayMemory) {
         this.routes = routes;
         this.draining = draining;
@@ -52,18 +56,36 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
         try {
             target = RequestTarget.parse(request.uri());
         } catch (RequestTarget.InvalidTargetException e) {
-            refuse(request, requestId, connection, "-", 400, "invalid_path",
+            refuse(
+                    request,
+                    requestId,
+                    connection,
+                    "-",
+                    400,
+                    "invalid_path",
                     "The request path cannot be forwarded safely: " + e.getMessage());
             return;
         }
         if (draining.getAsBoolean()) {
-            refuse(request, requestId, connection, target.path(), 503, "shutting_down",
+            refuse(
+                    request,
+                    requestId,
+                    connection,
+                    target.path(),
+                    503,
+                    "shutting_down",
                     "Breakwater is shutting down and takes no new requests; retry against another instance");
             return;
         }
         Optional<Route> route = routes.get().match(target.path());
         if (route.isEmpty()) {
-            refuse(request, requestId, connection, target.path(), 404, "no_route",
+            refuse(
+                    request,
+                    requestId,
+                    connection,
+                    target.path(),
+                    404,
+                    "no_route",
                     "No Breakwater route matches path " + target.path());
             return;
         }
@@ -75,18 +97,19 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
         if (total > 0) {
             exchange.deadlineArmed(runtime.scheduler().schedule(total, loop::onDeadline));
         }
-        RequestBodyReader.read(request, route.get().spec().retry().maxReplayBody(), replayMemory).onComplete(ar -> {
-            if (ar.failed()) {
-                exchange.onClientGone();
-                return;
-            }
-            if (exchange.isDone()) {
-                replayMemory.release(ar.result().reservedBytes());
-                return;
-            }
-            exchange.bodyRead(ar.result());
-            loop.start();
-        });
+        RequestBodyReader.read(request, route.get().spec().retry().maxReplayBody(), replayMemory)
+                .onComplete(ar -> {
+                    if (ar.failed()) {
+                        exchange.onClientGone();
+                        return;
+                    }
+                    if (exchange.isDone()) {
+                        replayMemory.release(ar.result().reservedBytes());
+                        return;
+                    }
+                    exchange.bodyRead(ar.result());
+                    loop.start();
+                });
     }
 
     /**
@@ -94,37 +117,71 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
      * route's injected credentials), an HTTP/1.1 request without exactly one Host, and an expectation other than
      * {@code 100-continue}.
      */
-    private boolean refusedBeforeRouting(HttpServerRequest request, String requestId,
-            TrackedConnection connection) {
+    private boolean refusedBeforeRouting(HttpServerRequest request, String requestId, TrackedConnection connection) {
         HttpMethod method = request.method();
         if (method == HttpMethod.CONNECT || method == HttpMethod.TRACE) {
-            refuse(request, requestId, connection, "-", 405, "method_not_allowed", "Breakwater is a reverse proxy "
-                    + "for its configured routes; " + method.name() + " is refused");
+            refuse(
+                    request,
+                    requestId,
+                    connection,
+                    "-",
+                    405,
+                    "method_not_allowed",
+                    "Breakwater is a reverse proxy " + "for its configured routes; " + method.name() + " is refused");
             return true;
         }
         if (connection != null && connection.obsFold) {
-            refuse(request, requestId, connection, "-", 400, "invalid_request",
+            refuse(
+                    request,
+                    requestId,
+                    connection,
+                    "-",
+                    400,
+                    "invalid_request",
                     "A header line starts with whitespace (obsolete line folding is not accepted)");
             return true;
         }
         if (request.version() == HttpVersion.HTTP_1_1) {
             List<String> hosts = request.headers().getAll("host");
-            if (hosts.size() != 1 || hosts.get(0).isBlank() || hasWhitespace(hosts.get(0).trim())) {
+            if (hosts.size() != 1
+                    || hosts.get(0).isBlank()
+                    || hasWhitespace(hosts.get(0).trim())) {
                 // Whitespace inside Host is also what an obs-fold joined to it leaves behind.
-                refuse(request, requestId, connection, "-", 400, "invalid_request", hosts.isEmpty()
-                        ? "An HTTP/1.1 request needs a Host header" : hosts.size() > 1
-                        ? "A request may carry only one Host header" : "The Host header is not a valid host");
+                refuse(
+                        request,
+                        requestId,
+                        connection,
+                        "-",
+                        400,
+                        "invalid_request",
+                        hosts.isEmpty()
+                                ? "An HTTP/1.1 request needs a Host header"
+                                : hosts.size() > 1
+                                        ? "A request may carry only one Host header"
+                                        : "The Host header is not a valid host");
                 return true;
             }
         }
         if (request.headers().contains("transfer-encoding") && !soleChunkedCoding(request)) {
-            refuse(request, requestId, connection, "-", 400, "invalid_request",
+            refuse(
+                    request,
+                    requestId,
+                    connection,
+                    "-",
+                    400,
+                    "invalid_request",
                     "Breakwater accepts only 'Transfer-Encoding: chunked', alone and without Content-Length");
             return true;
         }
         String expect = request.getHeader("expect");
         if (expect != null && !expect.trim().equalsIgnoreCase("100-continue")) {
-            refuse(request, requestId, connection, "-", 417, "expectation_failed",
+            refuse(
+                    request,
+                    requestId,
+                    connection,
+                    "-",
+                    417,
+                    "expectation_failed",
                     "Breakwater supports only the expectation 100-continue");
             return true;
         }
@@ -134,7 +191,8 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
     /** True for exactly one {@code Transfer-Encoding: chunked} and no {@code Content-Length} beside it. */
     private static boolean soleChunkedCoding(HttpServerRequest request) {
         List<String> codings = request.headers().getAll("transfer-encoding");
-        return codings.size() == 1 && codings.get(0).trim().equalsIgnoreCase("chunked")
+        return codings.size() == 1
+                && codings.get(0).trim().equalsIgnoreCase("chunked")
                 && !request.headers().contains("content-length");
     }
 
@@ -152,8 +210,14 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
      * Answers without choosing a route; {@code path} is what the access log shows. The connection is closed once
      * the answer is written, and nothing pipelined behind it is served.
      */
-    private void refuse(HttpServerRequest request, String requestId, TrackedConnection connection, String path,
-            int status, String code, String message) {
+    private void refuse(
+            HttpServerRequest request,
+            String requestId,
+            TrackedConnection connection,
+            String path,
+            int status,
+            String code,
+            String message) {
         long start = runtime.ticker().nanoTime();
         HttpServerResponse response = request.response();
         response.setStatusCode(status)
@@ -171,9 +235,19 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
         if (connection != null) {
             connection.closing = true;
         }
-        response.end(ErrorResponses.body(code, message)).onComplete(ar -> request.connection().close());
-        runtime.accessLog().request(new AccessLog.Entry(requestId, "-", request.method().name(), path, status, 0,
-                runtime.ticker().nanoTime() - start, AccessLog.Outcome.PROXY_ERROR, code,
-                request.getHeader("traceparent")));
+        response.end(ErrorResponses.body(code, message))
+                .onComplete(ar -> request.connection().close());
+        runtime.accessLog()
+                .request(new AccessLog.Entry(
+                        requestId,
+                        "-",
+                        request.method().name(),
+                        path,
+                        status,
+                        0,
+                        runtime.ticker().nanoTime() - start,
+                        AccessLog.Outcome.PROXY_ERROR,
+                        code,
+                        request.getHeader("traceparent")));
     }
 }

@@ -17,6 +17,10 @@ import dev.breakwater.time.Ticker;
  * @param accessLog one line per request
  * @param retryLog one line per retry decision
  */
-record ProxyRuntime(Scheduler scheduler, Ticker ticker, UpstreamClients clients, RequestIds requestIds,
-        AccessLog accessLog, RetryLog retryLog) {
-}
+record ProxyRuntime(
+        Scheduler scheduler,
+        Ticker ticker,
+        UpstreamClients clients,
+        RequestIds requestIds,
+        AccessLog accessLog,
+        RetryLog retryLog) {}

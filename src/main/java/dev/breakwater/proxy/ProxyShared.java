@@ -1,9 +1,9 @@
 package dev.breakwater.proxy;
 
+import dev.breakwater.config.ListenerLimits;
 import dev.breakwater.observability.RecentDecisions;
 import dev.breakwater.routing.RouteTable;
 import dev.breakwater.time.Ticker;
-import dev.breakwater.config.ListenerLimits;
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
@@ -21,8 +21,15 @@ import java.util.function.Supplier;
  * @param loops the number of proxy verticles, which share the connection limits between them
  * @param replayMemory the process-wide budget for buffered request bodies
  */
-public record ProxyShared(Supplier<RouteTable> routes, BooleanSupplier draining, Ticker ticker,
-        RecentDecisions decisions, Duration shutdownGrace, ListenerLimits limits, int maxConnections, int loops,
+public record ProxyShared(
+        Supplier<RouteTable> routes,
+        BooleanSupplier draining,
+        Ticker ticker,
+        RecentDecisions decisions,
+        Duration shutdownGrace,
+        ListenerLimits limits,
+        int maxConnections,
+        int loops,
         ReplayMemory replayMemory) {
 
     /** This event loop's share of a listener-wide limit, rounded up. */

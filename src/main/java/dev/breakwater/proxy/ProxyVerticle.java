@@ -38,11 +38,20 @@ public final class ProxyVerticle extends VerticleBase {
     @Override
     public Future<?> start() {
         clients = new UpstreamClients(vertx, UpstreamConnection::install);
-        ProxyRuntime runtime = new ProxyRuntime(new VertxScheduler(vertx), shared.ticker(), clients,
-                new RequestIds(), new AccessLog(), new RetryLog(shared.decisions()));
+        ProxyRuntime runtime = new ProxyRuntime(
+                new VertxScheduler(vertx),
+                shared.ticker(),
+                clients,
+                new RequestIds(),
+                new AccessLog(),
+                new RetryLog(shared.decisions()));
         ListenerLimits limits = shared.limits();
-        ConnectionGuard guard = new ConnectionGuard(shared.ticker(), shared.perLoop(shared.maxConnections()),
-                shared.perLoop(limits.maxConnectionsPerClient()), limits.idleTimeout(), limits.headerReadTimeout());
+        ConnectionGuard guard = new ConnectionGuard(
+                shared.ticker(),
+                shared.perLoop(shared.maxConnections()),
+                shared.perLoop(limits.maxConnectionsPerClient()),
+                limits.idleTimeout(),
+                limits.headerReadTimeout());
         sweepTimer = vertx.setPeriodic(guard.sweepIntervalMillis(), id -> guard.sweep());
         HttpServerOptions options = new HttpServerOptions()
                 .setTcpNoDelay(true)
@@ -55,14 +64,16 @@ public final class ProxyVerticle extends VerticleBase {
         server = vertx.createHttpServer(options)
                 .connectionHandler(connection -> {
                     // A client resetting its connection is routine; its exchange already reacts to it.
-                    connection.exceptionHandler(t -> { });
+                    connection.exceptionHandler(t -> {});
                     guard.accept(connection);
                 })
-                .requestHandler(new ProxyHandler(shared.routes(), shared.draining(), runtime, guard,
-                        shared.replayMemory()));
+                .requestHandler(
+                        new ProxyHandler(shared.routes(), shared.draining(), runtime, guard, shared.replayMemory()));
         // Name the address: Netty's own message ("Address already in use") does not say which one.
-        return server.listen(port, host).recover(t -> Future.failedFuture(new IllegalStateException(
-                "cannot listen on " + host + ":" + Math.max(0, port) + " (proxy listener): " + t.getMessage(), t)));
+        return server.listen(port, host)
+                .recover(t -> Future.failedFuture(new IllegalStateException(
+                        "cannot listen on " + host + ":" + Math.max(0, port) + " (proxy listener): " + t.getMessage(),
+                        t)));
     }
 
     /** Stops accepting connections and lets requests in flight finish, up to the shutdown grace. */

@@ -19,8 +19,7 @@ final class RequestBodyReader {
     /** The first allocation for a body of unknown or large size; the buffer grows as bytes arrive. */
     private static final int INITIAL_CAPACITY = 16 * 1024;
 
-    private RequestBodyReader() {
-    }
+    private RequestBodyReader() {}
 
     /**
      * @return the body; on failure (the client went away mid-body) nothing stays reserved in {@code memory}
@@ -75,7 +74,6 @@ final class RequestBodyReader {
         // HTTP/2 bodies have no Transfer-Encoding; treat a missing length as "read until end".
         return request.getHeader("content-length") == null
                 && (request.version() != HttpVersion.HTTP_1_0
-                    && (request.getHeader("transfer-encoding") != null
-                        || request.version() == HttpVersion.HTTP_2));
+                        && (request.getHeader("transfer-encoding") != null || request.version() == HttpVersion.HTTP_2));
     }
 }

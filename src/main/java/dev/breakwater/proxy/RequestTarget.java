@@ -131,8 +131,8 @@ record RequestTarget(String path, String query) {
             int parameter = piece.indexOf(';');
             String name = decodeDots(parameter >= 0 ? piece.substring(0, parameter) : piece);
             if (name.equals(".") || name.equals("..")) {
-                throw new InvalidTargetException("the path hides a dot-segment behind an encoded separator or "
-                        + "a path parameter");
+                throw new InvalidTargetException(
+                        "the path hides a dot-segment behind an encoded separator or " + "a path parameter");
             }
         }
     }

@@ -125,7 +125,8 @@ final class ResponseRelay {
 
     /** True when the client learns the body's end only from the connection closing (HTTP/1.0, no length). */
     private boolean closeDelimited() {
-        return exchange.request().version() == HttpVersion.HTTP_1_0 && !client.headers().contains("content-length");
+        return exchange.request().version() == HttpVersion.HTTP_1_0
+                && !client.headers().contains("content-length");
     }
 
     /** Resets the upstream request, so the upstream stops producing (and billing). */

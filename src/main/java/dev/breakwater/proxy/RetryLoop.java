@@ -46,8 +46,9 @@ final class RetryLoop {
         if (clearance instanceof Clearance.Refuse refuse) {
             exchange.respond(ProxyError.refused(refuse.refusal(), exchange.route()));
         } else if (clearance instanceof Clearance.Wait wait) {
-            exchange.runtime().retryLog().held(exchange.requestId(), exchange.route().name(),
-                    exchange.attempts() + 1, wait.waitMillis());
+            exchange.runtime()
+                    .retryLog()
+                    .held(exchange.requestId(), exchange.route().name(), exchange.attempts() + 1, wait.waitMillis());
             exchange.route().metrics().retryWait(WaitSource.GATE, wait.waitMillis());
         } else {
             send();
@@ -70,7 +71,8 @@ final class RetryLoop {
         }
         if (ar.failed()) {
             AttemptFailedException failure = ar.cause() instanceof AttemptFailedException f
-                    ? f : new AttemptFailedException(FailureKind.RESET_BEFORE_HEADERS, ar.cause());
+                    ? f
+                    : new AttemptFailedException(FailureKind.RESET_BEFORE_HEADERS, ar.cause());
             recordAttempt(failure.kind().label());
             onFailure(failure);
             return;
@@ -83,7 +85,10 @@ final class RetryLoop {
             onResponse(response, null);
             return;
         }
-        BodyPeek.read(response, exchange.runtime().scheduler(), exchange.route().spec().timeouts().idle().toMillis())
+        BodyPeek.read(
+                        response,
+                        exchange.runtime().scheduler(),
+                        exchange.route().spec().timeouts().idle().toMillis())
                 .onSuccess(peeked -> {
                     if (exchange.isDone()) {
                         response.request().reset();
@@ -96,8 +101,9 @@ final class RetryLoop {
     private void onFailure(AttemptFailedException failure) {
         RetryDecision decision = exchange.admission().onFailure(failure.kind(), failure);
         exchange.decided(decision);
-        exchange.runtime().retryLog().decision(exchange.requestId(), exchange.route().name(), failure.causeType(),
-                decision);
+        exchange.runtime()
+                .retryLog()
+                .decision(exchange.requestId(), exchange.route().name(), failure.causeType(), decision);
         if (decision instanceof RetryDecision.Retry retry) {
             scheduleRetry(retry);
         } else if (((RetryDecision.Stop) decision).reason() == StopReason.CIRCUIT_OPEN) {
@@ -109,12 +115,18 @@ final class RetryLoop {
 
     private void onResponse(HttpClientResponse response, BodyPeek.Peeked peeked) {
         ProviderRules.ErrorFields error = peeked == null
-                ? ProviderRules.ErrorFields.NONE : provider().errorFields(peeked.prefix().getBytes());
+                ? ProviderRules.ErrorFields.NONE
+                : provider().errorFields(peeked.prefix().getBytes());
         RetryDecision decision = exchange.admission().onResponse(new UpstreamHead(response, error));
         exchange.decided(decision);
         if (!(decision instanceof RetryDecision.Stop stop && stop.reason().isRoutine())) {
-            exchange.runtime().retryLog().decision(exchange.requestId(), exchange.route().name(),
-                    Integer.toString(response.statusCode()), decision);
+            exchange.runtime()
+                    .retryLog()
+                    .decision(
+                            exchange.requestId(),
+                            exchange.route().name(),
+                            Integer.toString(response.statusCode()),
+                            decision);
         }
         if (decision instanceof RetryDecision.Retry retry) {
             if (peeked == null || !peeked.ended()) {
@@ -141,8 +153,8 @@ final class RetryLoop {
 
     /** Reads and drops a response we will not relay, so its connection can go back to the pool. */
     private static void discard(HttpClientResponse response) {
-        response.handler(chunk -> { });
-        response.exceptionHandler(t -> { });
+        response.handler(chunk -> {});
+        response.exceptionHandler(t -> {});
         response.endHandler(null);
         response.resume();
     }

@@ -28,6 +28,7 @@ final class TrackedConnection {
     boolean pipelinedBehindChunked;
     /** The head being read, or just read, folded a header line (obs-fold): the request is refused. */
     boolean obsFold;
+
     boolean closed;
 
     TrackedConnection(HttpConnection connection, String clientAddress, long nowNanos) {
@@ -35,5 +36,4 @@ final class TrackedConnection {
         this.clientAddress = clientAddress;
         this.idleSinceNanos = nowNanos;
     }
-
 }

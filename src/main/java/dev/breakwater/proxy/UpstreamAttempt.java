@@ -2,8 +2,8 @@ package dev.breakwater.proxy;
 
 import dev.breakwater.resilience.FailureKind;
 import dev.breakwater.time.Scheduler.Cancellable;
-import io.vertx.core.Future;
 import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -75,15 +75,21 @@ final class UpstreamAttempt {
     }
 
     private void dispatch() {
-        HttpClient client = exchange.runtime().clients().clientFor(exchange.route().spec());
+        HttpClient client =
+                exchange.runtime().clients().clientFor(exchange.route().spec());
         RequestOptions options = new RequestOptions()
                 .setMethod(exchange.request().method())
                 .setHost(exchange.route().spec().upstream().host())
                 .setPort(exchange.route().spec().upstream().port())
-                .setURI(exchange.route().upstreamPath(exchange.target().path(), exchange.target().query()));
+                .setURI(exchange.route()
+                        .upstreamPath(
+                                exchange.target().path(), exchange.target().query()));
         client.request(options).onComplete(ar -> {
-            if (ar.failed() && ar.cause() instanceof ClosedChannelException
-                    && resends < MAX_RESENDS && !cancelled && !result.future().isComplete()) {
+            if (ar.failed()
+                    && ar.cause() instanceof ClosedChannelException
+                    && resends < MAX_RESENDS
+                    && !cancelled
+                    && !result.future().isComplete()) {
                 // The pool handed out a connection that closed as it was taken: nothing was sent on it.
                 resends++;
                 dispatch();
@@ -104,15 +110,18 @@ final class UpstreamAttempt {
 
     private void onConnected(HttpClientRequest req) {
         // Failures arrive through the response future; without a handler Vert.x would also log each reset.
-        req.exceptionHandler(t -> { });
+        req.exceptionHandler(t -> {});
         if (cancelled || result.future().isComplete()) {
             req.reset();
             return;
         }
         UpstreamConnection connection = UpstreamConnection.of(req.connection());
         boolean reused = connection != null && connection.startExchange();
-        if (reused && resends < MAX_RESENDS && (connection.peerClosed()
-                || connection.nearKeepAliveExpiry(exchange.runtime().ticker().nanoTime()))) {
+        if (reused
+                && resends < MAX_RESENDS
+                && (connection.peerClosed()
+                        || connection.nearKeepAliveExpiry(
+                                exchange.runtime().ticker().nanoTime()))) {
             // The upstream closed this idle connection a moment ago, or is about to by its own Keep-Alive
             // timeout; nothing was written, take another.
             resends++;
@@ -140,15 +149,18 @@ final class UpstreamAttempt {
                     dispatch();
                     return;
                 }
-                fail(isMalformed(ar.cause()) ? FailureKind.PROTOCOL_ERROR : FailureKind.RESET_BEFORE_HEADERS,
+                fail(
+                        isMalformed(ar.cause()) ? FailureKind.PROTOCOL_ERROR : FailureKind.RESET_BEFORE_HEADERS,
                         ar.cause());
                 return;
             }
             HttpClientResponse response = ar.result();
             if (response.statusCode() == 101) {
                 // Breakwater never asks for an upgrade; a 101 would turn the connection into something else.
-                fail(FailureKind.PROTOCOL_ERROR, new IllegalStateException(
-                        "the upstream switched protocols (101) although no upgrade was requested"));
+                fail(
+                        FailureKind.PROTOCOL_ERROR,
+                        new IllegalStateException(
+                                "the upstream switched protocols (101) although no upgrade was requested"));
                 req.connection().close();
                 return;
             }
@@ -165,7 +177,9 @@ final class UpstreamAttempt {
 
     /** The resend rule for a reused connection that failed before any response byte (see the class comment). */
     private boolean mayResend(UpstreamConnection connection, Future<Void> written) {
-        if (cancelled || result.future().isComplete() || resends >= MAX_RESENDS
+        if (cancelled
+                || result.future().isComplete()
+                || resends >= MAX_RESENDS
                 || !(exchange.body() instanceof RequestBody.Buffered)) {
             return false;
         }
@@ -176,7 +190,8 @@ final class UpstreamAttempt {
     /** True when the upstream's bytes could not be parsed as an HTTP response head. */
     private static boolean isMalformed(Throwable failure) {
         for (Throwable t = failure; t != null && t.getCause() != t; t = t.getCause()) {
-            if (t instanceof io.netty.handler.codec.DecoderException || t instanceof IllegalArgumentException
+            if (t instanceof io.netty.handler.codec.DecoderException
+                    || t instanceof IllegalArgumentException
                     || t instanceof io.netty.handler.codec.TooLongFrameException) {
                 return true;
             }
@@ -245,7 +260,7 @@ final class UpstreamAttempt {
             if (request != null) {
                 // Closing the pipe unset the request's exception handler; without one Vert.x logs each failure.
                 try {
-                    request.exceptionHandler(t -> { });
+                    request.exceptionHandler(t -> {});
                 } catch (IllegalStateException ended) {
                     // the request was sent whole: no failure of it is reported any more
                 }

@@ -8,12 +8,12 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.epoll.EpollTcpInfo;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
-import java.util.concurrent.TimeUnit;
 import io.netty.channel.unix.Errors;
 import io.netty.util.AttributeKey;
 import io.vertx.core.http.HttpConnection;
 import java.io.IOException;
 import java.nio.channels.NotYetConnectedException;
+import java.util.concurrent.TimeUnit;
 
 /**
  * What Breakwater knows of one pooled upstream connection, to decide whether a request that failed on it may be
@@ -40,6 +40,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     private long bytesAtRequest = -1;
     /** When the last response head arrived, and how long the upstream said it keeps the connection idle. */
     private long lastResponseNanos;
+
     private long keepAliveNanos = -1;
 
     UpstreamConnection(Channel channel) {
@@ -111,10 +112,14 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
             return;
         }
         if (bytesRead == bytesAtRequest && !provedUnread && !checkUnread()) {
-            ctx.executor().schedule(() -> {
-                checkUnread();
-                closeAfterEof(ctx, evt);
-            }, EOF_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+            ctx.executor()
+                    .schedule(
+                            () -> {
+                                checkUnread();
+                                closeAfterEof(ctx, evt);
+                            },
+                            EOF_GRACE_MILLIS,
+                            TimeUnit.MILLISECONDS);
             return;
         }
         closeAfterEof(ctx, evt);
@@ -240,8 +245,10 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
                 if (errno == Errors.ERRNO_ECONNRESET_NEGATIVE || errno == Errors.ERRNO_EPIPE_NEGATIVE) {
                     return true;
                 }
-            } else if (t instanceof IOException io && io.getMessage() != null
-                    && (io.getMessage().contains("Connection reset") || io.getMessage().contains("Broken pipe"))) {
+            } else if (t instanceof IOException io
+                    && io.getMessage() != null
+                    && (io.getMessage().contains("Connection reset")
+                            || io.getMessage().contains("Broken pipe"))) {
                 return true;
             }
             if (t.getCause() == t) {

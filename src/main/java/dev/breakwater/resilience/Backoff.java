@@ -16,12 +16,15 @@ public final class Backoff {
     private final double randomizationFactor;
     private final RandomGenerator random;
 
-    public Backoff(long initialMillis, double multiplier, long maxMillis, double randomizationFactor,
-            RandomGenerator random) {
-        if (initialMillis < 0 || multiplier < 1.0 || maxMillis < initialMillis
-                || randomizationFactor < 0 || randomizationFactor >= 1) {
-            throw new IllegalArgumentException("invalid backoff: initial=" + initialMillis + " multiplier="
-                    + multiplier + " max=" + maxMillis + " factor=" + randomizationFactor);
+    public Backoff(
+            long initialMillis, double multiplier, long maxMillis, double randomizationFactor, RandomGenerator random) {
+        if (initialMillis < 0
+                || multiplier < 1.0
+                || maxMillis < initialMillis
+                || randomizationFactor < 0
+                || randomizationFactor >= 1) {
+            throw new IllegalArgumentException("invalid backoff: initial=" + initialMillis + " multiplier=" + multiplier
+                    + " max=" + maxMillis + " factor=" + randomizationFactor);
         }
         this.initialMillis = initialMillis;
         this.multiplier = multiplier;
@@ -32,8 +35,12 @@ public final class Backoff {
 
     /** The backoff a route's retry spec describes. */
     public static Backoff of(RetrySpec spec, RandomGenerator random) {
-        return new Backoff(spec.waitDuration().toMillis(), spec.backoffMultiplier(),
-                spec.maxWaitDuration().toMillis(), spec.randomizedWaitFactor(), random);
+        return new Backoff(
+                spec.waitDuration().toMillis(),
+                spec.backoffMultiplier(),
+                spec.maxWaitDuration().toMillis(),
+                spec.randomizedWaitFactor(),
+                random);
     }
 
     /**

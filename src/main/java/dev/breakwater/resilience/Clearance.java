@@ -6,8 +6,7 @@ public sealed interface Clearance {
     Clearance GO = new Go();
 
     /** Send the attempt now. */
-    record Go() implements Clearance {
-    }
+    record Go() implements Clearance {}
 
     /**
      * The request is held by the rate-limit gate; the callback given with the question runs again, on the
@@ -15,10 +14,8 @@ public sealed interface Clearance {
      *
      * @param waitMillis about how long until the gate opens (0 when open but earlier requests go first)
      */
-    record Wait(long waitMillis) implements Clearance {
-    }
+    record Wait(long waitMillis) implements Clearance {}
 
     /** Do not send: answer the client with {@code refusal}. */
-    record Refuse(Refusal refusal) implements Clearance {
-    }
+    record Refuse(Refusal refusal) implements Clearance {}
 }

@@ -14,8 +14,7 @@ import java.util.HexFormat;
 public final class GateKeys {
     private static final HexFormat HEX = HexFormat.of();
 
-    private GateKeys() {
-    }
+    private GateKeys() {}
 
     /**
      * @param upstream the upstream's {@code host:port}

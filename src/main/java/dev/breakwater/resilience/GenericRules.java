@@ -6,8 +6,7 @@ import java.util.Optional;
 final class GenericRules implements ProviderRules {
     static final GenericRules INSTANCE = new GenericRules();
 
-    private GenericRules() {
-    }
+    private GenericRules() {}
 
     @Override
     public Optional<StopReason> neverRetry(ResponseHead head) {

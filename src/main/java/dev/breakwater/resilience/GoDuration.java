@@ -16,8 +16,7 @@ final class GoDuration {
     private static final BigDecimal HOUR = BigDecimal.valueOf(3_600_000);
     private static final BigDecimal MAX_MILLIS = BigDecimal.valueOf(Long.MAX_VALUE / 4);
 
-    private GoDuration() {
-    }
+    private GoDuration() {}
 
     /** The duration in whole milliseconds (rounded up), or empty for garbage, negative or absurd values. */
     static OptionalLong toMillis(String text) {

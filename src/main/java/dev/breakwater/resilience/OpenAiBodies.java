@@ -14,8 +14,7 @@ import java.io.IOException;
 public final class OpenAiBodies {
     private static final JsonFactory JSON = JsonFactory.builder().build();
 
-    private OpenAiBodies() {
-    }
+    private OpenAiBodies() {}
 
     /** The top-level {@code model} string of a request body, or null. */
     public static String model(byte[] body) {

@@ -18,8 +18,7 @@ final class OpenAiRules implements ProviderRules {
     private static final Optional<StopReason> NOT_RETRYABLE = Optional.of(StopReason.STATUS_NOT_RETRYABLE);
     private static final Optional<StopReason> NO_QUOTA = Optional.of(StopReason.INSUFFICIENT_QUOTA);
 
-    private OpenAiRules() {
-    }
+    private OpenAiRules() {}
 
     @Override
     public Optional<StopReason> neverRetry(ResponseHead head) {

@@ -13,8 +13,10 @@ import java.util.Optional;
  */
 public interface ProviderRules {
     /** Headers in which OpenAI, Azure OpenAI and Anthropic say how much of a key's quota is left. */
-    List<String> REMAINING_QUOTA_HEADERS = List.of("x-ratelimit-remaining-requests",
-            "x-ratelimit-remaining-tokens", "anthropic-ratelimit-requests-remaining",
+    List<String> REMAINING_QUOTA_HEADERS = List.of(
+            "x-ratelimit-remaining-requests",
+            "x-ratelimit-remaining-tokens",
+            "anthropic-ratelimit-requests-remaining",
             "anthropic-ratelimit-tokens-remaining");
 
     /** Where an upstream credential travels: OpenAI, Azure OpenAI, Anthropic. */

@@ -49,8 +49,7 @@ public final class RateLimitGate {
     }
 
     /** Go ahead now. */
-    public record Pass() implements Admission {
-    }
+    public record Pass() implements Admission {}
 
     /**
      * Held until released; {@code resume} will run on the caller's executor.
@@ -58,16 +57,14 @@ public final class RateLimitGate {
      * @param waitMillis how long until the gate opens (0 when it is open but earlier requests go first)
      * @param ticket cancels the wait (client gone, deadline)
      */
-    public record Held(long waitMillis, Ticket ticket) implements Admission {
-    }
+    public record Held(long waitMillis, Ticket ticket) implements Admission {}
 
     /**
      * The gate is closed for longer than this request may wait.
      *
      * @param retryAfterSeconds whole seconds until the gate opens, rounded up
      */
-    public record Rejected(long retryAfterSeconds) implements Admission {
-    }
+    public record Rejected(long retryAfterSeconds) implements Admission {}
 
     /** A held request's place in the queue. */
     public interface Ticket {

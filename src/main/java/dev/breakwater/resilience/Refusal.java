@@ -10,10 +10,8 @@ public sealed interface Refusal {
      *
      * @param byOperator true when an operator forced it open
      */
-    record CircuitOpen(long retryAfterSeconds, boolean byOperator) implements Refusal {
-    }
+    record CircuitOpen(long retryAfterSeconds, boolean byOperator) implements Refusal {}
 
     /** The rate-limit gate of the request's key stays closed longer than the request may wait. */
-    record RateLimited(long retryAfterSeconds) implements Refusal {
-    }
+    record RateLimited(long retryAfterSeconds) implements Refusal {}
 }

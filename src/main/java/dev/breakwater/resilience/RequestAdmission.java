@@ -29,8 +29,7 @@ public final class RequestAdmission {
     private boolean released;
     private String rateLimitKey;
 
-    RequestAdmission(RouteGuard guard, long deadlineNanos, OutgoingRequest outgoing, Scheduler timers,
-            Executor loop) {
+    RequestAdmission(RouteGuard guard, long deadlineNanos, OutgoingRequest outgoing, Scheduler timers, Executor loop) {
         this.guard = guard;
         this.deadlineNanos = deadlineNanos;
         this.outgoing = outgoing;
@@ -59,7 +58,8 @@ public final class RequestAdmission {
         }
         RateLimitGate gate = guard.gate().orElse(null);
         if (gate != null && gate.isActive()) {
-            long maxWaitNanos = Math.min(guard.maxWaitMillis() * 1_000_000L,
+            long maxWaitNanos = Math.min(
+                    guard.maxWaitMillis() * 1_000_000L,
                     deadlineNanos - guard.ticker().nanoTime());
             RateLimitGate.Admission admission = gate.admit(rateLimitKey(), maxWaitNanos, loop, () -> {
                 gateTicket = null;
@@ -144,8 +144,7 @@ public final class RequestAdmission {
 
     /** The refusal to answer with when a {@link StopReason#CIRCUIT_OPEN} stop leaves nothing to relay. */
     public Refusal circuitOpenRefusal() {
-        return guard.breaker().map(breaker -> circuitOpen(breaker).refusal())
-                .orElse(new Refusal.CircuitOpen(1, false));
+        return guard.breaker().map(breaker -> circuitOpen(breaker).refusal()).orElse(new Refusal.CircuitOpen(1, false));
     }
 
     /** True when the request may run twice (see {@link RetryClassifier#mayRepeat}). */
@@ -195,8 +194,11 @@ public final class RequestAdmission {
         if (gate == null) {
             return;
         }
-        if (head != null && head.status() == 429 && decision.hasServerHint()
-                && RateLimitGate.closesOn(decision.serverHintMillis(), guard.provider().quotaExhausted(head))) {
+        if (head != null
+                && head.status() == 429
+                && decision.hasServerHint()
+                && RateLimitGate.closesOn(
+                        decision.serverHintMillis(), guard.provider().quotaExhausted(head))) {
             gate.close(rateLimitKey(), Math.min(decision.serverHintMillis(), MAX_GATE_CLOSE_MILLIS), timers);
         } else if (gate.isActive()) {
             gate.onAnswer(rateLimitKey());

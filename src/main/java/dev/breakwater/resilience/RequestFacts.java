@@ -7,5 +7,4 @@ package dev.breakwater.resilience;
  * @param idempotencyKey true when the request carries an {@code Idempotency-Key} header
  * @param replayable true when the whole body is buffered and can be sent again byte for byte
  */
-public record RequestFacts(String method, boolean idempotencyKey, boolean replayable) {
-}
+public record RequestFacts(String method, boolean idempotencyKey, boolean replayable) {}

@@ -33,7 +33,8 @@ public final class RetryContext {
         Optional<StopReason> refusal = policy.classifier().onResponse(request, head);
         // Hints only concern error responses: a successful one reads no extra headers on the request path.
         ServerHint hint = head.status() >= 400
-                ? policy.provider().hint(policy.hints(), head).orElse(null) : null;
+                ? policy.provider().hint(policy.hints(), head).orElse(null)
+                : null;
         return decide(refusal, hint, false, statusCause(head.status()));
     }
 
@@ -80,8 +81,8 @@ public final class RetryContext {
         if (delay >= 0) {
             return new RetryDecision.Retry(attempts, delay, source, hintMillis, cause);
         }
-        return new RetryDecision.Stop(attempts, stop != null ? stop : StopReason.ATTEMPTS_EXHAUSTED, source,
-                hintMillis);
+        return new RetryDecision.Stop(
+                attempts, stop != null ? stop : StopReason.ATTEMPTS_EXHAUSTED, source, hintMillis);
     }
 
     private static String statusCause(int status) {
@@ -98,8 +99,7 @@ public final class RetryContext {
         long plannedDelayMillis();
     }
 
-    private record ResultCandidate(boolean retryable, long plannedDelayMillis) implements Candidate {
-    }
+    private record ResultCandidate(boolean retryable, long plannedDelayMillis) implements Candidate {}
 
     /** Resilience4j's exception channel needs a Throwable; this one carries no stack trace. */
     private static final class FailedCandidate extends Exception implements Candidate {

@@ -41,8 +41,7 @@ public sealed interface RetryDecision {
     }
 
     /** Make no further attempt, because of {@code reason}. */
-    record Stop(int attempt, StopReason reason, WaitSource waitSource, long serverHintMillis)
-            implements RetryDecision {
+    record Stop(int attempt, StopReason reason, WaitSource waitSource, long serverHintMillis) implements RetryDecision {
         @Override
         public String reasonLabel() {
             return reason.label();

@@ -31,8 +31,14 @@ public final class RetryPolicy {
      * @param registry where the Resilience4j Retry is registered (replacing one of the same name), so its metrics
      *     are exported
      */
-    public RetryPolicy(String routeName, RetrySpec spec, ProviderRules provider, ServerHints hints,
-            RandomGenerator random, Ticker ticker, RetryRegistry registry) {
+    public RetryPolicy(
+            String routeName,
+            RetrySpec spec,
+            ProviderRules provider,
+            ServerHints hints,
+            RandomGenerator random,
+            Ticker ticker,
+            RetryRegistry registry) {
         this.classifier = new RetryClassifier(spec, provider);
         this.provider = provider;
         this.backoff = Backoff.of(spec, random);

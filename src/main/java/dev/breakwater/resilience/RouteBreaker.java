@@ -48,7 +48,9 @@ public final class RouteBreaker {
         CircuitBreakerConfig config = CircuitBreakerConfig.custom()
                 .failureRateThreshold(spec.failureRateThreshold())
                 // Lock-free: every event loop records into the same window, and a lock would serialize them.
-                .slidingWindow(spec.slidingWindowSize(), spec.minimumNumberOfCalls(),
+                .slidingWindow(
+                        spec.slidingWindowSize(),
+                        spec.minimumNumberOfCalls(),
                         spec.slidingWindowType() == SlidingWindowType.TIME_BASED
                                 ? CircuitBreakerConfig.SlidingWindowType.TIME_BASED
                                 : CircuitBreakerConfig.SlidingWindowType.COUNT_BASED,
@@ -70,8 +72,11 @@ public final class RouteBreaker {
             if (to == CircuitBreaker.State.OPEN) {
                 openUntilMillis = clock.millis() + waitInOpenMillis;
             }
-            LOG.info("circuit_breaker_transition", kv("route", route),
-                    kv("from", event.getStateTransition().getFromState().name()), kv("to", to.name()),
+            LOG.info(
+                    "circuit_breaker_transition",
+                    kv("route", route),
+                    kv("from", event.getStateTransition().getFromState().name()),
+                    kv("to", to.name()),
                     kv("failure_rate", breaker.getMetrics().getFailureRate()),
                     kv("slow_call_rate", breaker.getMetrics().getSlowCallRate()));
         });
@@ -110,8 +115,8 @@ public final class RouteBreaker {
 
     /** Whole seconds until the breaker admits a probe, at least 1, for a {@code Retry-After} header. */
     public long retryAfterSeconds() {
-        long left = breaker.getState() == CircuitBreaker.State.OPEN
-                ? openUntilMillis - clock.millis() : waitInOpenMillis;
+        long left =
+                breaker.getState() == CircuitBreaker.State.OPEN ? openUntilMillis - clock.millis() : waitInOpenMillis;
         return Math.max(1, (left + 999) / 1000);
     }
 

@@ -27,8 +27,15 @@ public final class RouteGuard {
      * @param maxWaitMillis the longest a request may be held at the gate ({@code max-retry-after})
      * @param ticker the monotonic clock of deadlines and the gate
      */
-    public RouteGuard(String upstream, RetryPolicy retryPolicy, Optional<RouteBreaker> breaker, RetryBudget budget,
-            Optional<RateLimitGate> gate, ProviderRules provider, long maxWaitMillis, Ticker ticker) {
+    public RouteGuard(
+            String upstream,
+            RetryPolicy retryPolicy,
+            Optional<RouteBreaker> breaker,
+            RetryBudget budget,
+            Optional<RateLimitGate> gate,
+            ProviderRules provider,
+            long maxWaitMillis,
+            Ticker ticker) {
         this.upstream = upstream;
         this.retryPolicy = retryPolicy;
         this.breaker = breaker;

@@ -6,5 +6,4 @@ package dev.breakwater.resilience;
  * @param millis how long to wait from the moment the response arrived
  * @param source the header it was read from
  */
-public record ServerHint(long millis, WaitSource source) {
-}
+public record ServerHint(long millis, WaitSource source) {}

@@ -73,16 +73,19 @@ public final class ServerHints {
             try {
                 // Exact decimal arithmetic: in doubles 2.007 s is 2007.0000000000002 ms, which would round up.
                 BigDecimal millis = new BigDecimal(v).movePointRight(3).setScale(0, RoundingMode.CEILING);
-                return OptionalLong.of(millis.compareTo(BigDecimal.valueOf(HUGE_MILLIS)) > 0
-                        ? HUGE_MILLIS : millis.longValueExact());
+                return OptionalLong.of(
+                        millis.compareTo(BigDecimal.valueOf(HUGE_MILLIS)) > 0 ? HUGE_MILLIS : millis.longValueExact());
             } catch (NumberFormatException e) {
                 return OptionalLong.empty();
             }
         }
-        return httpDate(v, clock).flatMap(date -> {
-            long millis = date.toEpochMilli() - clock.millis();
-            return millis > 0 ? Optional.of(millis) : Optional.empty();
-        }).map(OptionalLong::of).orElse(OptionalLong.empty());
+        return httpDate(v, clock)
+                .flatMap(date -> {
+                    long millis = date.toEpochMilli() - clock.millis();
+                    return millis > 0 ? Optional.of(millis) : Optional.empty();
+                })
+                .map(OptionalLong::of)
+                .orElse(OptionalLong.empty());
     }
 
     private static Optional<Instant> httpDate(String value, Clock clock) {
@@ -92,7 +95,8 @@ public final class ServerHints {
                     return Optional.of(LocalDateTime.parse(value, format).toInstant(ZoneOffset.UTC));
                 }
                 ZonedDateTime parsed = ZonedDateTime.parse(value, format);
-                if (format == HTTP_DATES.get(1) && parsed.getYear() > ZonedDateTime.now(clock).getYear() + 50) {
+                if (format == HTTP_DATES.get(1)
+                        && parsed.getYear() > ZonedDateTime.now(clock).getYear() + 50) {
                     // RFC 9110: an rfc850-date's two-digit year more than 50 years in the future is in the past
                     // century. Four-digit years mean what they say.
                     parsed = parsed.minusYears(100);

@@ -33,8 +33,8 @@ public record Route(RouteSpec spec, RouteGuard guard, RouteMetrics metrics) {
             rest = rawPath.length() >= prefix.length() ? rawPath.substring(prefix.length()) : "";
         }
         String base = spec.upstream().basePath();
-        StringBuilder out = new StringBuilder(base.length() + rest.length() + 1
-                + (rawQuery == null ? 0 : rawQuery.length() + 1));
+        StringBuilder out =
+                new StringBuilder(base.length() + rest.length() + 1 + (rawQuery == null ? 0 : rawQuery.length() + 1));
         out.append(base);
         if (!rest.startsWith("/")) {
             out.append('/');

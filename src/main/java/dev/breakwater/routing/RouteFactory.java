@@ -4,9 +4,9 @@ import dev.breakwater.config.BreakwaterConfig;
 import dev.breakwater.config.RouteSpec;
 import dev.breakwater.observability.Metrics;
 import dev.breakwater.observability.RouteMetrics;
+import dev.breakwater.resilience.ProviderRules;
 import dev.breakwater.resilience.RateLimitGate;
 import dev.breakwater.resilience.RetryBudget;
-import dev.breakwater.resilience.ProviderRules;
 import dev.breakwater.resilience.RetryPolicy;
 import dev.breakwater.resilience.RouteBreaker;
 import dev.breakwater.resilience.RouteGuard;
@@ -64,12 +64,12 @@ public final class RouteFactory {
         if (previous.isPresent() && previous.get().spec().equals(spec)) {
             return previous.get();
         }
-        RetryPolicy retry = new RetryPolicy(spec.name(), spec.retry(), ProviderRules.of(spec.provider()), hints,
-                random, ticker, metrics.retries());
-        Optional<RateLimitGate> gate = spec.retry().rateLimitGate()
-                ? Optional.of(new RateLimitGate(ticker)) : Optional.empty();
-        Optional<RouteBreaker> breaker = previous
-                .filter(old -> old.spec().circuitBreaker().equals(spec.circuitBreaker()))
+        RetryPolicy retry = new RetryPolicy(
+                spec.name(), spec.retry(), ProviderRules.of(spec.provider()), hints, random, ticker, metrics.retries());
+        Optional<RateLimitGate> gate =
+                spec.retry().rateLimitGate() ? Optional.of(new RateLimitGate(ticker)) : Optional.empty();
+        Optional<RouteBreaker> breaker = previous.filter(
+                        old -> old.spec().circuitBreaker().equals(spec.circuitBreaker()))
                 .flatMap(old -> old.guard().breaker());
         if (breaker.isEmpty() && spec.circuitBreaker().enabled()) {
             breaker = Optional.of(new RouteBreaker(spec.name(), spec.circuitBreaker(), clock, metrics.breakers()));
@@ -78,8 +78,15 @@ public final class RouteFactory {
             metrics.breakers().remove(spec.name());
         }
         RetryBudget budget = new RetryBudget(spec.retryBudget());
-        RouteGuard guard = new RouteGuard(spec.upstream().host() + ":" + spec.upstream().port(), retry, breaker,
-                budget, gate, ProviderRules.of(spec.provider()), spec.retry().maxRetryAfter().toMillis(), ticker);
+        RouteGuard guard = new RouteGuard(
+                spec.upstream().host() + ":" + spec.upstream().port(),
+                retry,
+                breaker,
+                budget,
+                gate,
+                ProviderRules.of(spec.provider()),
+                spec.retry().maxRetryAfter().toMillis(),
+                ticker);
         RouteMetrics routeMetrics = metrics.route(spec.name());
         routeMetrics.bind(() -> gate.map(RateLimitGate::held).orElse(0), budget::refusedRetries);
         return new Route(spec, guard, routeMetrics);

@@ -18,7 +18,8 @@ public final class RouteTable {
     public RouteTable(List<Route> routes) {
         this.routes = List.copyOf(routes);
         List<Route> sorted = new ArrayList<>(routes);
-        sorted.sort(Comparator.comparingInt((Route r) -> r.spec().pathPrefix().length()).reversed());
+        sorted.sort(Comparator.comparingInt((Route r) -> r.spec().pathPrefix().length())
+                .reversed());
         this.longestPrefixFirst = List.copyOf(sorted);
     }
 
@@ -40,8 +41,9 @@ public final class RouteTable {
         for (Route route : longestPrefixFirst) {
             String prefix = route.spec().pathPrefix();
             if (rawPath.startsWith(prefix)
-                    || (prefix.endsWith("/") && rawPath.length() == prefix.length() - 1
-                        && prefix.startsWith(rawPath))) {
+                    || (prefix.endsWith("/")
+                            && rawPath.length() == prefix.length() - 1
+                            && prefix.startsWith(rawPath))) {
                 return Optional.of(route);
             }
         }

@@ -4,6 +4,7 @@ import dev.breakwater.config.RouteSpec;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.net.PemTrustOptions;
@@ -12,7 +13,6 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
-import io.vertx.core.http.HttpConnection;
 
 /**
  * The pooled HTTP clients of one event loop, one per distinct upstream (address, TLS trust, connect timeout).
@@ -38,8 +38,12 @@ public final class UpstreamClients {
 
     /** The client for a route's upstream, created on first use. */
     public HttpClient clientFor(RouteSpec route) {
-        Key key = new Key(route.upstream().host(), route.upstream().port(), route.upstream().tls(),
-                route.caFile(), route.timeouts().connect().toMillis());
+        Key key = new Key(
+                route.upstream().host(),
+                route.upstream().port(),
+                route.upstream().tls(),
+                route.caFile(),
+                route.timeouts().connect().toMillis());
         return clients.computeIfAbsent(key, this::create);
     }
 
@@ -59,21 +63,20 @@ public final class UpstreamClients {
                 .setTcpNoDelay(true)
                 .setDecompressionSupported(false);
         if (key.tls()) {
-            options.setSsl(true)
-                    .setVerifyHost(true)
-                    .setForceSni(true);
+            options.setSsl(true).setVerifyHost(true).setForceSni(true);
             key.caFile().ifPresent(ca -> options.setTrustOptions(new PemTrustOptions().addCertPath(ca.toString())));
         }
         PoolOptions pool = new PoolOptions().setHttp1MaxSize(POOL_SIZE).setHttp2MaxSize(1);
         // Upstream resets surface on the attempt or the relay; the connection-level copy is only noise.
-        return vertx.httpClientBuilder().with(options).with(pool)
+        return vertx.httpClientBuilder()
+                .with(options)
+                .with(pool)
                 .withConnectHandler(connection -> {
-                    connection.exceptionHandler(t -> { });
+                    connection.exceptionHandler(t -> {});
                     connectHandler.accept(connection);
                 })
                 .build();
     }
 
-    private record Key(String host, int port, boolean tls, Optional<Path> caFile, long connectTimeoutMillis) {
-    }
+    private record Key(String host, int port, boolean tls, Optional<Path> caFile, long connectTimeoutMillis) {}
 }

@@ -20,6 +20,6 @@ public interface Scheduler {
         void cancel();
 
         /** A handle for nothing, so callers need no null checks. */
-        Cancellable NONE = () -> { };
+        Cancellable NONE = () -> {};
     }
 }

@@ -2,12 +2,12 @@ package dev.breakwater.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.breakwater.testing.Samples;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import dev.breakwater.testing.Samples;
 import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.Yaml;
@@ -19,17 +19,99 @@ import org.yaml.snakeyaml.Yaml;
 class ConfigLoaderPropertiesTest {
     private static final String SOURCE = "prop.yaml";
     /** Real keys at every level, so the structured documents get past the key tables and into the readers. */
-    private static final List<String> KEYS = List.of("listen", "admin", "admin-token", "shutdown-grace", "logging",
-            "limits", "defaults", "routes", "name", "path-prefix", "upstream", "strip-prefix", "provider", "headers",
-            "ca-file", "timeouts", "retry", "retry-budget", "circuit-breaker", "connect", "response", "idle", "total",
-            "max-attempts", "wait-duration", "retry-on-status", "retry-methods", "max-replay-body", "enabled",
-            "failure-rate-threshold", "sliding-window-size", "minimum-number-of-calls", "record-status", "level",
-            "format", "max-connections", "max-buffered-bodies", "header-read-timeout", "percent", "unknown-key");
-    private static final List<Object> SCALARS = List.of("", "0", "-1", "1", "3", "100", "1e400", "2147483648",
-            "99999999999999999999", "0.5", "-0.0", "NaN", "auto", "250ms", "30s", "-1s", "10", "8MiB", "1KiB",
-            "-1MiB", "http://a", "https://u:p@h:99999", "ftp://x", "/", "/v1/", "127.0.0.1:0", "[::1]:9901",
-            "[::1", "json", "text", "INFO", "openai", "generic", "COUNT_BASED", "true", "on", "${UNSET}", "${X:-3}",
-            "${", "$${x}", "\u0000", "\t", "\r\n", "é", "\uD83D\uDE00", 0, -5, 3.5, true, false);
+    private static final List<String> KEYS = List.of(
+            "listen",
+            "admin",
+            "admin-token",
+            "shutdown-grace",
+            "logging",
+            "limits",
+            "defaults",
+            "routes",
+            "name",
+            "path-prefix",
+            "upstream",
+            "strip-prefix",
+            "provider",
+            "headers",
+            "ca-file",
+            "timeouts",
+            "retry",
+            "retry-budget",
+            "circuit-breaker",
+            "connect",
+            "response",
+            "idle",
+            "total",
+            "max-attempts",
+            "wait-duration",
+            "retry-on-status",
+            "retry-methods",
+            "max-replay-body",
+            "enabled",
+            "failure-rate-threshold",
+            "sliding-window-size",
+            "minimum-number-of-calls",
+            "record-status",
+            "level",
+            "format",
+            "max-connections",
+            "max-buffered-bodies",
+            "header-read-timeout",
+            "percent",
+            "unknown-key");
+
+    private static final List<Object> SCALARS = List.of(
+            "",
+            "0",
+            "-1",
+            "1",
+            "3",
+            "100",
+            "1e400",
+            "2147483648",
+            "99999999999999999999",
+            "0.5",
+            "-0.0",
+            "NaN",
+            "auto",
+            "250ms",
+            "30s",
+            "-1s",
+            "10",
+            "8MiB",
+            "1KiB",
+            "-1MiB",
+            "http://a",
+            "https://u:p@h:99999",
+            "ftp://x",
+            "/",
+            "/v1/",
+            "127.0.0.1:0",
+            "[::1]:9901",
+            "[::1",
+            "json",
+            "text",
+            "INFO",
+            "openai",
+            "generic",
+            "COUNT_BASED",
+            "true",
+            "on",
+            "${UNSET}",
+            "${X:-3}",
+            "${",
+            "$${x}",
+            "\u0000",
+            "\t",
+            "\r\n",
+            "é",
+            "\uD83D\uDE00",
+            0,
+            -5,
+            3.5,
+            true,
+            false);
 
     private final ConfigLoader loader = new ConfigLoader(Map.of("SET", "value"));
 
@@ -49,7 +131,10 @@ class ConfigLoaderPropertiesTest {
 
     @Test
     void yamlLookingTextYieldsAConfigOrProblems() {
-        Samples.check(2, 500, random -> Samples.textOf(random, "abc-:{}[],'\"&*!|>#%@`?$ \n\t0123456789", 80),
+        Samples.check(
+                2,
+                500,
+                random -> Samples.textOf(random, "abc-:{}[],'\"&*!|>#%@`?$ \n\t0123456789", 80),
                 this::loadsOrReportsProblems);
     }
 

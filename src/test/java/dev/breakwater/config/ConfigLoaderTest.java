@@ -55,11 +55,29 @@ class ConfigLoaderTest {
 
     static final TimeoutSpec BUILTIN_TIMEOUTS = new TimeoutSpec(
             Duration.ofSeconds(5), Duration.ofSeconds(120), Duration.ofSeconds(60), Duration.ofMinutes(10));
-    static final RetrySpec BUILTIN_RETRY = new RetrySpec(3, Duration.ofMillis(500), 2.0, Duration.ofSeconds(20), 0.5,
-            Set.of(408, 429, 500, 502, 503, 504), Set.of("GET", "HEAD", "OPTIONS", "PUT", "DELETE"),
-            Duration.ofSeconds(60), 8L * 1024 * 1024, true, true);
-    static final CircuitBreakerSpec BUILTIN_BREAKER = new CircuitBreakerSpec(true, 50f, SlidingWindowType.COUNT_BASED,
-            100, 40, Duration.ofSeconds(30), 20, 100f, Duration.ofMinutes(10), Set.of(500, 502, 503, 504));
+    static final RetrySpec BUILTIN_RETRY = new RetrySpec(
+            3,
+            Duration.ofMillis(500),
+            2.0,
+            Duration.ofSeconds(20),
+            0.5,
+            Set.of(408, 429, 500, 502, 503, 504),
+            Set.of("GET", "HEAD", "OPTIONS", "PUT", "DELETE"),
+            Duration.ofSeconds(60),
+            8L * 1024 * 1024,
+            true,
+            true);
+    static final CircuitBreakerSpec BUILTIN_BREAKER = new CircuitBreakerSpec(
+            true,
+            50f,
+            SlidingWindowType.COUNT_BASED,
+            100,
+            40,
+            Duration.ofSeconds(30),
+            20,
+            100f,
+            Duration.ofMinutes(10),
+            Set.of(500, 502, 503, 504));
 
     private final ConfigLoader loader = new ConfigLoader(Map.of("OPENAI_API_KEY", "sk-test"));
 
@@ -74,24 +92,34 @@ class ConfigLoaderTest {
         RouteSpec openai = config.routes().get(0);
         assertThat(openai.name()).isEqualTo("openai");
         assertThat(openai.pathPrefix()).isEqualTo("/v1/");
-        assertThat(openai.upstream()).isEqualTo(
-                new UpstreamSpec(URI.create("https://api.openai.com"), true, "api.openai.com", 443, ""));
+        assertThat(openai.upstream())
+                .isEqualTo(new UpstreamSpec(URI.create("https://api.openai.com"), true, "api.openai.com", 443, ""));
         assertThat(openai.upstream().authority()).isEqualTo("api.openai.com");
         assertThat(openai.stripPrefix()).isFalse();
         assertThat(openai.provider()).isEqualTo(Provider.OPENAI);
         assertThat(openai.headers()).containsExactly(Map.entry("Authorization", "Bearer sk-test"));
         assertThat(openai.caFile()).isEmpty();
         assertThat(openai.timeouts()).isEqualTo(BUILTIN_TIMEOUTS);
-        assertThat(openai.retry()).isEqualTo(new RetrySpec(4, Duration.ofMillis(500), 2.0, Duration.ofSeconds(20),
-                0.5, Set.of(408, 429, 500, 502, 503, 504), Set.of("GET", "POST"), Duration.ofSeconds(60),
-                8L * 1024 * 1024, true, true));
+        assertThat(openai.retry())
+                .isEqualTo(new RetrySpec(
+                        4,
+                        Duration.ofMillis(500),
+                        2.0,
+                        Duration.ofSeconds(20),
+                        0.5,
+                        Set.of(408, 429, 500, 502, 503, 504),
+                        Set.of("GET", "POST"),
+                        Duration.ofSeconds(60),
+                        8L * 1024 * 1024,
+                        true,
+                        true));
         assertThat(openai.circuitBreaker()).isEqualTo(BUILTIN_BREAKER);
 
         RouteSpec tool = config.routes().get(1);
         assertThat(tool.name()).isEqualTo("policy-tool");
         assertThat(tool.pathPrefix()).isEqualTo("/tools/policy/");
-        assertThat(tool.upstream()).isEqualTo(
-                new UpstreamSpec(URI.create("http://127.0.0.1:8081"), false, "127.0.0.1", 8081, ""));
+        assertThat(tool.upstream())
+                .isEqualTo(new UpstreamSpec(URI.create("http://127.0.0.1:8081"), false, "127.0.0.1", 8081, ""));
         assertThat(tool.upstream().authority()).isEqualTo("127.0.0.1:8081");
         assertThat(tool.stripPrefix()).isTrue();
         assertThat(tool.provider()).isEqualTo(Provider.GENERIC);
@@ -129,20 +157,64 @@ class ConfigLoaderTest {
         RouteSpec a = config.routes().get(0);
         RouteSpec b = config.routes().get(1);
 
-        assertThat(a.timeouts()).isEqualTo(new TimeoutSpec(
-                Duration.ofSeconds(1), Duration.ofSeconds(120), Duration.ofSeconds(5), Duration.ZERO));
-        assertThat(b.timeouts()).isEqualTo(new TimeoutSpec(
-                Duration.ofSeconds(1), Duration.ofSeconds(120), Duration.ofSeconds(60), Duration.ZERO));
+        assertThat(a.timeouts())
+                .isEqualTo(new TimeoutSpec(
+                        Duration.ofSeconds(1), Duration.ofSeconds(120), Duration.ofSeconds(5), Duration.ZERO));
+        assertThat(b.timeouts())
+                .isEqualTo(new TimeoutSpec(
+                        Duration.ofSeconds(1), Duration.ofSeconds(120), Duration.ofSeconds(60), Duration.ZERO));
 
-        assertThat(a.retry()).isEqualTo(new RetrySpec(2, Duration.ofSeconds(1), 2.0, Duration.ofSeconds(40), 0.0,
-                Set.of(503), Set.of("GET", "POST"), Duration.ofSeconds(60), 1024 * 1024, true, true));
-        assertThat(b.retry()).isEqualTo(new RetrySpec(5, Duration.ofSeconds(1), 2.0, Duration.ofSeconds(40), 0.5,
-                Set.of(503), Set.of("GET", "HEAD", "OPTIONS", "PUT", "DELETE"), Duration.ofSeconds(60), 1024 * 1024, true, true));
+        assertThat(a.retry())
+                .isEqualTo(new RetrySpec(
+                        2,
+                        Duration.ofSeconds(1),
+                        2.0,
+                        Duration.ofSeconds(40),
+                        0.0,
+                        Set.of(503),
+                        Set.of("GET", "POST"),
+                        Duration.ofSeconds(60),
+                        1024 * 1024,
+                        true,
+                        true));
+        assertThat(b.retry())
+                .isEqualTo(new RetrySpec(
+                        5,
+                        Duration.ofSeconds(1),
+                        2.0,
+                        Duration.ofSeconds(40),
+                        0.5,
+                        Set.of(503),
+                        Set.of("GET", "HEAD", "OPTIONS", "PUT", "DELETE"),
+                        Duration.ofSeconds(60),
+                        1024 * 1024,
+                        true,
+                        true));
 
-        assertThat(a.circuitBreaker()).isEqualTo(new CircuitBreakerSpec(true, 25.5f, SlidingWindowType.TIME_BASED,
-                100, 40, Duration.ofSeconds(30), 20, 100f, Duration.ofMinutes(10), Set.of(502)));
-        assertThat(b.circuitBreaker()).isEqualTo(new CircuitBreakerSpec(false, 50f, SlidingWindowType.TIME_BASED,
-                100, 40, Duration.ofSeconds(30), 20, 100f, Duration.ofMinutes(10), Set.of(502)));
+        assertThat(a.circuitBreaker())
+                .isEqualTo(new CircuitBreakerSpec(
+                        true,
+                        25.5f,
+                        SlidingWindowType.TIME_BASED,
+                        100,
+                        40,
+                        Duration.ofSeconds(30),
+                        20,
+                        100f,
+                        Duration.ofMinutes(10),
+                        Set.of(502)));
+        assertThat(b.circuitBreaker())
+                .isEqualTo(new CircuitBreakerSpec(
+                        false,
+                        50f,
+                        SlidingWindowType.TIME_BASED,
+                        100,
+                        40,
+                        Duration.ofSeconds(30),
+                        20,
+                        100f,
+                        Duration.ofMinutes(10),
+                        Set.of(502)));
     }
 
     @Test
@@ -157,9 +229,13 @@ class ConfigLoaderTest {
         assertThat(config.listen()).isEqualTo(new HostPort("127.0.0.1", 8080));
         assertThat(config.admin()).isEqualTo(new HostPort("127.0.0.1", 9901));
         RouteSpec route = config.routes().get(0);
-        assertThat(route.upstream()).isEqualTo(new UpstreamSpec(
-                URI.create("https://gateway.example.com:8443/openai/v1/"), true, "gateway.example.com", 8443,
-                "/openai/v1"));
+        assertThat(route.upstream())
+                .isEqualTo(new UpstreamSpec(
+                        URI.create("https://gateway.example.com:8443/openai/v1/"),
+                        true,
+                        "gateway.example.com",
+                        8443,
+                        "/openai/v1"));
         assertThat(route.upstream().authority()).isEqualTo("gateway.example.com:8443");
         assertThat(route.provider()).isEqualTo(Provider.GENERIC);
         assertThat(route.stripPrefix()).isFalse();
@@ -170,8 +246,8 @@ class ConfigLoaderTest {
 
     @Test
     void substitutesEnvironmentVariables() throws ConfigException {
-        ConfigLoader withEnv = new ConfigLoader(Map.of(
-                "LISTEN", "0.0.0.0:0", "TOKEN", "t0k3n", "RETRIES", "7", "EMPTY", ""));
+        ConfigLoader withEnv =
+                new ConfigLoader(Map.of("LISTEN", "0.0.0.0:0", "TOKEN", "t0k3n", "RETRIES", "7", "EMPTY", ""));
         BreakwaterConfig config = withEnv.parse("""
                 listen: ${LISTEN}
                 admin: ${ADMIN:-[::1]:0}
@@ -191,8 +267,8 @@ class ConfigLoaderTest {
         assertThat(config.admin()).hasToString("[::1]:0");
         RouteSpec route = config.routes().get(0);
         assertThat(route.name()).isEqualTo("tool");
-        assertThat(route.upstream()).isEqualTo(new UpstreamSpec(
-                URI.create("http://my_tool:9000/base"), false, "my_tool", 9000, "/base"));
+        assertThat(route.upstream())
+                .isEqualTo(new UpstreamSpec(URI.create("http://my_tool:9000/base"), false, "my_tool", 9000, "/base"));
         assertThat(route.headers()).isEqualTo(Map.of("X-Token", "t0k3n", "X-Empty", "[]", "X-Literal", "${NOT_A_VAR}"));
         assertThat(route.retry().maxAttempts()).isEqualTo(7);
         assertThat(route.retry().waitDuration()).isEqualTo(Duration.ofMillis(250));
@@ -223,7 +299,8 @@ class ConfigLoaderTest {
                   - {name: r, path-prefix: /, upstream: "https://example.com", ca-file: pom.xml}
                 """, "t.yaml");
 
-        assertThat(config.routes().get(0).caFile()).contains(Path.of("pom.xml").toAbsolutePath().normalize());
+        assertThat(config.routes().get(0).caFile())
+                .contains(Path.of("pom.xml").toAbsolutePath().normalize());
     }
 
     @Test

@@ -34,8 +34,8 @@ class ConfigSizeLimitTest {
         ConfigException e = catchThrowableOfType(ConfigException.class, () -> loader.load(file));
 
         assertThat(e).isNotNull();
-        assertThat(e.problems()).containsExactly(
-                file + ": the file is " + size + " bytes; the limit is 1048576 (1 MiB)");
+        assertThat(e.problems())
+                .containsExactly(file + ": the file is " + size + " bytes; the limit is 1048576 (1 MiB)");
     }
 
     @Test
@@ -56,8 +56,12 @@ class ConfigSizeLimitTest {
         ConfigException e = catchThrowableOfType(ConfigException.class, () -> loader.parse(text, "t.yaml"));
 
         assertThat(e).isNotNull();
-        assertThat(e.problems()).singleElement().asString()
-                .startsWith("t.yaml").contains("invalid YAML").contains("exceeds the limit");
+        assertThat(e.problems())
+                .singleElement()
+                .asString()
+                .startsWith("t.yaml")
+                .contains("invalid YAML")
+                .contains("exceeds the limit");
     }
 
     @Test
@@ -67,7 +71,11 @@ class ConfigSizeLimitTest {
         ConfigException e = catchThrowableOfType(ConfigException.class, () -> loader.parse(text, "t.yaml"));
 
         assertThat(e).isNotNull();
-        assertThat(e.problems()).singleElement().asString().startsWith("t.yaml").contains("invalid YAML")
+        assertThat(e.problems())
+                .singleElement()
+                .asString()
+                .startsWith("t.yaml")
+                .contains("invalid YAML")
                 .contains("Nesting Depth exceeded");
     }
 }

@@ -29,17 +29,19 @@ class DurationsTest {
     }
 
     @ParameterizedTest
-    @CsvSource(delimiter = '|', value = {
-        "-5s | negative duration \"-5s\" (durations must be >= 0)",
-        "500 | duration \"500\" has no unit (expected e.g. 500ms or 500s; only 0 may omit the unit)",
-        "5d | unknown unit \"d\" in duration \"5d\" (expected ms, s, m or h)",
-        "30S | unknown unit \"S\" in duration \"30S\" (expected ms, s, m or h)",
-        "abc | not a duration: \"abc\" (expected a number and a unit, e.g. 250ms, 30s or 2m)",
-        "1.s | not a duration: \"1.s\" (expected a number and a unit, e.g. 250ms, 30s or 2m)",
-        "'' | empty duration (expected e.g. 250ms, 30s or 2m)",
-        "0.0000001ms | duration \"0.0000001ms\" is finer than a nanosecond",
-        "999999999999h | duration \"999999999999h\" is too long",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "-5s | negative duration \"-5s\" (durations must be >= 0)",
+                "500 | duration \"500\" has no unit (expected e.g. 500ms or 500s; only 0 may omit the unit)",
+                "5d | unknown unit \"d\" in duration \"5d\" (expected ms, s, m or h)",
+                "30S | unknown unit \"S\" in duration \"30S\" (expected ms, s, m or h)",
+                "abc | not a duration: \"abc\" (expected a number and a unit, e.g. 250ms, 30s or 2m)",
+                "1.s | not a duration: \"1.s\" (expected a number and a unit, e.g. 250ms, 30s or 2m)",
+                "'' | empty duration (expected e.g. 250ms, 30s or 2m)",
+                "0.0000001ms | duration \"0.0000001ms\" is finer than a nanosecond",
+                "999999999999h | duration \"999999999999h\" is too long",
+            })
     void rejectsBadDurations(String text, String message) {
         assertThatThrownBy(() -> Durations.parse(text))
                 .isInstanceOf(IllegalArgumentException.class)

@@ -26,8 +26,13 @@ class LimitsConfigTest {
     void withoutTheSectionTheDefaultsApply() throws ConfigException {
         assertThat(limits("")).isEqualTo(ListenerLimits.DEFAULT);
         assertThat(limits("limits:\n")).isEqualTo(ListenerLimits.DEFAULT);
-        assertThat(ListenerLimits.DEFAULT).isEqualTo(new ListenerLimits(OptionalInt.empty(), 1024,
-                Duration.ofSeconds(60), Duration.ofSeconds(10), OptionalLong.empty()));
+        assertThat(ListenerLimits.DEFAULT)
+                .isEqualTo(new ListenerLimits(
+                        OptionalInt.empty(),
+                        1024,
+                        Duration.ofSeconds(60),
+                        Duration.ofSeconds(10),
+                        OptionalLong.empty()));
     }
 
     @Test
@@ -41,8 +46,13 @@ class LimitsConfigTest {
                   max-buffered-bodies: 256MiB
                 """);
 
-        assertThat(limits).isEqualTo(new ListenerLimits(OptionalInt.of(500), 16, Duration.ofMinutes(2),
-                Duration.ofMillis(500), OptionalLong.of(256L << 20)));
+        assertThat(limits)
+                .isEqualTo(new ListenerLimits(
+                        OptionalInt.of(500),
+                        16,
+                        Duration.ofMinutes(2),
+                        Duration.ofMillis(500),
+                        OptionalLong.of(256L << 20)));
     }
 
     @Test
@@ -60,35 +70,44 @@ class LimitsConfigTest {
         ListenerLimits limits = limits("limits: {max-connections: 1, max-connections-per-client: 1, "
                 + "idle-timeout: 1ms, header-read-timeout: 1ms, max-buffered-bodies: 1KiB}\n");
 
-        assertThat(limits).isEqualTo(new ListenerLimits(OptionalInt.of(1), 1, Duration.ofMillis(1),
-                Duration.ofMillis(1), OptionalLong.of(1024)));
+        assertThat(limits)
+                .isEqualTo(new ListenerLimits(
+                        OptionalInt.of(1), 1, Duration.ofMillis(1), Duration.ofMillis(1), OptionalLong.of(1024)));
     }
 
     static Stream<Arguments> badLimits() {
         return Stream.of(
-                Arguments.of("limits:\n  max-connections: 0\n",
-                        "t.yaml:2: limits.max-connections: 0 (expected: >= 1)"),
-                Arguments.of("limits:\n  max-connections: lots\n",
+                Arguments.of("limits:\n  max-connections: 0\n", "t.yaml:2: limits.max-connections: 0 (expected: >= 1)"),
+                Arguments.of(
+                        "limits:\n  max-connections: lots\n",
                         "t.yaml:2: limits.max-connections: lots (expected: an integer >= 1, or auto)"),
-                Arguments.of("limits:\n  max-connections: 99999999999\n",
+                Arguments.of(
+                        "limits:\n  max-connections: 99999999999\n",
                         "t.yaml:2: limits.max-connections: 99999999999 (expected: <= 2147483647)"),
-                Arguments.of("limits:\n  max-connections-per-client: 0\n",
+                Arguments.of(
+                        "limits:\n  max-connections-per-client: 0\n",
                         "t.yaml:2: limits.max-connections-per-client: 0 (expected: >= 1)"),
-                Arguments.of("limits:\n  max-connections-per-client: auto\n",
+                Arguments.of(
+                        "limits:\n  max-connections-per-client: auto\n",
                         "t.yaml:2: limits.max-connections-per-client: auto (expected: an integer)"),
-                Arguments.of("limits:\n  idle-timeout: 0\n",
-                        "t.yaml:2: limits.idle-timeout: 0 (expected: > 0)"),
-                Arguments.of("limits:\n  header-read-timeout: 10\n",
+                Arguments.of("limits:\n  idle-timeout: 0\n", "t.yaml:2: limits.idle-timeout: 0 (expected: > 0)"),
+                Arguments.of(
+                        "limits:\n  header-read-timeout: 10\n",
                         "t.yaml:2: limits.header-read-timeout: 10 (expected: a duration with a unit, such as 250ms, 30s or 2m)"),
-                Arguments.of("limits:\n  header-read-timeout: -1s\n",
+                Arguments.of(
+                        "limits:\n  header-read-timeout: -1s\n",
                         "t.yaml:2: limits.header-read-timeout: -1s (expected: > 0)"),
-                Arguments.of("limits:\n  max-buffered-bodies: 1023\n",
+                Arguments.of(
+                        "limits:\n  max-buffered-bodies: 1023\n",
                         "t.yaml:2: limits.max-buffered-bodies: 1023 (expected: >= 1KiB)"),
-                Arguments.of("limits:\n  max-buffered-bodies: -1MiB\n",
+                Arguments.of(
+                        "limits:\n  max-buffered-bodies: -1MiB\n",
                         "t.yaml:2: limits.max-buffered-bodies: -1MiB (expected: >= 1KiB)"),
-                Arguments.of("limits:\n  max-buffered-bodies: lots\n",
+                Arguments.of(
+                        "limits:\n  max-buffered-bodies: lots\n",
                         "t.yaml:2: limits.max-buffered-bodies: lots (expected: a size such as 64MiB or 1GiB, or auto)"),
-                Arguments.of("limits:\n  max-conections: 10\n",
+                Arguments.of(
+                        "limits:\n  max-conections: 10\n",
                         "t.yaml:2: limits.max-conections: unknown key (expected one of: max-connections, "
                                 + "max-connections-per-client, idle-timeout, header-read-timeout, max-buffered-bodies)"),
                 Arguments.of("limits: 10\n", "t.yaml:1: limits: 10 (expected: a map)"));
@@ -105,10 +124,12 @@ class LimitsConfigTest {
 
     @Test
     void reportsEveryBadKeyTogether() {
-        ConfigException e = catchThrowableOfType(ConfigException.class,
-                () -> limits("limits:\n  max-connections: 0\n  idle-timeout: 0\n"));
+        ConfigException e = catchThrowableOfType(
+                ConfigException.class, () -> limits("limits:\n  max-connections: 0\n  idle-timeout: 0\n"));
 
-        assertThat(e.problems()).containsExactly("t.yaml:2: limits.max-connections: 0 (expected: >= 1)",
-                "t.yaml:3: limits.idle-timeout: 0 (expected: > 0)");
+        assertThat(e.problems())
+                .containsExactly(
+                        "t.yaml:2: limits.max-connections: 0 (expected: >= 1)",
+                        "t.yaml:3: limits.idle-timeout: 0 (expected: > 0)");
     }
 }

@@ -16,10 +16,14 @@ import org.junit.jupiter.params.provider.MethodSource;
 class SecretsInProblemsTest {
     private static final String SECRET = "Pa55w0rd";
     private final ConfigLoader loader = new ConfigLoader(Map.of(
-            "UPSTREAM_URL", "https://u:" + SECRET + "@h:badport",
-            "CREDS_URL", "https://u:" + SECRET + "@h",
-            "SECRET_NUMBER", SECRET,
-            "BLANK", "   "));
+            "UPSTREAM_URL",
+            "https://u:" + SECRET + "@h:badport",
+            "CREDS_URL",
+            "https://u:" + SECRET + "@h",
+            "SECRET_NUMBER",
+            SECRET,
+            "BLANK",
+            "   "));
 
     private static String route(String upstream, String extra) {
         return "routes:\n  - name: openai\n    path-prefix: /v1/\n    upstream: " + upstream + "\n" + extra;
@@ -27,23 +31,32 @@ class SecretsInProblemsTest {
 
     static Stream<Arguments> rejectedSubstitutions() {
         return Stream.of(
-                Arguments.of(route("\"${UPSTREAM_URL}\"", ""),
+                Arguments.of(
+                        route("\"${UPSTREAM_URL}\"", ""),
                         "t.yaml:4: routes[openai].upstream: \"${UPSTREAM_URL}\" (expected: a URL without user-info (set credentials with headers))"),
-                Arguments.of(route("${CREDS_URL}", ""),
+                Arguments.of(
+                        route("${CREDS_URL}", ""),
                         "t.yaml:4: routes[openai].upstream: ${CREDS_URL} (expected: a URL without user-info (set credentials with headers))"),
-                Arguments.of(route("\"https://h:${SECRET_NUMBER}\"", ""),
+                Arguments.of(
+                        route("\"https://h:${SECRET_NUMBER}\"", ""),
                         "t.yaml:4: routes[openai].upstream: \"https://h:${SECRET_NUMBER}\" (expected: an absolute http or https URL with a valid host)"),
-                Arguments.of(route("https://x:${SECRET_NUMBER}@h", ""),
+                Arguments.of(
+                        route("https://x:${SECRET_NUMBER}@h", ""),
                         "t.yaml:4: routes[openai].upstream: https://x:${SECRET_NUMBER}@h (expected: a URL without user-info (set credentials with headers))"),
-                Arguments.of(route("http://h", "    retry: {max-attempts: \"${SECRET_NUMBER}\"}\n"),
+                Arguments.of(
+                        route("http://h", "    retry: {max-attempts: \"${SECRET_NUMBER}\"}\n"),
                         "t.yaml:5: routes[openai].retry.max-attempts: \"${SECRET_NUMBER}\" (expected: an integer)"),
-                Arguments.of(route("http://h", "    timeouts:\n      connect: ${SECRET_NUMBER}\n"),
+                Arguments.of(
+                        route("http://h", "    timeouts:\n      connect: ${SECRET_NUMBER}\n"),
                         "t.yaml:6: routes[openai].timeouts.connect: ${SECRET_NUMBER} (expected: a duration such as 250ms, 30s or 2m)"),
-                Arguments.of("listen: ${SECRET_NUMBER}\n" + route("http://h", ""),
+                Arguments.of(
+                        "listen: ${SECRET_NUMBER}\n" + route("http://h", ""),
                         "t.yaml:1: listen: ${SECRET_NUMBER} (expected: host:port or [ipv6]:port)"),
-                Arguments.of("logging: {level: \"${SECRET_NUMBER:-x}\"}\n" + route("http://h", ""),
+                Arguments.of(
+                        "logging: {level: \"${SECRET_NUMBER:-x}\"}\n" + route("http://h", ""),
                         "t.yaml:1: logging.level: \"${SECRET_NUMBER:-x}\" (expected: one of TRACE, DEBUG, INFO, WARN, ERROR)"),
-                Arguments.of("admin-token: \"${BLANK}\"\n" + route("http://h", ""),
+                Arguments.of(
+                        "admin-token: \"${BLANK}\"\n" + route("http://h", ""),
                         "t.yaml:1: admin-token: \"${BLANK}\" (expected: a non-empty token)"));
     }
 

@@ -29,16 +29,18 @@ class SizesTest {
     }
 
     @ParameterizedTest
-    @CsvSource(delimiter = '|', value = {
-        "-1 | negative size \"-1\" (sizes must be >= 0)",
-        "-8MiB | negative size \"-8MiB\" (sizes must be >= 0)",
-        "lots | not a size: \"lots\" (expected a byte count or e.g. 512KiB, 8MiB or 10MB)",
-        "'' | not a size: \"\" (expected a byte count or e.g. 512KiB, 8MiB or 10MB)",
-        "8mib | unknown unit \"mib\" in size \"8mib\" (expected B, KiB, MiB, GiB, TiB, KB, MB, GB or TB)",
-        "1.5 | size \"1.5\" is not a whole number of bytes",
-        "1.0001KiB | size \"1.0001KiB\" is not a whole number of bytes",
-        "99999999999TiB | size \"99999999999TiB\" is too large",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "-1 | negative size \"-1\" (sizes must be >= 0)",
+                "-8MiB | negative size \"-8MiB\" (sizes must be >= 0)",
+                "lots | not a size: \"lots\" (expected a byte count or e.g. 512KiB, 8MiB or 10MB)",
+                "'' | not a size: \"\" (expected a byte count or e.g. 512KiB, 8MiB or 10MB)",
+                "8mib | unknown unit \"mib\" in size \"8mib\" (expected B, KiB, MiB, GiB, TiB, KB, MB, GB or TB)",
+                "1.5 | size \"1.5\" is not a whole number of bytes",
+                "1.0001KiB | size \"1.0001KiB\" is not a whole number of bytes",
+                "99999999999TiB | size \"99999999999TiB\" is too large",
+            })
     void rejectsBadSizes(String text, String message) {
         assertThatThrownBy(() -> Sizes.parse(text))
                 .isInstanceOf(IllegalArgumentException.class)

@@ -82,28 +82,46 @@ class BadInputIT {
 
     @Test
     void traversalNeverLeavesTheRoutePrefix() throws Exception {
-        List<String> attempts = List.of("/t/../admin", "/t/..%2fadmin", "/t/..%2Fadmin", "/t/%2e%2e/admin",
-                "/t/%2E%2E/admin", "/t/%2e%2e%2fadmin", "/t/.%2e/admin", "/t/./../admin", "/t/a/../../admin",
-                "/t/..\\admin", "/t/..%5cadmin", "/t/..;/admin", "/v1/../admin/secret", "/v1/%2e%2e/admin/secret");
+        List<String> attempts = List.of(
+                "/t/../admin",
+                "/t/..%2fadmin",
+                "/t/..%2Fadmin",
+                "/t/%2e%2e/admin",
+                "/t/%2E%2E/admin",
+                "/t/%2e%2e%2fadmin",
+                "/t/.%2e/admin",
+                "/t/./../admin",
+                "/t/a/../../admin",
+                "/t/..\\admin",
+                "/t/..%5cadmin",
+                "/t/..;/admin",
+                "/v1/../admin/secret",
+                "/v1/%2e%2e/admin/secret");
         try (ScriptedUpstream upstream = ScriptedUpstream.always(ok("upstream"));
                 TestProxy proxy = TestProxy.start(config(upstream, null))) {
             SoftAssertions soft = new SoftAssertions();
             for (String path : attempts) {
                 try (RawClient client = RawClient.connect(proxy.port())) {
                     Response response = client.exchange(get(path), READ);
-                    soft.assertThat(statusAndCode(response)).as("client answer for %s: %s", path, response)
+                    soft.assertThat(statusAndCode(response))
+                            .as("client answer for %s: %s", path, response)
                             .isIn("400 invalid_path", "404 no_route");
                 }
             }
             for (Recorded request : upstream.requests()) {
-                soft.assertThat(request.path()).as("forwarded path").matches(p -> p.startsWith("/base/")
-                        || p.startsWith("/v1/"), "starts with /base/ or /v1/");
+                soft.assertThat(request.path())
+                        .as("forwarded path")
+                        .matches(p -> p.startsWith("/base/") || p.startsWith("/v1/"), "starts with /base/ or /v1/");
                 soft.assertThat(request.path()).as("forwarded path").doesNotContainIgnoringCase("admin");
                 if (request.header("authorization") != null) {
-                    soft.assertThat(request.path()).as("path that got the route's SECRET").startsWith("/v1/");
+                    soft.assertThat(request.path())
+                            .as("path that got the route's SECRET")
+                            .startsWith("/v1/");
                 }
             }
-            soft.assertThat(upstream.requests()).extracting(Recorded::path).as("requests the upstream received")
+            soft.assertThat(upstream.requests())
+                    .extracting(Recorded::path)
+                    .as("requests the upstream received")
                     .isEmpty();
             soft.assertAll();
         }
@@ -150,11 +168,12 @@ class BadInputIT {
         try (ScriptedUpstream upstream = ScriptedUpstream.always(ok("upstream"));
                 TestProxy proxy = TestProxy.start(config(upstream, null));
                 RawClient client = RawClient.connect(proxy.port())) {
-            Response response = client.exchange("GET /t/x HTTP/1.1\r\nHost: a.test\r\n b.test\r\nAccept: */*\r\n\r\n",
-                    READ);
+            Response response =
+                    client.exchange("GET /t/x HTTP/1.1\r\nHost: a.test\r\n b.test\r\nAccept: */*\r\n\r\n", READ);
 
             if (response.status() == -1) {
-                assertThat(response.ending()).as("no answer: the connection must be closed")
+                assertThat(response.ending())
+                        .as("no answer: the connection must be closed")
                         .isIn(RawClient.Ending.EOF, RawClient.Ending.RESET);
             } else {
                 assertThat(response.status()).as(response.toString()).isEqualTo(400);
@@ -186,8 +205,8 @@ class BadInputIT {
         try (ScriptedUpstream upstream = ScriptedUpstream.always(ok("upstream"));
                 TestProxy proxy = TestProxy.start(config(upstream, null));
                 RawClient client = RawClient.connect(proxy.port())) {
-            client.send("CONNECT internal.test:443 HTTP/1.1\r\nHost: internal.test:443\r\n\r\n"
-                    + get("/t/after-connect"));
+            client.send(
+                    "CONNECT internal.test:443 HTTP/1.1\r\nHost: internal.test:443\r\n\r\n" + get("/t/after-connect"));
             Response response = client.readFinalResponse(READ);
 
             assertThat(statusAndCode(response)).as(response.toString()).isEqualTo("405 method_not_allowed");
@@ -203,8 +222,10 @@ class BadInputIT {
         try (ScriptedUpstream upstream = ScriptedUpstream.always(ok("upstream"));
                 TestProxy proxy = TestProxy.start(config(upstream, null));
                 RawClient client = RawClient.connect(proxy.port())) {
-            Response response = client.exchange("POST /t/e HTTP/1.1\r\nHost: proxy.test\r\nExpect: something-else\r\n"
-                    + "Content-Length: 5\r\n\r\nhello", READ);
+            Response response = client.exchange(
+                    "POST /t/e HTTP/1.1\r\nHost: proxy.test\r\nExpect: something-else\r\n"
+                            + "Content-Length: 5\r\n\r\nhello",
+                    READ);
 
             assertThat(statusAndCode(response)).as(response.toString()).isEqualTo("417 expectation_failed");
             assertThat(upstream.requests()).isEmpty();
@@ -262,12 +283,19 @@ class BadInputIT {
                 Response first = client.readFinalResponse(READ);
                 String rest = client.readAvailable(Duration.ofMillis(500));
 
-                soft.assertThat(first.status() == 400 || (first.status() == 200
-                        && first.bodyText().equals("upstream-answer")))
-                        .as("variant %d: a 400 or the upstream's one answer, got %s", i, first).isTrue();
-                soft.assertThat(rest).as("variant %d: bytes after the first response", i).doesNotContain("HTTP/1.");
-                soft.assertThat(upstream.requests()).as("variant %d: upstream requests", i).hasSizeLessThanOrEqualTo(1);
-                soft.assertThat(upstream.requests()).extracting(Recorded::path).as("variant %d", i)
+                soft.assertThat(first.status() == 400
+                                || (first.status() == 200 && first.bodyText().equals("upstream-answer")))
+                        .as("variant %d: a 400 or the upstream's one answer, got %s", i, first)
+                        .isTrue();
+                soft.assertThat(rest)
+                        .as("variant %d: bytes after the first response", i)
+                        .doesNotContain("HTTP/1.");
+                soft.assertThat(upstream.requests())
+                        .as("variant %d: upstream requests", i)
+                        .hasSizeLessThanOrEqualTo(1);
+                soft.assertThat(upstream.requests())
+                        .extracting(Recorded::path)
+                        .as("variant %d", i)
                         .noneMatch(path -> path.contains("smuggled"));
             }
         }
@@ -325,23 +353,32 @@ class BadInputIT {
             }
             long start = System.nanoTime();
             AtomicInteger position = new AtomicInteger();
-            ticker.scheduleAtFixedRate(() -> {
-                int i = position.getAndIncrement();
-                if (i < head.length) {
-                    slow.forEach(client -> client.send(new byte[] {head[i]}));
-                }
-            }, 0, 200, TimeUnit.MILLISECONDS);
+            ticker.scheduleAtFixedRate(
+                    () -> {
+                        int i = position.getAndIncrement();
+                        if (i < head.length) {
+                            slow.forEach(client -> client.send(new byte[] {head[i]}));
+                        }
+                    },
+                    0,
+                    200,
+                    TimeUnit.MILLISECONDS);
             List<CompletableFuture<Long>> closedAfterMillis = slow.stream()
-                    .map(client -> CompletableFuture.supplyAsync(() -> client.awaitClose(Duration.ofSeconds(5))
-                            == Fate.OPEN ? -1L : (System.nanoTime() - start) / 1_000_000, readers))
+                    .map(client -> CompletableFuture.supplyAsync(
+                            () -> client.awaitClose(Duration.ofSeconds(5)) == Fate.OPEN
+                                    ? -1L
+                                    : (System.nanoTime() - start) / 1_000_000,
+                            readers))
                     .toList();
 
             try (RawClient normal = RawClient.connect(proxy.port())) {
                 Response response = normal.exchange(get("/t/normal"), READ);
                 assertThat(response.status()).as(response.toString()).isEqualTo(200);
             }
-            List<Long> millis = closedAfterMillis.stream().map(CompletableFuture::join).toList();
-            assertThat(millis).as("ms until each slow connection was closed (-1: still open)")
+            List<Long> millis =
+                    closedAfterMillis.stream().map(CompletableFuture::join).toList();
+            assertThat(millis)
+                    .as("ms until each slow connection was closed (-1: still open)")
                     .allMatch(ms -> ms >= 0 && ms <= 3_500);
             assertThat(upstream.requests()).extracting(Recorded::path).containsExactly("/base/normal");
         } finally {
@@ -357,8 +394,8 @@ class BadInputIT {
     void announcedButUnsentBodiesDoNotExhaustTheBodyBudget() throws Exception {
         List<RawClient> idlers = new ArrayList<>();
         try (ScriptedUpstream upstream = ScriptedUpstream.always(ok("upstream"));
-                TestProxy proxy = TestProxy.start(config(upstream, "{max-buffered-bodies: 1MiB}",
-                        "    retry: {max-replay-body: 8MiB}"))) {
+                TestProxy proxy = TestProxy.start(
+                        config(upstream, "{max-buffered-bodies: 1MiB}", "    retry: {max-replay-body: 8MiB}"))) {
             for (int i = 0; i < 100; i++) {
                 RawClient client = RawClient.connect(proxy.port());
                 idlers.add(client);
@@ -366,15 +403,18 @@ class BadInputIT {
                         + "Content-Length: 8388608\r\n\r\n");
             }
             try (RawClient normal = RawClient.connect(proxy.port())) {
-                Response response = normal.exchange("POST /t/small HTTP/1.1\r\nHost: proxy.test\r\n"
-                        + "Content-Length: 5\r\n\r\nhello", READ);
+                Response response = normal.exchange(
+                        "POST /t/small HTTP/1.1\r\nHost: proxy.test\r\n" + "Content-Length: 5\r\n\r\nhello", READ);
                 assertThat(response.status()).as(response.toString()).isEqualTo(200);
             }
-            assertThat(Metrics.value(proxy, "breakwater_buffered_body_bytes")).as("gauge exposed").isNotNull();
+            assertThat(Metrics.value(proxy, "breakwater_buffered_body_bytes"))
+                    .as("gauge exposed")
+                    .isNotNull();
 
             idlers.forEach(RawClient::close);
 
-            await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50))
+            await().atMost(Duration.ofSeconds(5))
+                    .pollInterval(Duration.ofMillis(50))
                     .until(() -> Double.valueOf(0).equals(Metrics.value(proxy, "breakwater_buffered_body_bytes")));
         } finally {
             idlers.forEach(RawClient::close);
@@ -394,21 +434,28 @@ class BadInputIT {
                 bodies.add(body);
             }
             List<CompletableFuture<HttpResponse<String>>> responses = bodies.stream()
-                    .map(body -> Http.client().sendAsync(HttpRequest.newBuilder(proxy.uri("/t/upload"))
-                                    .timeout(Duration.ofSeconds(10))
-                                    .header("content-type", "application/octet-stream")
-                                    .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
-                            HttpResponse.BodyHandlers.ofString()))
+                    .map(body -> Http.client()
+                            .sendAsync(
+                                    HttpRequest.newBuilder(proxy.uri("/t/upload"))
+                                            .timeout(Duration.ofSeconds(10))
+                                            .header("content-type", "application/octet-stream")
+                                            .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                                            .build(),
+                                    HttpResponse.BodyHandlers.ofString()))
                     .toList();
 
             assertThat(responses.stream().map(CompletableFuture::join).map(HttpResponse::statusCode))
-                    .containsOnly(200).hasSize(20);
+                    .containsOnly(200)
+                    .hasSize(20);
             List<Recorded> received = upstream.requests();
             assertThat(received).hasSize(20);
             for (int i = 0; i < bodies.size(); i++) {
                 byte[] body = bodies.get(i);
-                assertThat(received.stream().filter(r -> Arrays.equals(r.body(), body)).count())
-                        .as("upstream copies of body %d", i).isEqualTo(1);
+                assertThat(received.stream()
+                                .filter(r -> Arrays.equals(r.body(), body))
+                                .count())
+                        .as("upstream copies of body %d", i)
+                        .isEqualTo(1);
             }
         }
     }
@@ -419,8 +466,8 @@ class BadInputIT {
     void atTheConnectionLimitTheLongestIdleConnectionMakesRoom() throws Exception {
         List<RawClient> idle = new ArrayList<>();
         try (ScriptedUpstream upstream = ScriptedUpstream.always(ok("upstream"));
-                TestProxy proxy = TestProxy.start(config(upstream,
-                        "{max-connections: 50, max-connections-per-client: 50}"))) {
+                TestProxy proxy =
+                        TestProxy.start(config(upstream, "{max-connections: 50, max-connections-per-client: 50}"))) {
             for (int i = 0; i < 200; i++) {
                 idle.add(RawClient.connect(proxy.port()));
             }
@@ -429,9 +476,12 @@ class BadInputIT {
                 assertThat(response.status()).as(response.toString()).isEqualTo(200);
             }
             assertThat(Http.get(proxy.adminUri("/healthz")).statusCode()).isEqualTo(200);
-            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(idle.stream()
-                    .filter(client -> client.awaitClose(Duration.ofMillis(1)) != Fate.OPEN).count())
-                    .as("idle connections the proxy closed").isGreaterThanOrEqualTo(150));
+            await().atMost(Duration.ofSeconds(5))
+                    .untilAsserted(() -> assertThat(idle.stream()
+                                    .filter(client -> client.awaitClose(Duration.ofMillis(1)) != Fate.OPEN)
+                                    .count())
+                            .as("idle connections the proxy closed")
+                            .isGreaterThanOrEqualTo(150));
         } finally {
             idle.forEach(RawClient::close);
         }
@@ -441,12 +491,11 @@ class BadInputIT {
 
     @Test
     void idleKeepAliveConnectionIsClosedButOneWaitingForItsResponseIsNot() throws Exception {
-        ScriptedUpstream.Script script = request -> request.path().endsWith("/slow")
-                ? ScriptedUpstream.stall(2_000, ok("slow but fine"))
-                : ok("quick");
+        ScriptedUpstream.Script script = request ->
+                request.path().endsWith("/slow") ? ScriptedUpstream.stall(2_000, ok("slow but fine")) : ok("quick");
         try (ScriptedUpstream upstream = ScriptedUpstream.start(script);
-                TestProxy proxy = TestProxy.start(config(upstream, "{idle-timeout: 1s}",
-                        "    timeouts: {response: 5s, total: 10s}"));
+                TestProxy proxy = TestProxy.start(
+                        config(upstream, "{idle-timeout: 1s}", "    timeouts: {response: 5s, total: 10s}"));
                 RawClient idle = RawClient.connect(proxy.port());
                 RawClient waiting = RawClient.connect(proxy.port())) {
             Response first = idle.exchange(get("/t/quick"), READ);
@@ -454,9 +503,12 @@ class BadInputIT {
             long idleSince = System.nanoTime();
             waiting.send(get("/t/slow"));
 
-            assertThat(idle.awaitClose(Duration.ofSeconds(4))).as("idle keep-alive connection")
+            assertThat(idle.awaitClose(Duration.ofSeconds(4)))
+                    .as("idle keep-alive connection")
                     .isIn(Fate.CLOSED, Fate.RESET);
-            assertThat((System.nanoTime() - idleSince) / 1_000_000).as("ms until closed").isLessThanOrEqualTo(3_000);
+            assertThat((System.nanoTime() - idleSince) / 1_000_000)
+                    .as("ms until closed")
+                    .isLessThanOrEqualTo(3_000);
 
             Response slow = waiting.readFinalResponse(Duration.ofSeconds(6));
             assertThat(slow.status()).as(slow.toString()).isEqualTo(200);
@@ -466,8 +518,7 @@ class BadInputIT {
 
     /** Reads Prometheus text from the admin listener. */
     static final class Metrics {
-        private Metrics() {
-        }
+        private Metrics() {}
 
         /** The sum of all samples of {@code name} (any labels), or null when the metric is absent. */
         static Double value(TestProxy proxy, String name) throws Exception {

@@ -27,7 +27,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class CircuitBreakerIT {
     @RegisterExtension
     static final WireMockExtension upstream = WireMockExtension.newInstance()
-            .options(options().dynamicPort().bindAddress("127.0.0.1").containerThreads(120)).build();
+            .options(options().dynamicPort().bindAddress("127.0.0.1").containerThreads(120))
+            .build();
+
     private static TestProxy proxy;
 
     @BeforeAll
@@ -66,10 +68,10 @@ class CircuitBreakerIT {
         proxy.close();
     }
 
-
     @Test
     void opensAfterFailuresRefusesWithoutCallingUpstreamAndClosesWhenHealthy() throws Exception {
-        upstream.stubFor(get(urlPathMatching("/flaky/.*")).willReturn(aResponse().withStatus(503)));
+        upstream.stubFor(
+                get(urlPathMatching("/flaky/.*")).willReturn(aResponse().withStatus(503)));
         for (int i = 0; i < 4; i++) {
             assertThat(Http.get(proxy.uri("/flaky/x")).statusCode()).isEqualTo(503);
         }
@@ -84,8 +86,10 @@ class CircuitBreakerIT {
         upstream.verify(4, getRequestedFor(urlPathMatching("/flaky/.*")));
 
         upstream.resetAll();
-        upstream.stubFor(get(urlPathMatching("/flaky/.*")).willReturn(aResponse().withStatus(200).withBody("ok")));
-        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(100))
+        upstream.stubFor(get(urlPathMatching("/flaky/.*"))
+                .willReturn(aResponse().withStatus(200).withBody("ok")));
+        await().atMost(Duration.ofSeconds(5))
+                .pollInterval(Duration.ofMillis(100))
                 .until(() -> Http.get(proxy.uri("/flaky/x")).statusCode() == 200);
         for (int i = 0; i < 3; i++) {
             assertThat(Http.get(proxy.uri("/flaky/x")).statusCode()).isEqualTo(200);
@@ -105,24 +109,32 @@ class CircuitBreakerIT {
 
     @Test
     void theRetryBudgetKeepsRetriesToAFractionOfTraffic() throws Exception {
-        upstream.stubFor(get(urlPathMatching("/budget/.*")).willReturn(aResponse().withStatus(503)
-                .withFixedDelay(300)));
+        upstream.stubFor(get(urlPathMatching("/budget/.*"))
+                .willReturn(aResponse().withStatus(503).withFixedDelay(300)));
         List<CompletableFuture<HttpResponse<String>>> requests = new ArrayList<>();
         for (int i = 0; i < 50; i++) {
-            requests.add(Http.client().sendAsync(HttpRequest.newBuilder(proxy.uri("/budget/" + i))
-                    .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString()));
+            requests.add(Http.client()
+                    .sendAsync(
+                            HttpRequest.newBuilder(proxy.uri("/budget/" + i))
+                                    .timeout(Duration.ofSeconds(30))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString()));
         }
         int refusedByBudget = 0;
         for (CompletableFuture<HttpResponse<String>> request : requests) {
             HttpResponse<String> response = request.get(30, TimeUnit.SECONDS);
             assertThat(response.statusCode()).isEqualTo(503);
             assertThat(response.headers().firstValue("x-should-retry")).hasValue("false");
-            if (response.headers().firstValue("x-breakwater-attempts").orElseThrow().equals("1")) {
+            if (response.headers()
+                    .firstValue("x-breakwater-attempts")
+                    .orElseThrow()
+                    .equals("1")) {
                 refusedByBudget++;
             }
         }
 
-        int calls = upstream.findAll(getRequestedFor(urlPathMatching("/budget/.*"))).size();
+        int calls =
+                upstream.findAll(getRequestedFor(urlPathMatching("/budget/.*"))).size();
         // Without a budget: 150 calls. With 20% of ~50 in flight (10), then the floor of 3: about 63.
         assertThat(calls).isGreaterThan(50).isLessThanOrEqualTo(75);
         assertThat(refusedByBudget).isGreaterThanOrEqualTo(30);

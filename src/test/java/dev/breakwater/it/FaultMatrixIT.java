@@ -70,28 +70,30 @@ class FaultMatrixIT {
 
     @Test
     void keepAliveCloseRaceNeverFailsOrDuplicatesPosts() throws Exception {
-        try (ScriptedUpstream upstream = ScriptedUpstream.always(
-                        ScriptedUpstream.respondThenClose(response(200, "ok"), 2));
+        try (ScriptedUpstream upstream =
+                        ScriptedUpstream.always(ScriptedUpstream.respondThenClose(response(200, "ok"), 2));
                 TestProxy proxy = TestProxy.start(config(upstream))) {
             Map<Integer, Integer> statuses = new HashMap<>();
             for (int i = 0; i < 200; i++) {
-                HttpResponse<String> answer = Http.post(proxy.uri("/f/items"), "{\"n\":" + i + "}",
-                        "content-type", "application/json");
+                HttpResponse<String> answer =
+                        Http.post(proxy.uri("/f/items"), "{\"n\":" + i + "}", "content-type", "application/json");
                 statuses.merge(answer.statusCode(), 1, Integer::sum);
                 assertThat(answer.headers().firstValue("x-breakwater-attempts")).isPresent();
             }
 
             assertThat(statuses).as("client statuses of 200 POSTs").isEqualTo(Map.of(200, 200));
             Map<String, Long> copies = countBy(upstream.requests(), Recorded::bodyText);
-            assertThat(copies).as("upstream copies of each POST body").hasSize(200).allSatisfy((body, n) ->
-                    assertThat(n).as(body).isEqualTo(1L));
+            assertThat(copies)
+                    .as("upstream copies of each POST body")
+                    .hasSize(200)
+                    .allSatisfy((body, n) -> assertThat(n).as(body).isEqualTo(1L));
         }
     }
 
     @Test
     void keepAliveCloseRaceNeverFailsOrDuplicatesGets() throws Exception {
-        try (ScriptedUpstream upstream = ScriptedUpstream.always(
-                        ScriptedUpstream.respondThenClose(response(200, "ok"), 2));
+        try (ScriptedUpstream upstream =
+                        ScriptedUpstream.always(ScriptedUpstream.respondThenClose(response(200, "ok"), 2));
                 TestProxy proxy = TestProxy.start(config(upstream))) {
             Map<Integer, Integer> statuses = new HashMap<>();
             for (int i = 0; i < 200; i++) {
@@ -102,12 +104,15 @@ class FaultMatrixIT {
 
             assertThat(statuses).as("client statuses of 200 GETs").isEqualTo(Map.of(200, 200));
             Map<String, Long> copies = countBy(upstream.requests(), Recorded::path);
-            assertThat(copies).as("upstream copies of each GET").hasSize(200).allSatisfy((path, n) ->
-                    assertThat(n).as(path).isEqualTo(1L));
+            assertThat(copies)
+                    .as("upstream copies of each GET")
+                    .hasSize(200)
+                    .allSatisfy((path, n) -> assertThat(n).as(path).isEqualTo(1L));
         }
     }
 
-    private static Map<String, Long> countBy(List<Recorded> requests, java.util.function.Function<Recorded, String> key) {
+    private static Map<String, Long> countBy(
+            List<Recorded> requests, java.util.function.Function<Recorded, String> key) {
         Map<String, Long> counts = new HashMap<>();
         requests.forEach(r -> counts.merge(key.apply(r), 1L, Long::sum));
         return counts;
@@ -117,8 +122,8 @@ class FaultMatrixIT {
 
     @Test
     void resetBeforeHeadersIsRetriedForGet() throws Exception {
-        try (ScriptedUpstream upstream = ScriptedUpstream.start(request -> request.number() == 0
-                        ? ScriptedUpstream.reset() : ok("second time lucky"));
+        try (ScriptedUpstream upstream = ScriptedUpstream.start(
+                        request -> request.number() == 0 ? ScriptedUpstream.reset() : ok("second time lucky"));
                 TestProxy proxy = TestProxy.start(config(upstream))) {
             long start = System.nanoTime();
             HttpResponse<String> answer = Http.get(proxy.uri("/f/r"));
@@ -136,8 +141,8 @@ class FaultMatrixIT {
         try (ScriptedUpstream upstream = ScriptedUpstream.always(ScriptedUpstream.reset());
                 TestProxy proxy = TestProxy.start(config(upstream))) {
             long start = System.nanoTime();
-            HttpResponse<String> answer = Http.post(proxy.uri("/f/refund"), "{\"order\":1}",
-                    "content-type", "application/json");
+            HttpResponse<String> answer =
+                    Http.post(proxy.uri("/f/refund"), "{\"order\":1}", "content-type", "application/json");
 
             assertThat(answer.statusCode()).isEqualTo(502);
             assertThat(errorCode(answer.body())).isEqualTo("upstream_reset");
@@ -156,8 +161,8 @@ class FaultMatrixIT {
                 TestProxy proxy = TestProxy.start(config(upstream));
                 RawClient client = RawClient.connect(proxy.port())) {
             long start = System.nanoTime();
-            Response answer = client.exchange("POST /f/h HTTP/1.1\r\nHost: proxy.test\r\nContent-Length: 2\r\n\r\n{}",
-                    READ);
+            Response answer =
+                    client.exchange("POST /f/h HTTP/1.1\r\nHost: proxy.test\r\nContent-Length: 2\r\n\r\n{}", READ);
 
             assertThat(answer.status()).as(answer.toString()).isEqualTo(502);
             assertThat(answer.errorCode()).isEqualTo("upstream_interrupted");
@@ -167,12 +172,13 @@ class FaultMatrixIT {
         }
     }
 
-    private static final String HALF_BODY_HEAD = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 100\r\n\r\n";
+    private static final String HALF_BODY_HEAD =
+            "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 100\r\n\r\n";
 
     @Test
     void halfABodyThenCloseIsVisiblyTruncatedForHttp11() throws Exception {
-        try (ScriptedUpstream upstream = ScriptedUpstream.always(
-                        ScriptedUpstream.partialBodyThenClose(HALF_BODY_HEAD, "x".repeat(50)));
+        try (ScriptedUpstream upstream =
+                        ScriptedUpstream.always(ScriptedUpstream.partialBodyThenClose(HALF_BODY_HEAD, "x".repeat(50)));
                 TestProxy proxy = TestProxy.start(config(upstream));
                 RawClient client = RawClient.connect(proxy.port())) {
             long start = System.nanoTime();
@@ -182,8 +188,7 @@ class FaultMatrixIT {
                 assertThat(answer.errorCode()).isEqualTo("upstream_interrupted");
             } else {
                 assertThat(answer.status()).as(answer.toString()).isEqualTo(200);
-                assertThat(answer.ending()).as("how the body ended")
-                        .isIn(RawClient.Ending.EOF, RawClient.Ending.RESET);
+                assertThat(answer.ending()).as("how the body ended").isIn(RawClient.Ending.EOF, RawClient.Ending.RESET);
                 assertThat(answer.body().length).isLessThan(100);
             }
             assertThat(answer.header("x-breakwater-attempts")).isEqualTo("1");
@@ -194,8 +199,8 @@ class FaultMatrixIT {
 
     @Test
     void halfABodyThenCloseIsNeverACleanEndForHttp10() throws Exception {
-        try (ScriptedUpstream upstream = ScriptedUpstream.always(
-                        ScriptedUpstream.partialBodyThenClose(HALF_BODY_HEAD, "x".repeat(50)));
+        try (ScriptedUpstream upstream =
+                        ScriptedUpstream.always(ScriptedUpstream.partialBodyThenClose(HALF_BODY_HEAD, "x".repeat(50)));
                 TestProxy proxy = TestProxy.start(config(upstream));
                 RawClient client = RawClient.connect(proxy.port())) {
             long start = System.nanoTime();
@@ -205,7 +210,8 @@ class FaultMatrixIT {
             boolean unfulfilledLength = answer.contentLength() > answer.body().length;
             boolean reset = answer.ending() == RawClient.Ending.RESET;
             assertThat(error || unfulfilledLength || reset)
-                    .as("HTTP/1.0 client must be able to tell the body was cut: %s", answer).isTrue();
+                    .as("HTTP/1.0 client must be able to tell the body was cut: %s", answer)
+                    .isTrue();
             assertThat(upstream.requests()).hasSize(1);
             assertThat(millisSince(start)).isLessThanOrEqualTo(1_000 + SLACK_MS);
         }
@@ -215,15 +221,17 @@ class FaultMatrixIT {
     void aCutChunkedBodyIsNeverACleanEndForAnHttp10Client() throws Exception {
         // No Content-Length upstream: the HTTP/1.0 client's body ends where the connection ends.
         String chunkedHead = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n";
-        try (ScriptedUpstream upstream = ScriptedUpstream.always(
-                        ScriptedUpstream.partialBodyThenClose(chunkedHead, "6\r\nhello \r\n"));
+        try (ScriptedUpstream upstream =
+                        ScriptedUpstream.always(ScriptedUpstream.partialBodyThenClose(chunkedHead, "6\r\nhello \r\n"));
                 TestProxy proxy = TestProxy.start(config(upstream));
                 RawClient client = RawClient.connect(proxy.port())) {
             Response answer = client.exchange("GET /f/cut HTTP/1.0\r\nHost: proxy.test\r\n\r\n", READ);
 
             boolean error = answer.status() == 502;
             boolean reset = answer.ending() == RawClient.Ending.RESET;
-            assertThat(error || reset).as("the cut must show as an error or a reset, not EOF: %s", answer).isTrue();
+            assertThat(error || reset)
+                    .as("the cut must show as an error or a reset, not EOF: %s", answer)
+                    .isTrue();
         }
     }
 
@@ -235,8 +243,8 @@ class FaultMatrixIT {
                 TestProxy proxy = TestProxy.start(config(upstream));
                 RawClient client = RawClient.connect(proxy.port())) {
             long start = System.nanoTime();
-            Response answer = client.exchange("POST /f/u HTTP/1.1\r\nHost: proxy.test\r\nContent-Length: 2\r\n\r\n{}",
-                    READ);
+            Response answer =
+                    client.exchange("POST /f/u HTTP/1.1\r\nHost: proxy.test\r\nContent-Length: 2\r\n\r\n{}", READ);
 
             assertThat(answer.status()).as(answer.toString()).isEqualTo(502);
             assertThat(answer.errorCode()).isEqualTo("upstream_protocol_error");
@@ -252,8 +260,8 @@ class FaultMatrixIT {
                 TestProxy proxy = TestProxy.start(config(upstream));
                 RawClient client = RawClient.connect(proxy.port())) {
             long start = System.nanoTime();
-            Response answer = client.exchange("POST /f/m HTTP/1.1\r\nHost: proxy.test\r\nContent-Length: 2\r\n\r\n{}",
-                    READ);
+            Response answer =
+                    client.exchange("POST /f/m HTTP/1.1\r\nHost: proxy.test\r\nContent-Length: 2\r\n\r\n{}", READ);
 
             assertThat(answer.status()).as(answer.toString()).isEqualTo(502);
             assertThat(answer.errorCode()).as("a Breakwater error body").isNotNull();
@@ -276,7 +284,8 @@ class FaultMatrixIT {
             assertThat(errorCode(answer.body())).isEqualTo("upstream_timeout");
             assertThat(answer.headers().firstValue("x-breakwater-attempts")).hasValue("3");
             assertThat(upstream.requests()).hasSize(3);
-            assertThat(millisSince(start)).as("3 x 1 s response timeout + 10/20 ms backoff")
+            assertThat(millisSince(start))
+                    .as("3 x 1 s response timeout + 10/20 ms backoff")
                     .isLessThanOrEqualTo(3 * 1_000 + 30 + SLACK_MS);
         }
     }
@@ -287,14 +296,14 @@ class FaultMatrixIT {
     void streamedUploadThatTimesOutGets504WithoutAnIllegalStateError() throws Exception {
         try (LogCapture logs = LogCapture.of(org.slf4j.Logger.ROOT_LOGGER_NAME);
                 ScriptedUpstream upstream = ScriptedUpstream.always(ScriptedUpstream.stall(20_000));
-                TestProxy proxy = TestProxy.start(config(upstream,
-                        "    retry: {max-replay-body: 1KiB}",
-                        "    timeouts: {response: 500ms}"))) {
+                TestProxy proxy = TestProxy.start(
+                        config(upstream, "    retry: {max-replay-body: 1KiB}", "    timeouts: {response: 500ms}"))) {
             long start = System.nanoTime();
             HttpResponse<String> answer = Http.send(HttpRequest.newBuilder(proxy.uri("/f/upload"))
                     .timeout(Duration.ofSeconds(10))
                     .header("content-type", "application/octet-stream")
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[64 * 1024])).build());
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[64 * 1024]))
+                    .build());
 
             assertThat(answer.statusCode()).isEqualTo(504);
             assertThat(errorCode(answer.body())).isEqualTo("upstream_timeout");
@@ -302,9 +311,11 @@ class FaultMatrixIT {
             assertThat(millisSince(start)).isLessThanOrEqualTo(500 + SLACK_MS);
             assertThat(upstream.requests()).hasSize(1);
             assertThat(upstream.requests().get(0).body()).hasSize(64 * 1024);
-            await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2)).untilAsserted(() ->
-                    assertThat(logs.errorLines()).noneMatch(line -> line.contains("IllegalStateException")
-                            || line.contains("Request already complete")));
+            await().during(Duration.ofMillis(500))
+                    .atMost(Duration.ofSeconds(2))
+                    .untilAsserted(() -> assertThat(logs.errorLines())
+                            .noneMatch(line -> line.contains("IllegalStateException")
+                                    || line.contains("Request already complete")));
         }
     }
 
@@ -316,9 +327,8 @@ class FaultMatrixIT {
                 java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
         try (LogCapture logs = LogCapture.of(org.slf4j.Logger.ROOT_LOGGER_NAME);
                 ScriptedUpstream upstream = ScriptedUpstream.always(ScriptedUpstream.stall(20_000));
-                TestProxy proxy = TestProxy.start(config(upstream,
-                        "    retry: {max-replay-body: 1KiB}",
-                        "    timeouts: {response: 500ms}"));
+                TestProxy proxy = TestProxy.start(
+                        config(upstream, "    retry: {max-replay-body: 1KiB}", "    timeouts: {response: 500ms}"));
                 RawClient client = RawClient.connect(proxy.port())) {
             long start = System.nanoTime();
             // the rest of the body trickles in over ~750 ms, past the 500 ms response timeout
@@ -329,11 +339,15 @@ class FaultMatrixIT {
             assertThat(answer.errorCode()).isEqualTo("upstream_timeout");
             assertThat(answer.header("x-breakwater-attempts")).isEqualTo("1");
             assertThat(millisSince(start)).isLessThanOrEqualTo(500 + SLACK_MS);
-            assertThat(upstream.requests()).as("not replayable: one attempt at most").hasSizeLessThanOrEqualTo(1);
+            assertThat(upstream.requests())
+                    .as("not replayable: one attempt at most")
+                    .hasSizeLessThanOrEqualTo(1);
             await().atMost(Duration.ofSeconds(3)).until(() -> sent.get() >= total);
-            await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2)).untilAsserted(() ->
-                    assertThat(logs.errorLines()).noneMatch(line -> line.contains("IllegalStateException")
-                            || line.contains("Request already complete")));
+            await().during(Duration.ofMillis(500))
+                    .atMost(Duration.ofSeconds(2))
+                    .untilAsserted(() -> assertThat(logs.errorLines())
+                            .noneMatch(line -> line.contains("IllegalStateException")
+                                    || line.contains("Request already complete")));
         } finally {
             writer.shutdownNow();
         }
@@ -346,8 +360,8 @@ class FaultMatrixIT {
         java.util.concurrent.ScheduledExecutorService writer =
                 java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
         // An upstream that resets every connection as soon as a request head arrives, body still on its way.
-        try (java.net.ServerSocket resetting = new java.net.ServerSocket(0, 50,
-                        java.net.InetAddress.getLoopbackAddress());
+        try (java.net.ServerSocket resetting =
+                        new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
                 LogCapture logs = LogCapture.of(org.slf4j.Logger.ROOT_LOGGER_NAME)) {
             Thread acceptor = new Thread(() -> {
                 while (!resetting.isClosed()) {
@@ -384,9 +398,11 @@ class FaultMatrixIT {
                 assertThat(answer.status()).as(answer.toString()).isEqualTo(502);
                 assertThat(answer.header("x-breakwater-attempts")).isEqualTo("1");
                 await().atMost(Duration.ofSeconds(5)).until(() -> sent.get() >= total);
-                await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2)).untilAsserted(() ->
-                        assertThat(logs.errorLines()).noneMatch(line -> line.contains("IllegalStateException")
-                                || line.contains("Request already complete")));
+                await().during(Duration.ofMillis(500))
+                        .atMost(Duration.ofSeconds(2))
+                        .untilAsserted(() -> assertThat(logs.errorLines())
+                                .noneMatch(line -> line.contains("IllegalStateException")
+                                        || line.contains("Request already complete")));
             }
         } finally {
             writer.shutdownNow();
@@ -398,17 +414,25 @@ class FaultMatrixIT {
      *
      * @return the bytes sent so far, growing until {@code total}
      */
-    private static java.util.concurrent.atomic.AtomicInteger trickleUpload(RawClient client,
-            java.util.concurrent.ScheduledExecutorService writer, int total, int chunk, long periodMillis) {
+    private static java.util.concurrent.atomic.AtomicInteger trickleUpload(
+            RawClient client,
+            java.util.concurrent.ScheduledExecutorService writer,
+            int total,
+            int chunk,
+            long periodMillis) {
         client.send("POST /f/upload HTTP/1.1\r\nHost: proxy.test\r\nContent-Type: application/octet-stream\r\n"
                 + "Content-Length: " + total + "\r\n\r\n" + "u".repeat(chunk));
         java.util.concurrent.atomic.AtomicInteger sent = new java.util.concurrent.atomic.AtomicInteger(chunk);
-        writer.scheduleAtFixedRate(() -> {
-            if (sent.get() < total) {
-                client.send("u".repeat(chunk));
-                sent.addAndGet(chunk);
-            }
-        }, periodMillis, periodMillis, TimeUnit.MILLISECONDS);
+        writer.scheduleAtFixedRate(
+                () -> {
+                    if (sent.get() < total) {
+                        client.send("u".repeat(chunk));
+                        sent.addAndGet(chunk);
+                    }
+                },
+                periodMillis,
+                periodMillis,
+                TimeUnit.MILLISECONDS);
         return sent;
     }
 
@@ -428,7 +452,8 @@ class FaultMatrixIT {
     }
 
     private static ScriptedUpstream.Action rateLimited(int retryAfterSeconds) {
-        return ScriptedUpstream.respond(response(429,
+        return ScriptedUpstream.respond(response(
+                429,
                 "{\"error\":{\"message\":\"slow down\",\"type\":\"requests\",\"code\":\"rate_limit_exceeded\"}}",
                 "retry-after: " + retryAfterSeconds));
     }
@@ -438,26 +463,36 @@ class FaultMatrixIT {
         try (LogCapture retries = LogCapture.of("breakwater.retry");
                 ScriptedUpstream upstream = ScriptedUpstream.always(rateLimited(retryAfterSeconds));
                 TestProxy proxy = TestProxy.start(gateConfig(upstream, total))) {
-            CompletableFuture<HttpResponse<String>> first = Http.client().sendAsync(
-                    HttpRequest.newBuilder(proxy.uri("/g/first")).timeout(Duration.ofSeconds(4)).GET().build(),
-                    HttpResponse.BodyHandlers.ofString());
+            CompletableFuture<HttpResponse<String>> first = Http.client()
+                    .sendAsync(
+                            HttpRequest.newBuilder(proxy.uri("/g/first"))
+                                    .timeout(Duration.ofSeconds(4))
+                                    .GET()
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
             await().atMost(Duration.ofSeconds(3)).until(() -> !retries.lines().isEmpty());
-            HttpResponse<String> forced = Http.send(HttpRequest.newBuilder(
-                    proxy.adminUri("/admin/routes/g/circuit-breaker/open"))
-                    .POST(HttpRequest.BodyPublishers.noBody()).build());
+            HttpResponse<String> forced =
+                    Http.send(HttpRequest.newBuilder(proxy.adminUri("/admin/routes/g/circuit-breaker/open"))
+                            .POST(HttpRequest.BodyPublishers.noBody())
+                            .build());
             assertThat(forced.statusCode()).isEqualTo(200);
 
             long start = System.nanoTime();
             List<CompletableFuture<Long>> answeredAfterMillis = new ArrayList<>();
             List<CompletableFuture<HttpResponse<String>>> answers = new ArrayList<>();
             for (int i = 0; i < 40; i++) {
-                CompletableFuture<HttpResponse<String>> answer = Http.client().sendAsync(
-                        HttpRequest.newBuilder(proxy.uri("/g/held/" + i)).timeout(Duration.ofSeconds(5)).GET().build(),
-                        HttpResponse.BodyHandlers.ofString());
+                CompletableFuture<HttpResponse<String>> answer = Http.client()
+                        .sendAsync(
+                                HttpRequest.newBuilder(proxy.uri("/g/held/" + i))
+                                        .timeout(Duration.ofSeconds(5))
+                                        .GET()
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofString());
                 answers.add(answer);
                 answeredAfterMillis.add(answer.handle((r, e) -> millisSince(start)));
             }
-            List<Long> millis = answeredAfterMillis.stream().map(CompletableFuture::join).toList();
+            List<Long> millis =
+                    answeredAfterMillis.stream().map(CompletableFuture::join).toList();
 
             assertThat(millis).as("ms until each held GET was answered").allMatch(ms -> ms <= 2_000 + 500);
             for (CompletableFuture<HttpResponse<String>> answer : answers) {
@@ -465,7 +500,9 @@ class FaultMatrixIT {
                 assertThat(response.statusCode() + " " + errorCode(response.body()))
                         .isIn("503 circuit_open", "429 rate_limited");
             }
-            assertThat(upstream.requests()).as("only the first request reached the upstream").hasSize(1);
+            assertThat(upstream.requests())
+                    .as("only the first request reached the upstream")
+                    .hasSize(1);
             first.handle((r, e) -> null).join();
         }
     }

@@ -34,30 +34,41 @@ class HeadersAndSecurityIT {
     private static final List<Received> received = new CopyOnWriteArrayList<>();
     private static final AtomicInteger otherHostHits = new AtomicInteger();
 
-    record Received(String uri, MultiMap headers) {
-    }
+    record Received(String uri, MultiMap headers) {}
 
     @BeforeAll
     static void start() throws Exception {
         vertx = Vertx.vertx();
-        upstream = vertx.createHttpServer().requestHandler(request -> {
-            received.add(new Received(request.uri(), MultiMap.caseInsensitiveMultiMap().addAll(request.headers())));
-            request.response()
-                    .putHeader("Connection", "X-Bar")
-                    .putHeader("X-Bar", "hop")
-                    .putHeader("Keep-Alive", "timeout=5")
-                    .putHeader("X-End-To-End", "kept")
-                    .end("ok");
-        }).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-        otherHost = vertx.createHttpServer().requestHandler(request -> {
-            otherHostHits.incrementAndGet();
-            request.response().end("other");
-        }).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        upstream = vertx.createHttpServer()
+                .requestHandler(request -> {
+                    received.add(new Received(
+                            request.uri(), MultiMap.caseInsensitiveMultiMap().addAll(request.headers())));
+                    request.response()
+                            .putHeader("Connection", "X-Bar")
+                            .putHeader("X-Bar", "hop")
+                            .putHeader("Keep-Alive", "timeout=5")
+                            .putHeader("X-End-To-End", "kept")
+                            .end("ok");
+                })
+                .listen(0, "127.0.0.1")
+                .toCompletionStage()
+                .toCompletableFuture()
+                .get(10, TimeUnit.SECONDS);
+        otherHost = vertx.createHttpServer()
+                .requestHandler(request -> {
+                    otherHostHits.incrementAndGet();
+                    request.response().end("other");
+                })
+                .listen(0, "127.0.0.1")
+                .toCompletionStage()
+                .toCompletableFuture()
+                .get(10, TimeUnit.SECONDS);
         int closedPort;
         try (ServerSocket socket = new ServerSocket(0)) {
             closedPort = socket.getLocalPort();
         }
-        proxy = TestProxy.start("""
+        proxy = TestProxy.start(
+                """
                 defaults:
                   retry: {wait-duration: 10ms, randomized-wait-factor: 0}
                 routes:
@@ -114,7 +125,9 @@ class HeadersAndSecurityIT {
 
         String head = response.substring(0, response.indexOf("\r\n\r\n")).toLowerCase();
         assertThat(head).startsWith("http/1.1 200");
-        assertThat(head).contains("x-end-to-end: kept").contains("x-request-id: req-123")
+        assertThat(head)
+                .contains("x-end-to-end: kept")
+                .contains("x-request-id: req-123")
                 .contains("x-breakwater-attempts: 1");
         assertThat(head).doesNotContain("x-bar").doesNotContain("keep-alive: timeout");
     }
@@ -149,8 +162,8 @@ class HeadersAndSecurityIT {
 
     @Test
     void refusesConnect() throws Exception {
-        String response = raw("CONNECT 127.0.0.1:" + otherHost.actualPort() + " HTTP/1.1\r\n"
-                + "Host: 127.0.0.1:" + otherHost.actualPort() + "\r\n\r\n");
+        String response = raw("CONNECT 127.0.0.1:" + otherHost.actualPort() + " HTTP/1.1\r\n" + "Host: 127.0.0.1:"
+                + otherHost.actualPort() + "\r\n\r\n");
 
         assertThat(response).startsWith("HTTP/1.1 405").contains("\"code\":\"method_not_allowed\"");
         assertThat(otherHostHits).hasValue(0);
@@ -162,7 +175,8 @@ class HeadersAndSecurityIT {
         HttpResponse<String> response = Http.post(proxy.uri("/dead/x"), "{}");
 
         assertThat(response.statusCode()).isEqualTo(502);
-        assertThat(response.body()).contains("\"code\":\"upstream_unreachable\"")
+        assertThat(response.body())
+                .contains("\"code\":\"upstream_unreachable\"")
                 .contains("\"type\":\"breakwater_error\"");
         // POST is retried here: a connect failure proves the upstream never saw the request.
         assertThat(response.headers().firstValue("x-breakwater-attempts")).hasValue("3");
@@ -171,10 +185,13 @@ class HeadersAndSecurityIT {
     @Test
     void servesAJdkClientThatAsksForAnH2cUpgrade() throws Exception {
         java.net.http.HttpClient h2 = java.net.http.HttpClient.newBuilder()
-                .version(java.net.http.HttpClient.Version.HTTP_2).build();
+                .version(java.net.http.HttpClient.Version.HTTP_2)
+                .build();
 
-        HttpResponse<String> response = h2.send(java.net.http.HttpRequest.newBuilder(proxy.uri("/tools/policy/h2"))
-                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"q\":1}")).build(),
+        HttpResponse<String> response = h2.send(
+                java.net.http.HttpRequest.newBuilder(proxy.uri("/tools/policy/h2"))
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"q\":1}"))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
 
         assertThat(response.statusCode()).isEqualTo(200);
@@ -187,10 +204,15 @@ class HeadersAndSecurityIT {
         String traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
         try (LogCapture logs = LogCapture.of("breakwater.access")) {
             Http.send(java.net.http.HttpRequest.newBuilder(proxy.uri("/tools/policy/traced"))
-                    .header("traceparent", traceparent).GET().build());
-            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).untilAsserted(() ->
-                    assertThat(logs.lines()).anySatisfy(line -> assertThat(line)
-                            .contains("path=/tools/policy/traced").contains("traceparent=" + traceparent)));
+                    .header("traceparent", traceparent)
+                    .GET()
+                    .build());
+            org.awaitility.Awaitility.await()
+                    .atMost(java.time.Duration.ofSeconds(5))
+                    .untilAsserted(() -> assertThat(logs.lines())
+                            .anySatisfy(line -> assertThat(line)
+                                    .contains("path=/tools/policy/traced")
+                                    .contains("traceparent=" + traceparent)));
         }
 
         assertThat(received.get(0).headers().get("traceparent")).isEqualTo(traceparent);
@@ -205,14 +227,16 @@ class HeadersAndSecurityIT {
                     .header("api-key", "azure-secret")
                     .header("x-api-key", "x-secret")
                     .header("Cookie", "session=cookie-secret")
-                    .GET().build());
+                    .GET()
+                    .build());
             Http.post(proxy.uri("/dead/x"), "{}", "Authorization", "Bearer sk-live-secret");
             lines = logs.lines();
         }
 
         assertThat(lines).isNotEmpty();
-        assertThat(lines).allSatisfy(line -> assertThat(line).doesNotContain("sk-live-secret", "azure-secret",
-                "x-secret", "cookie-secret", "sk-in-query"));
+        assertThat(lines)
+                .allSatisfy(line -> assertThat(line)
+                        .doesNotContain("sk-live-secret", "azure-secret", "x-secret", "cookie-secret", "sk-in-query"));
     }
 
     private static String raw(String request) throws IOException {
@@ -244,7 +268,8 @@ class HeadersAndSecurityIT {
             return head.contains("transfer-encoding: chunked") ? response.endsWith("0\r\n\r\n") : false;
         }
         int end = head.indexOf("\r\n", at);
-        int length = Integer.parseInt(head.substring(at + 15, end < 0 ? head.length() : end).trim());
+        int length = Integer.parseInt(
+                head.substring(at + 15, end < 0 ? head.length() : end).trim());
         return response.length() - headEnd - 4 >= length;
     }
 }

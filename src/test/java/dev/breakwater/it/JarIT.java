@@ -26,15 +26,15 @@ class JarIT {
     @TempDir
     Path dir;
 
-    private record Run(int exit, String out, String err) {
-    }
+    private record Run(int exit, String out, String err) {}
 
     private static Run run(String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of("java", "-jar", JAR.toString()));
         command.addAll(List.of(args));
         Process process = new ProcessBuilder(command).start();
         assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        return new Run(process.exitValue(),
+        return new Run(
+                process.exitValue(),
                 new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8),
                 new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
     }
@@ -98,9 +98,10 @@ class JarIT {
                     retry: {max-attempts: 1}
                 """);
         Process process = new ProcessBuilder("java", "-jar", JAR.toString(), "--config", config.toString())
-                .redirectErrorStream(true).start();
-        try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(),
-                StandardCharsets.UTF_8))) {
+                .redirectErrorStream(true)
+                .start();
+        try (BufferedReader out =
+                new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
             Matcher ports = awaitListening(out);
             int proxyPort = Integer.parseInt(ports.group(1));
             int adminPort = Integer.parseInt(ports.group(2));
@@ -124,19 +125,24 @@ class JarIT {
     void drainsAStreamOnSigtermThenExitsZero() throws Exception {
         io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
         try {
-            io.vertx.core.http.HttpServer upstream = vertx.createHttpServer().requestHandler(request -> {
-                io.vertx.core.http.HttpServerResponse response = request.response().setChunked(true)
-                        .putHeader("content-type", "text/event-stream");
-                int[] sent = {0};
-                vertx.setPeriodic(200, id -> {
-                    if (++sent[0] <= 10) {
-                        response.write("data: " + sent[0] + "\n\n");
-                    } else {
-                        vertx.cancelTimer(id);
-                        response.end("data: [DONE]\n\n");
-                    }
-                });
-            }).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            io.vertx.core.http.HttpServer upstream = vertx.createHttpServer()
+                    .requestHandler(request -> {
+                        io.vertx.core.http.HttpServerResponse response =
+                                request.response().setChunked(true).putHeader("content-type", "text/event-stream");
+                        int[] sent = {0};
+                        vertx.setPeriodic(200, id -> {
+                            if (++sent[0] <= 10) {
+                                response.write("data: " + sent[0] + "\n\n");
+                            } else {
+                                vertx.cancelTimer(id);
+                                response.end("data: [DONE]\n\n");
+                            }
+                        });
+                    })
+                    .listen(0, "127.0.0.1")
+                    .toCompletionStage()
+                    .toCompletableFuture()
+                    .get(10, TimeUnit.SECONDS);
             Path config = dir.resolve("sse.yaml");
             Files.writeString(config, """
                     listen: 127.0.0.1:0
@@ -148,9 +154,10 @@ class JarIT {
                         upstream: http://127.0.0.1:%d
                     """.formatted(upstream.actualPort()));
             Process process = new ProcessBuilder("java", "-jar", JAR.toString(), "--config", config.toString())
-                    .redirectErrorStream(true).start();
-            BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(),
-                    StandardCharsets.UTF_8));
+                    .redirectErrorStream(true)
+                    .start();
+            BufferedReader out =
+                    new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
             Matcher ports = awaitListening(out);
             Thread drain = new Thread(() -> {
                 try {
@@ -165,14 +172,18 @@ class JarIT {
             int proxyPort = Integer.parseInt(ports.group(1));
             URI admin = URI.create("http://127.0.0.1:" + ports.group(2) + "/readyz");
 
-            HttpResponse<java.util.stream.Stream<String>> stream = Http.client().send(
-                    java.net.http.HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + proxyPort + "/events"))
-                            .build(), HttpResponse.BodyHandlers.ofLines());
+            HttpResponse<java.util.stream.Stream<String>> stream = Http.client()
+                    .send(
+                            java.net.http.HttpRequest.newBuilder(
+                                            URI.create("http://127.0.0.1:" + proxyPort + "/events"))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofLines());
             java.util.Iterator<String> lines = stream.body().iterator();
             assertThat(lines.next()).isEqualTo("data: 1");
 
             process.destroy(); // SIGTERM
-            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5))
+            org.awaitility.Awaitility.await()
+                    .atMost(java.time.Duration.ofSeconds(5))
                     .until(() -> Http.get(admin).statusCode() == 503);
 
             List<String> rest = new ArrayList<>();

@@ -34,15 +34,18 @@ class OpenAiClientsIT {
              "usage":{"prompt_tokens":1,"completion_tokens":3,"total_tokens":4}}""";
     private static final String CHUNK = "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\","
             + "\"created\":1700000000,\"model\":\"gpt-4o-mini\",\"choices\":[{\"index\":0,%s}]}";
-    private static final String STREAM = "data: " + CHUNK.formatted("\"delta\":{\"role\":\"assistant\","
-            + "\"content\":\"Hel\"},\"finish_reason\":null") + "\n\n"
+    private static final String STREAM = "data: "
+            + CHUNK.formatted("\"delta\":{\"role\":\"assistant\"," + "\"content\":\"Hel\"},\"finish_reason\":null")
+            + "\n\n"
             + "data: " + CHUNK.formatted("\"delta\":{\"content\":\"lo\"},\"finish_reason\":null") + "\n\n"
             + "data: " + CHUNK.formatted("\"delta\":{},\"finish_reason\":\"stop\"") + "\n\n"
             + "data: [DONE]\n\n";
 
     @RegisterExtension
     static final WireMockExtension upstream = WireMockExtension.newInstance()
-            .options(options().dynamicPort().bindAddress("127.0.0.1")).build();
+            .options(options().dynamicPort().bindAddress("127.0.0.1"))
+            .build();
+
     private static TestProxy proxy;
 
     @BeforeAll
@@ -55,23 +58,37 @@ class OpenAiClientsIT {
         proxy.close();
     }
 
-
     private static void failFirstThen(String contentType, String body) {
-        upstream.stubFor(post("/v1/chat/completions").inScenario("flaky").whenScenarioStateIs(Scenario.STARTED)
-                .willReturn(aResponse().withStatus(503).withHeader("content-type", "application/json")
+        upstream.stubFor(post("/v1/chat/completions")
+                .inScenario("flaky")
+                .whenScenarioStateIs(Scenario.STARTED)
+                .willReturn(aResponse()
+                        .withStatus(503)
+                        .withHeader("content-type", "application/json")
                         .withBody("{\"error\":{\"message\":\"overloaded\",\"type\":\"server_error\"}}"))
                 .willSetStateTo("healthy"));
-        upstream.stubFor(post("/v1/chat/completions").inScenario("flaky").whenScenarioStateIs("healthy")
-                .willReturn(aResponse().withStatus(200).withHeader("content-type", contentType).withBody(body)));
+        upstream.stubFor(post("/v1/chat/completions")
+                .inScenario("flaky")
+                .whenScenarioStateIs("healthy")
+                .willReturn(aResponse()
+                        .withStatus(200)
+                        .withHeader("content-type", contentType)
+                        .withBody(body)));
     }
 
     private static OpenAIClient sdk() {
-        return OpenAIOkHttpClient.builder().baseUrl(proxy.uri("/v1").toString()).apiKey("sk-test")
-                .maxRetries(0).build();
+        return OpenAIOkHttpClient.builder()
+                .baseUrl(proxy.uri("/v1").toString())
+                .apiKey("sk-test")
+                .maxRetries(0)
+                .build();
     }
 
     private static ChatCompletionCreateParams params() {
-        return ChatCompletionCreateParams.builder().model("gpt-4o-mini").addUserMessage("Say hello").build();
+        return ChatCompletionCreateParams.builder()
+                .model("gpt-4o-mini")
+                .addUserMessage("Say hello")
+                .build();
     }
 
     @Test
@@ -81,8 +98,10 @@ class OpenAiClientsIT {
         ChatCompletion completion = sdk().chat().completions().create(params());
 
         assertThat(completion.choices().get(0).message().content()).hasValue("Hello from upstream");
-        upstream.verify(2, postRequestedFor(urlEqualTo("/v1/chat/completions"))
-                .withHeader("Authorization", equalTo("Bearer sk-test")));
+        upstream.verify(
+                2,
+                postRequestedFor(urlEqualTo("/v1/chat/completions"))
+                        .withHeader("Authorization", equalTo("Bearer sk-test")));
     }
 
     @Test
@@ -90,7 +109,8 @@ class OpenAiClientsIT {
         failFirstThen("text/event-stream", STREAM);
 
         String text;
-        try (StreamResponse<ChatCompletionChunk> stream = sdk().chat().completions().createStreaming(params())) {
+        try (StreamResponse<ChatCompletionChunk> stream =
+                sdk().chat().completions().createStreaming(params())) {
             text = stream.stream()
                     .flatMap(chunk -> chunk.choices().stream())
                     .map(choice -> choice.delta().content().orElse(""))
@@ -104,8 +124,12 @@ class OpenAiClientsIT {
     @Test
     void langchain4jOnTheJdkHttpClientWorksThroughTheProxy() {
         failFirstThen("application/json", COMPLETION);
-        OpenAiChatModel model = OpenAiChatModel.builder().baseUrl(proxy.uri("/v1").toString()).apiKey("sk-test")
-                .modelName("gpt-4o-mini").maxRetries(0).build();
+        OpenAiChatModel model = OpenAiChatModel.builder()
+                .baseUrl(proxy.uri("/v1").toString())
+                .apiKey("sk-test")
+                .modelName("gpt-4o-mini")
+                .maxRetries(0)
+                .build();
 
         String answer = model.chat("Say hello");
 

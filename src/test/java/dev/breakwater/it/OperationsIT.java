@@ -32,14 +32,16 @@ class OperationsIT {
     @RegisterExtension
     static final WireMockExtension upstream = WireMockExtension.newInstance()
             .options(options().dynamicPort().bindAddress("127.0.0.1").containerThreads(40))
-            .resetOnEachTest(false).build();
+            .resetOnEachTest(false)
+            .build();
 
     @TempDir
     Path dir;
 
     @BeforeAll
     static void start() {
-        upstream.stubFor(get(urlPathMatching("/.*")).willReturn(aResponse().withStatus(200).withBody("ok")));
+        upstream.stubFor(get(urlPathMatching("/.*"))
+                .willReturn(aResponse().withStatus(200).withBody("ok")));
         upstream.stubFor(get(urlPathMatching("/fail/.*")).willReturn(aResponse().withStatus(503)));
     }
 
@@ -63,7 +65,8 @@ class OperationsIT {
 
     private static JsonObject routeJson(TestProxy proxy, String name, String... auth) throws Exception {
         HttpResponse<String> response = Http.send(HttpRequest.newBuilder(proxy.adminUri("/admin/routes"))
-                .headers(auth.length == 0 ? new String[] {"accept", "application/json"} : auth).build());
+                .headers(auth.length == 0 ? new String[] {"accept", "application/json"} : auth)
+                .build());
         assertThat(response.statusCode()).isEqualTo(200);
         JsonArray routes = new JsonObject(response.body()).getJsonArray("routes");
         for (int i = 0; i < routes.size(); i++) {
@@ -103,12 +106,14 @@ class OperationsIT {
         io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
         try (TestProxy proxy = TestProxy.start(routes())) {
             io.vertx.core.http.HttpClient h2 = vertx.createHttpClient(new io.vertx.core.http.HttpClientOptions()
-                    .setProtocolVersion(io.vertx.core.http.HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false));
-            java.util.concurrent.CompletableFuture<String> body = h2.request(io.vertx.core.http.HttpMethod.GET,
-                            proxy.port(), "127.0.0.1", "/tools/h2")
+                    .setProtocolVersion(io.vertx.core.http.HttpVersion.HTTP_2)
+                    .setHttp2ClearTextUpgrade(false));
+            java.util.concurrent.CompletableFuture<String> body = h2.request(
+                            io.vertx.core.http.HttpMethod.GET, proxy.port(), "127.0.0.1", "/tools/h2")
                     .compose(request -> request.send().compose(io.vertx.core.http.HttpClientResponse::body))
                     .map(io.vertx.core.buffer.Buffer::toString)
-                    .toCompletionStage().toCompletableFuture();
+                    .toCompletionStage()
+                    .toCompletableFuture();
 
             // The listener speaks HTTP/1.1 only: the HTTP/2 preface is not a request it serves.
             assertThat(body).failsWithin(Duration.ofSeconds(10));
@@ -121,32 +126,41 @@ class OperationsIT {
     @Test
     void showsBreakerStateAndLetsOperatorsOpenAndCloseIt() throws Exception {
         try (TestProxy proxy = TestProxy.start(routes())) {
-            assertThat(routeJson(proxy, "tools").getJsonObject("circuit-breaker").getString("state"))
+            assertThat(routeJson(proxy, "tools")
+                            .getJsonObject("circuit-breaker")
+                            .getString("state"))
                     .isEqualTo("CLOSED");
             JsonObject route = routeJson(proxy, "tools");
             assertThat(route.getString("upstream")).isEqualTo("http://127.0.0.1:" + upstream.getPort());
             assertThat(route.getJsonObject("retry").getInteger("max-attempts")).isEqualTo(3);
             assertThat(route.getJsonObject("timeouts").getString("total")).isEqualTo("10m");
 
-            HttpResponse<String> opened = Http.send(HttpRequest.newBuilder(
-                    proxy.adminUri("/admin/routes/tools/circuit-breaker/open"))
-                    .POST(HttpRequest.BodyPublishers.noBody()).build());
+            HttpResponse<String> opened =
+                    Http.send(HttpRequest.newBuilder(proxy.adminUri("/admin/routes/tools/circuit-breaker/open"))
+                            .POST(HttpRequest.BodyPublishers.noBody())
+                            .build());
             assertThat(opened.statusCode()).isEqualTo(200);
-            assertThat(routeJson(proxy, "tools").getJsonObject("circuit-breaker").getString("state"))
+            assertThat(routeJson(proxy, "tools")
+                            .getJsonObject("circuit-breaker")
+                            .getString("state"))
                     .isEqualTo("FORCED_OPEN");
             HttpResponse<String> refused = Http.get(proxy.uri("/tools/a"));
             assertThat(refused.statusCode()).isEqualTo(503);
             assertThat(refused.body()).contains("circuit_open");
 
             Http.send(HttpRequest.newBuilder(proxy.adminUri("/admin/routes/tools/circuit-breaker/close"))
-                    .POST(HttpRequest.BodyPublishers.noBody()).build());
-            assertThat(routeJson(proxy, "tools").getJsonObject("circuit-breaker").getString("state"))
+                    .POST(HttpRequest.BodyPublishers.noBody())
+                    .build());
+            assertThat(routeJson(proxy, "tools")
+                            .getJsonObject("circuit-breaker")
+                            .getString("state"))
                     .isEqualTo("CLOSED");
             assertThat(Http.get(proxy.uri("/tools/a")).statusCode()).isEqualTo(200);
 
-            HttpResponse<String> unknown = Http.send(HttpRequest.newBuilder(
-                    proxy.adminUri("/admin/routes/nope/circuit-breaker/open"))
-                    .POST(HttpRequest.BodyPublishers.noBody()).build());
+            HttpResponse<String> unknown =
+                    Http.send(HttpRequest.newBuilder(proxy.adminUri("/admin/routes/nope/circuit-breaker/open"))
+                            .POST(HttpRequest.BodyPublishers.noBody())
+                            .build());
             assertThat(unknown.statusCode()).isEqualTo(404);
         }
     }
@@ -161,14 +175,20 @@ class OperationsIT {
             assertThat(Http.get(proxy.adminUri("/metrics")).statusCode()).isEqualTo(401);
             assertThat(Http.get(proxy.adminUri("/")).statusCode()).isEqualTo(200);
             assertThat(Http.send(HttpRequest.newBuilder(proxy.adminUri("/admin/routes"))
-                    .header("Authorization", "Bearer wrong").build()).statusCode()).isEqualTo(401);
+                                    .header("Authorization", "Bearer wrong")
+                                    .build())
+                            .statusCode())
+                    .isEqualTo(401);
 
-            assertThat(routeJson(proxy, "tools", "Authorization", "Bearer s3cret-token").getString("name"))
+            assertThat(routeJson(proxy, "tools", "Authorization", "Bearer s3cret-token")
+                            .getString("name"))
                     .isEqualTo("tools");
             // RFC 7235: the scheme name is case-insensitive
-            assertThat(routeJson(proxy, "tools", "Authorization", "bearer s3cret-token").getString("name"))
+            assertThat(routeJson(proxy, "tools", "Authorization", "bearer s3cret-token")
+                            .getString("name"))
                     .isEqualTo("tools");
-            assertThat(routeJson(proxy, "tools", "Authorization", "BEARER s3cret-token").getString("name"))
+            assertThat(routeJson(proxy, "tools", "Authorization", "BEARER s3cret-token")
+                            .getString("name"))
                     .isEqualTo("tools");
         }
     }
@@ -198,10 +218,16 @@ class OperationsIT {
             await().atMost(Duration.ofSeconds(5)).until(() -> ok.get() > 20);
             assertThat(Http.get(proxy.uri("/added/b")).statusCode()).isEqualTo(404);
 
-            write(config, routes("  - name: added", "    path-prefix: /added/",
-                    "    upstream: http://127.0.0.1:" + upstream.getPort(), "    strip-prefix: true"));
+            write(
+                    config,
+                    routes(
+                            "  - name: added",
+                            "    path-prefix: /added/",
+                            "    upstream: http://127.0.0.1:" + upstream.getPort(),
+                            "    strip-prefix: true"));
 
-            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
+            await().atMost(Duration.ofSeconds(10))
+                    .pollInterval(Duration.ofMillis(100))
                     .until(() -> Http.get(proxy.uri("/added/b")).statusCode() == 200);
             int before = ok.get();
             await().atMost(Duration.ofSeconds(5)).until(() -> ok.get() > before + 20);
@@ -219,13 +245,16 @@ class OperationsIT {
             write(config, routes("  - name: broken", "    path-prefix: nope", "    upstream: ftp://x"));
 
             HttpResponse<String> reload = Http.send(HttpRequest.newBuilder(proxy.adminUri("/admin/reload"))
-                    .POST(HttpRequest.BodyPublishers.noBody()).build());
+                    .POST(HttpRequest.BodyPublishers.noBody())
+                    .build());
 
             assertThat(reload.statusCode()).isEqualTo(422);
             assertThat(reload.body()).contains("routes[broken].path-prefix").contains("routes[broken].upstream");
             assertThat(Http.get(proxy.uri("/tools/a")).statusCode()).isEqualTo(200);
-            await().atMost(Duration.ofSeconds(5)).until(() -> Http.get(proxy.adminUri("/metrics")).body()
-                    .contains("breakwater_config_reloads_total{result=\"rejected\"}"));
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> Http.get(proxy.adminUri("/metrics"))
+                            .body()
+                            .contains("breakwater_config_reloads_total{result=\"rejected\"}"));
             assertThat(routeJson(proxy, "tools").getString("name")).isEqualTo("tools");
         }
     }
@@ -238,11 +267,13 @@ class OperationsIT {
             write(config, "limits: {max-connections-per-client: 8}\n" + routes());
 
             HttpResponse<String> reload = Http.send(HttpRequest.newBuilder(proxy.adminUri("/admin/reload"))
-                    .POST(HttpRequest.BodyPublishers.noBody()).build());
+                    .POST(HttpRequest.BodyPublishers.noBody())
+                    .build());
 
             assertThat(reload.statusCode()).isEqualTo(200);
-            assertThat(new JsonObject(reload.body()).getString("summary")).contains(
-                    "listen, admin, admin-token, shutdown-grace and limits changes take effect after a restart");
+            assertThat(new JsonObject(reload.body()).getString("summary"))
+                    .contains(
+                            "listen, admin, admin-token, shutdown-grace and limits changes take effect after a restart");
         }
     }
 
@@ -256,13 +287,17 @@ class OperationsIT {
             write(config, routes("  - name: secret", "    path-prefix: /secret/", "    upstream: \"${UPSTREAM_URL}\""));
 
             HttpResponse<String> reload = Http.send(HttpRequest.newBuilder(proxy.adminUri("/admin/reload"))
-                    .POST(HttpRequest.BodyPublishers.noBody()).build());
+                    .POST(HttpRequest.BodyPublishers.noBody())
+                    .build());
 
             assertThat(reload.statusCode()).isEqualTo(422);
-            assertThat(reload.body()).contains("routes[secret].upstream: \\\"${UPSTREAM_URL}\\\"")
+            assertThat(reload.body())
+                    .contains("routes[secret].upstream: \\\"${UPSTREAM_URL}\\\"")
                     .doesNotContain("Pa55w0rd");
-            assertThat(log.lines()).anySatisfy(line -> assertThat(line).startsWith("config_reload_rejected")
-                    .contains("${UPSTREAM_URL}"));
+            assertThat(log.lines())
+                    .anySatisfy(line -> assertThat(line)
+                            .startsWith("config_reload_rejected")
+                            .contains("${UPSTREAM_URL}"));
             assertThat(log.lines()).noneSatisfy(line -> assertThat(line).contains("Pa55w0rd"));
         }
     }
@@ -271,9 +306,10 @@ class OperationsIT {
     private static void write(Path config, String yaml) throws Exception {
         Path temp = Files.createTempFile(config.getParent(), "edit", ".yaml");
         Files.writeString(temp, yaml);
-        Files.setLastModifiedTime(temp, java.nio.file.attribute.FileTime.fromMillis(
-                Files.getLastModifiedTime(config).toMillis() + 2_000));
+        Files.setLastModifiedTime(
+                temp,
+                java.nio.file.attribute.FileTime.fromMillis(
+                        Files.getLastModifiedTime(config).toMillis() + 2_000));
         Files.move(temp, config, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
-
 }

@@ -9,8 +9,8 @@ import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
+import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 import com.openai.client.OpenAIClient;
@@ -44,7 +44,9 @@ class RateLimitIT {
 
     @RegisterExtension
     static final WireMockExtension upstream = WireMockExtension.newInstance()
-            .options(options().dynamicPort().bindAddress("127.0.0.1").containerThreads(64)).build();
+            .options(options().dynamicPort().bindAddress("127.0.0.1").containerThreads(64))
+            .build();
+
     private static TestProxy proxy;
 
     @BeforeAll
@@ -57,21 +59,30 @@ class RateLimitIT {
         proxy.close();
     }
 
-
     private static String body(String model) {
         return "{\"model\":\"" + model + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
     }
 
     private static ResponseDefinitionBuilder ok() {
-        return aResponse().withStatus(200).withHeader("content-type", "application/json").withBody(OK);
+        return aResponse()
+                .withStatus(200)
+                .withHeader("content-type", "application/json")
+                .withBody(OK);
     }
 
     /** The first call for {@code model} answers {@code first}, every later one 200. */
     private static void firstThenOk(String model, ResponseDefinitionBuilder first) {
-        upstream.stubFor(post(PATH).withRequestBody(matchingJsonPath("$.model", equalTo(model)))
-                .inScenario(model).whenScenarioStateIs(Scenario.STARTED).willReturn(first).willSetStateTo("ok"));
-        upstream.stubFor(post(PATH).withRequestBody(matchingJsonPath("$.model", equalTo(model)))
-                .inScenario(model).whenScenarioStateIs("ok").willReturn(ok()));
+        upstream.stubFor(post(PATH)
+                .withRequestBody(matchingJsonPath("$.model", equalTo(model)))
+                .inScenario(model)
+                .whenScenarioStateIs(Scenario.STARTED)
+                .willReturn(first)
+                .willSetStateTo("ok"));
+        upstream.stubFor(post(PATH)
+                .withRequestBody(matchingJsonPath("$.model", equalTo(model)))
+                .inScenario(model)
+                .whenScenarioStateIs("ok")
+                .willReturn(ok()));
     }
 
     private static HttpResponse<String> chat(String model) throws Exception {
@@ -84,8 +95,8 @@ class RateLimitIT {
         events.removeIf(e -> !e.getRequest().getBodyAsString().contains("\"" + model + "\""));
         events.sort(Comparator.comparing(e -> e.getRequest().getLoggedDate()));
         assertThat(events).hasSize(2);
-        return events.get(1).getRequest().getLoggedDate().getTime() - events.get(0).getRequest().getLoggedDate()
-                .getTime();
+        return events.get(1).getRequest().getLoggedDate().getTime()
+                - events.get(0).getRequest().getLoggedDate().getTime();
     }
 
     @Test
@@ -101,7 +112,8 @@ class RateLimitIT {
 
     @Test
     void waitsForARetryAfterHttpDate() throws Exception {
-        String date = DateTimeFormatter.RFC_1123_DATE_TIME.format(ZonedDateTime.now().plusSeconds(2));
+        String date =
+                DateTimeFormatter.RFC_1123_DATE_TIME.format(ZonedDateTime.now().plusSeconds(2));
         firstThenOk("ra-date", aResponse().withStatus(429).withHeader("Retry-After", date));
 
         HttpResponse<String> response = chat("ra-date");
@@ -123,11 +135,14 @@ class RateLimitIT {
 
     @Test
     void waitsForTheOpenAiRateLimitResetWhenRequestsAreExhausted() throws Exception {
-        firstThenOk("reset", aResponse().withStatus(429)
-                .withHeader("x-ratelimit-remaining-requests", "0")
-                .withHeader("x-ratelimit-reset-requests", "1.2s")
-                .withHeader("x-ratelimit-remaining-tokens", "5000")
-                .withHeader("x-ratelimit-reset-tokens", "30s"));
+        firstThenOk(
+                "reset",
+                aResponse()
+                        .withStatus(429)
+                        .withHeader("x-ratelimit-remaining-requests", "0")
+                        .withHeader("x-ratelimit-reset-requests", "1.2s")
+                        .withHeader("x-ratelimit-remaining-tokens", "5000")
+                        .withHeader("x-ratelimit-reset-tokens", "30s"));
 
         HttpResponse<String> response = chat("reset");
 
@@ -137,9 +152,15 @@ class RateLimitIT {
 
     @Test
     void returnsA429AtOnceWhenItsHintExceedsTheCap() throws Exception {
-        upstream.stubFor(post(PATH).willReturn(aResponse().withStatus(429).withHeader("Retry-After", "30")
-                .withHeader("content-type", "application/json")
-                .withBody("{\"error\":{\"message\":\"slow down\",\"type\":\"requests\",\"code\":\"rate_limit_exceeded\"}}")));
+        upstream.stubFor(
+                post(PATH)
+                        .willReturn(
+                                aResponse()
+                                        .withStatus(429)
+                                        .withHeader("Retry-After", "30")
+                                        .withHeader("content-type", "application/json")
+                                        .withBody(
+                                                "{\"error\":{\"message\":\"slow down\",\"type\":\"requests\",\"code\":\"rate_limit_exceeded\"}}")));
 
         long start = System.nanoTime();
         HttpResponse<String> response = chat("capped");
@@ -157,8 +178,11 @@ class RateLimitIT {
     void neverRetriesInsufficientQuota() throws Exception {
         String quota = "{\"error\":{\"message\":\"You exceeded your current quota\",\"type\":\"insufficient_quota\","
                 + "\"param\":null,\"code\":\"insufficient_quota\"}}";
-        upstream.stubFor(post(PATH).willReturn(aResponse().withStatus(429).withHeader("content-type",
-                "application/json").withBody(quota)));
+        upstream.stubFor(post(PATH)
+                .willReturn(aResponse()
+                        .withStatus(429)
+                        .withHeader("content-type", "application/json")
+                        .withBody(quota)));
 
         HttpResponse<String> response = chat("quota");
 
@@ -181,14 +205,23 @@ class RateLimitIT {
 
     @Test
     void theOpenAiSdkWithDefaultRetriesMakesExactlyMaxAttemptsUpstreamCalls() {
-        upstream.stubFor(post(PATH).willReturn(aResponse().withStatus(503).withHeader("content-type",
-                "application/json").withBody("{\"error\":{\"message\":\"overloaded\",\"type\":\"server_error\"}}")));
-        OpenAIClient sdk = OpenAIOkHttpClient.builder().baseUrl(proxy.uri("/v1").toString()).apiKey("sk-test")
+        upstream.stubFor(post(PATH)
+                .willReturn(aResponse()
+                        .withStatus(503)
+                        .withHeader("content-type", "application/json")
+                        .withBody("{\"error\":{\"message\":\"overloaded\",\"type\":\"server_error\"}}")));
+        OpenAIClient sdk = OpenAIOkHttpClient.builder()
+                .baseUrl(proxy.uri("/v1").toString())
+                .apiKey("sk-test")
                 .build();
 
         try {
-            sdk.chat().completions().create(ChatCompletionCreateParams.builder().model("sdk-default")
-                    .addUserMessage("hi").build());
+            sdk.chat()
+                    .completions()
+                    .create(ChatCompletionCreateParams.builder()
+                            .model("sdk-default")
+                            .addUserMessage("hi")
+                            .build());
         } catch (InternalServerException expected) {
             assertThat(expected.statusCode()).isEqualTo(503);
         }
@@ -199,7 +232,8 @@ class RateLimitIT {
     @Test
     void holdsAHerdForOneModelUntilTheRetryAfterPassesWithoutHoldingOtherModels() throws Exception {
         firstThenOk("herd", aResponse().withStatus(429).withHeader("Retry-After", "1"));
-        upstream.stubFor(post(PATH).withRequestBody(matchingJsonPath("$.model", equalTo("bystander")))
+        upstream.stubFor(post(PATH)
+                .withRequestBody(matchingJsonPath("$.model", equalTo("bystander")))
                 .willReturn(ok()));
 
         long start = System.currentTimeMillis();
@@ -222,31 +256,45 @@ class RateLimitIT {
         List<Long> herdCalls = upstream.getAllServeEvents().stream()
                 .filter(e -> e.getRequest().getBodyAsString().contains("\"herd\""))
                 .map(e -> e.getRequest().getLoggedDate().getTime() - start)
-                .sorted().toList();
+                .sorted()
+                .toList();
         assertThat(herdCalls).hasSize(22);
         // Only the 429 itself inside the closed second; every other call after it.
-        assertThat(herdCalls.subList(1, herdCalls.size())).allSatisfy(t -> assertThat(t).isGreaterThanOrEqualTo(990));
+        assertThat(herdCalls.subList(1, herdCalls.size()))
+                .allSatisfy(t -> assertThat(t).isGreaterThanOrEqualTo(990));
     }
 
     @Test
     void a429ForOneApiKeyDoesNotHoldTheSameModelForAnotherKey() throws Exception {
         // Key A's project is rate limited for 3 s; key B is another project with its own limits.
-        upstream.stubFor(post(PATH).withHeader("authorization", equalTo("Bearer sk-project-a"))
+        upstream.stubFor(post(PATH)
+                .withHeader("authorization", equalTo("Bearer sk-project-a"))
                 .withRequestBody(matchingJsonPath("$.model", equalTo("shared-model")))
                 .willReturn(aResponse().withStatus(429).withHeader("Retry-After", "3")));
-        upstream.stubFor(post(PATH).withHeader("authorization", equalTo("Bearer sk-project-b"))
-                .withRequestBody(matchingJsonPath("$.model", equalTo("shared-model"))).willReturn(ok()));
+        upstream.stubFor(post(PATH)
+                .withHeader("authorization", equalTo("Bearer sk-project-b"))
+                .withRequestBody(matchingJsonPath("$.model", equalTo("shared-model")))
+                .willReturn(ok()));
 
-        CompletableFuture<HttpResponse<String>> keyA = Http.client().sendAsync(HttpRequest.newBuilder(proxy.uri(PATH))
-                .timeout(Duration.ofSeconds(30)).header("content-type", "application/json")
-                .header("authorization", "Bearer sk-project-a")
-                .POST(HttpRequest.BodyPublishers.ofString(body("shared-model"))).build(),
-                HttpResponse.BodyHandlers.ofString());
+        CompletableFuture<HttpResponse<String>> keyA = Http.client()
+                .sendAsync(
+                        HttpRequest.newBuilder(proxy.uri(PATH))
+                                .timeout(Duration.ofSeconds(30))
+                                .header("content-type", "application/json")
+                                .header("authorization", "Bearer sk-project-a")
+                                .POST(HttpRequest.BodyPublishers.ofString(body("shared-model")))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         awaitUpstreamCalls(1);
 
         long start = System.nanoTime();
-        HttpResponse<String> keyB = Http.post(proxy.uri(PATH), body("shared-model"), "content-type",
-                "application/json", "authorization", "Bearer sk-project-b");
+        HttpResponse<String> keyB = Http.post(
+                proxy.uri(PATH),
+                body("shared-model"),
+                "content-type",
+                "application/json",
+                "authorization",
+                "Bearer sk-project-b");
         long millis = (System.nanoTime() - start) / 1_000_000;
 
         assertThat(keyB.statusCode()).isEqualTo(200);
@@ -255,13 +303,19 @@ class RateLimitIT {
     }
 
     private static CompletableFuture<HttpResponse<String>> send(String model) {
-        return Http.client().sendAsync(HttpRequest.newBuilder(proxy.uri(PATH)).timeout(Duration.ofSeconds(30))
-                .header("content-type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body(model))).build(), HttpResponse.BodyHandlers.ofString());
+        return Http.client()
+                .sendAsync(
+                        HttpRequest.newBuilder(proxy.uri(PATH))
+                                .timeout(Duration.ofSeconds(30))
+                                .header("content-type", "application/json")
+                                .POST(HttpRequest.BodyPublishers.ofString(body(model)))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
     }
 
     private static void awaitUpstreamCalls(int count) {
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5))
+        org.awaitility.Awaitility.await()
+                .atMost(Duration.ofSeconds(5))
                 .until(() -> upstream.getAllServeEvents().size() >= count);
     }
 }

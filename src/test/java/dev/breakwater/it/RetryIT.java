@@ -11,17 +11,17 @@ import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import com.github.tomakehurst.wiremock.http.Fault;
+import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import dev.breakwater.testing.Http;
 import dev.breakwater.testing.Routes;
 import dev.breakwater.testing.TestProxy;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Random;
@@ -34,13 +34,18 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class RetryIT {
     @RegisterExtension
     static final WireMockExtension upstream = WireMockExtension.newInstance()
-            .options(options().dynamicPort().bindAddress("127.0.0.1")).build();
+            .options(options().dynamicPort().bindAddress("127.0.0.1"))
+            .build();
+
     private static TestProxy proxy;
 
     @BeforeAll
     static void start() {
         String url = "http://127.0.0.1:" + upstream.getPort();
-        proxy = TestProxy.start(Routes.oneRoute("tool", "/tools/", url,
+        proxy = TestProxy.start(Routes.oneRoute(
+                "tool",
+                "/tools/",
+                url,
                 "    retry: {max-replay-body: 1KiB}",
                 "  - name: timed",
                 "    path-prefix: /timed/",
@@ -58,12 +63,16 @@ class RetryIT {
         proxy.close();
     }
 
-
     @Test
     void retries503ThenReturnsThe200() throws Exception {
-        upstream.stubFor(get("/tools/x").inScenario("s").whenScenarioStateIs(Scenario.STARTED)
-                .willReturn(aResponse().withStatus(503).withBody("busy")).willSetStateTo("ok"));
-        upstream.stubFor(get("/tools/x").inScenario("s").whenScenarioStateIs("ok")
+        upstream.stubFor(get("/tools/x")
+                .inScenario("s")
+                .whenScenarioStateIs(Scenario.STARTED)
+                .willReturn(aResponse().withStatus(503).withBody("busy"))
+                .willSetStateTo("ok"));
+        upstream.stubFor(get("/tools/x")
+                .inScenario("s")
+                .whenScenarioStateIs("ok")
                 .willReturn(aResponse().withStatus(200).withHeader("x-up", "1").withBody("hello")));
 
         HttpResponse<String> response = Http.get(proxy.uri("/tools/x"));
@@ -77,9 +86,12 @@ class RetryIT {
 
     @Test
     void returnsTheLastUpstreamResponseUnchangedWhenRetriesRunOut() throws Exception {
-        upstream.stubFor(get("/tools/down").willReturn(aResponse().withStatus(503)
-                .withHeader("content-type", "application/json").withHeader("x-upstream-said", "no")
-                .withBody("{\"error\":\"down\"}")));
+        upstream.stubFor(get("/tools/down")
+                .willReturn(aResponse()
+                        .withStatus(503)
+                        .withHeader("content-type", "application/json")
+                        .withHeader("x-upstream-said", "no")
+                        .withBody("{\"error\":\"down\"}")));
 
         HttpResponse<String> response = Http.get(proxy.uri("/tools/down"));
 
@@ -93,7 +105,8 @@ class RetryIT {
 
     @Test
     void doesNotRetryA400() throws Exception {
-        upstream.stubFor(get("/tools/bad").willReturn(aResponse().withStatus(400).withBody("bad prompt")));
+        upstream.stubFor(
+                get("/tools/bad").willReturn(aResponse().withStatus(400).withBody("bad prompt")));
 
         HttpResponse<String> response = Http.get(proxy.uri("/tools/bad"));
 
@@ -105,10 +118,14 @@ class RetryIT {
 
     @Test
     void retriesAnAttemptThatExceedsTheResponseTimeout() throws Exception {
-        upstream.stubFor(get("/timed/slow").inScenario("t").whenScenarioStateIs(Scenario.STARTED)
+        upstream.stubFor(get("/timed/slow")
+                .inScenario("t")
+                .whenScenarioStateIs(Scenario.STARTED)
                 .willReturn(aResponse().withStatus(200).withBody("late").withFixedDelay(2_000))
                 .willSetStateTo("fast"));
-        upstream.stubFor(get("/timed/slow").inScenario("t").whenScenarioStateIs("fast")
+        upstream.stubFor(get("/timed/slow")
+                .inScenario("t")
+                .whenScenarioStateIs("fast")
                 .willReturn(aResponse().withStatus(200).withBody("in time")));
 
         long start = System.nanoTime();
@@ -123,7 +140,8 @@ class RetryIT {
 
     @Test
     void answers504WhenEveryAttemptTimesOut() throws Exception {
-        upstream.stubFor(get("/timed/never").willReturn(aResponse().withStatus(200).withFixedDelay(1_000)));
+        upstream.stubFor(
+                get("/timed/never").willReturn(aResponse().withStatus(200).withFixedDelay(1_000)));
 
         HttpResponse<String> response = Http.get(proxy.uri("/timed/never"));
 
@@ -134,9 +152,14 @@ class RetryIT {
 
     @Test
     void retriesAConnectionResetBeforeHeaders() throws Exception {
-        upstream.stubFor(get("/tools/reset").inScenario("r").whenScenarioStateIs(Scenario.STARTED)
-                .willReturn(aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER)).willSetStateTo("ok"));
-        upstream.stubFor(get("/tools/reset").inScenario("r").whenScenarioStateIs("ok")
+        upstream.stubFor(get("/tools/reset")
+                .inScenario("r")
+                .whenScenarioStateIs(Scenario.STARTED)
+                .willReturn(aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER))
+                .willSetStateTo("ok"));
+        upstream.stubFor(get("/tools/reset")
+                .inScenario("r")
+                .whenScenarioStateIs("ok")
                 .willReturn(aResponse().withStatus(200).withBody("recovered")));
 
         HttpResponse<String> response = Http.get(proxy.uri("/tools/reset"));
@@ -154,16 +177,18 @@ class RetryIT {
         String response;
         try (Socket socket = new Socket("127.0.0.1", proxy.port())) {
             socket.setSoTimeout(10_000);
-            socket.getOutputStream().write("GET /tools/garbled HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-                    .getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream()
+                    .write("GET /tools/garbled HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                            .getBytes(StandardCharsets.US_ASCII));
             response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
         }
 
         // Before any body byte went out the client gets an honest 502; once the 200 head was sent the connection
         // is cut. Never the end of a complete chunked body, never an empty reply.
-        assertThat(response).satisfiesAnyOf(
-                r -> assertThat(r).startsWith("HTTP/1.1 502").contains("upstream_interrupted"),
-                r -> assertThat(r).startsWith("HTTP/1.1 200").doesNotEndWith("0\r\n\r\n"));
+        assertThat(response)
+                .satisfiesAnyOf(
+                        r -> assertThat(r).startsWith("HTTP/1.1 502").contains("upstream_interrupted"),
+                        r -> assertThat(r).startsWith("HTTP/1.1 200").doesNotEndWith("0\r\n\r\n"));
         upstream.verify(1, getRequestedFor(urlEqualTo("/tools/garbled")));
     }
 
@@ -190,11 +215,13 @@ class RetryIT {
         new Random(7).nextBytes(body);
 
         HttpResponse<String> response = Http.send(HttpRequest.newBuilder(proxy.uri("/tools/put"))
-                .PUT(HttpRequest.BodyPublishers.ofByteArray(body)).timeout(Duration.ofSeconds(10)).build());
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(body))
+                .timeout(Duration.ofSeconds(10))
+                .build());
 
         assertThat(response.statusCode()).isEqualTo(502);
-        List<LoggedRequest> received = upstream.findAll(com.github.tomakehurst.wiremock.client.WireMock
-                .putRequestedFor(urlEqualTo("/tools/put")));
+        List<LoggedRequest> received = upstream.findAll(
+                com.github.tomakehurst.wiremock.client.WireMock.putRequestedFor(urlEqualTo("/tools/put")));
         assertThat(received).hasSize(3);
         assertThat(received).allSatisfy(r -> assertThat(r.getBody()).isEqualTo(body));
     }
@@ -206,12 +233,14 @@ class RetryIT {
         new Random(11).nextBytes(body);
 
         HttpResponse<String> response = Http.send(HttpRequest.newBuilder(proxy.uri("/tools/big"))
-                .PUT(HttpRequest.BodyPublishers.ofByteArray(body)).timeout(Duration.ofSeconds(10)).build());
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(body))
+                .timeout(Duration.ofSeconds(10))
+                .build());
 
         assertThat(response.statusCode()).isEqualTo(503);
         assertThat(response.headers().firstValue("x-breakwater-attempts")).hasValue("1");
-        List<LoggedRequest> received = upstream.findAll(com.github.tomakehurst.wiremock.client.WireMock
-                .putRequestedFor(urlEqualTo("/tools/big")));
+        List<LoggedRequest> received = upstream.findAll(
+                com.github.tomakehurst.wiremock.client.WireMock.putRequestedFor(urlEqualTo("/tools/big")));
         assertThat(received).hasSize(1);
         assertThat(received.get(0).getBody()).isEqualTo(body);
     }
@@ -227,13 +256,15 @@ class RetryIT {
         // 100 ms waits inside a 700 ms deadline: a few attempts, then the last 503, never a wait past the deadline.
         assertThat(response.statusCode()).isEqualTo(503);
         assertThat(millis).isLessThan(1_500);
-        int attempts = Integer.parseInt(response.headers().firstValue("x-breakwater-attempts").orElseThrow());
+        int attempts = Integer.parseInt(
+                response.headers().firstValue("x-breakwater-attempts").orElseThrow());
         assertThat(attempts).isBetween(2, 8);
     }
 
     @Test
     void answers504DeadlineExceededWhenTheUpstreamOutlivesTheTotalTimeout() throws Exception {
-        upstream.stubFor(get("/deadline/slow").willReturn(aResponse().withStatus(200).withFixedDelay(3_000)));
+        upstream.stubFor(
+                get("/deadline/slow").willReturn(aResponse().withStatus(200).withFixedDelay(3_000)));
 
         long start = System.nanoTime();
         HttpResponse<String> response = Http.get(proxy.uri("/deadline/slow"));

@@ -71,7 +71,9 @@ class StaleConnectionIT {
                 }
             }
             String body = new String(in.readNBytes(length), StandardCharsets.UTF_8);
-            processed.computeIfAbsent(head.split(" ")[0] + " " + body, k -> new AtomicInteger()).incrementAndGet();
+            processed
+                    .computeIfAbsent(head.split(" ")[0] + " " + body, k -> new AtomicInteger())
+                    .incrementAndGet();
             OutputStream out = socket.getOutputStream();
             out.write("HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 2\r\n\r\nok"
                     .getBytes(StandardCharsets.US_ASCII));
@@ -105,19 +107,22 @@ class StaleConnectionIT {
                     upstream: http://127.0.0.1:%d
                     strip-prefix: true
                 """.formatted(server.getLocalPort()))) {
-            HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            HttpClient client =
+                    HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
             List<Integer> statuses = new ArrayList<>();
             int requests = 300;
             for (int i = 0; i < requests; i++) {
-                HttpResponse<String> response = client.send(HttpRequest.newBuilder(
-                                URI.create("http://127.0.0.1:" + proxy.port() + "/tool/refund"))
-                        .POST(HttpRequest.BodyPublishers.ofString("{\"n\":" + i + "}")).build(),
+                HttpResponse<String> response = client.send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + proxy.port() + "/tool/refund"))
+                                .POST(HttpRequest.BodyPublishers.ofString("{\"n\":" + i + "}"))
+                                .build(),
                         HttpResponse.BodyHandlers.ofString());
                 statuses.add(response.statusCode());
             }
             assertThat(statuses).as("statuses").containsOnly(200);
             assertThat(processed).hasSize(requests);
-            assertThat(processed.values()).allSatisfy(count -> assertThat(count.get()).isEqualTo(1));
+            assertThat(processed.values())
+                    .allSatisfy(count -> assertThat(count.get()).isEqualTo(1));
         }
     }
 }

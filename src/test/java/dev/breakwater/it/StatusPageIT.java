@@ -87,7 +87,10 @@ class StatusPageIT {
     void takesAScreenshot() throws Exception {
         Path png = Path.of("target", "status-page.png").toAbsolutePath();
         Files.deleteIfExists(png);
-        runChromium(temp.resolve("screenshot.log"), "--screenshot=" + png, "--window-size=1280,800",
+        runChromium(
+                temp.resolve("screenshot.log"),
+                "--screenshot=" + png,
+                "--window-size=1280,800",
                 proxy.adminUri("/").toString());
 
         assertThat(png).exists();
@@ -100,19 +103,32 @@ class StatusPageIT {
     /** Runs headless Chromium with a fresh profile, standard output to {@code stdout}; bounded and cleaned up. */
     private void runChromium(Path stdout, String... args) throws IOException, InterruptedException {
         Path profile = Files.createTempDirectory(temp, "chromium-profile");
-        List<String> command = new ArrayList<>(List.of(chromium.toString(), "--headless", "--no-sandbox",
-                "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--user-data-dir=" + profile,
+        List<String> command = new ArrayList<>(List.of(
+                chromium.toString(),
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--user-data-dir=" + profile,
                 "--virtual-time-budget=5000"));
         command.addAll(List.of(args));
         Path stderr = temp.resolve("chromium-stderr.log");
-        Process process = new ProcessBuilder(command).redirectOutput(stdout.toFile())
-                .redirectError(stderr.toFile()).start();
+        Process process = new ProcessBuilder(command)
+                .redirectOutput(stdout.toFile())
+                .redirectError(stderr.toFile())
+                .start();
         try {
             boolean exited = process.waitFor(BROWSER_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-            assertThat(exited).as("Chromium finished within %d s; stderr:%n%s", BROWSER_TIMEOUT_SECONDS,
-                    tail(stderr)).isTrue();
-            assertThat(process.exitValue()).as("Chromium exit code; stderr:%n%s", tail(stderr)).isZero();
+            assertThat(exited)
+                    .as("Chromium finished within %d s; stderr:%n%s", BROWSER_TIMEOUT_SECONDS, tail(stderr))
+                    .isTrue();
+            assertThat(process.exitValue())
+                    .as("Chromium exit code; stderr:%n%s", tail(stderr))
+                    .isZero();
         } finally {
             process.descendants().forEach(ProcessHandle::destroyForcibly);
             process.destroyForcibly();
@@ -126,8 +142,11 @@ class StatusPageIT {
             return Optional.of(debian);
         }
         String path = Optional.ofNullable(System.getenv("PATH")).orElse("");
-        return Stream.of(path.split(File.pathSeparator)).filter(dir -> !dir.isEmpty())
-                .map(dir -> Path.of(dir, "chromium-browser")).filter(Files::isExecutable).findFirst();
+        return Stream.of(path.split(File.pathSeparator))
+                .filter(dir -> !dir.isEmpty())
+                .map(dir -> Path.of(dir, "chromium-browser"))
+                .filter(Files::isExecutable)
+                .findFirst();
     }
 
     /** The markup of the table with {@code id}, from the dumped DOM. */

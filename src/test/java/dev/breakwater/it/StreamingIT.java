@@ -43,43 +43,48 @@ class StreamingIT {
     @BeforeAll
     static void start() throws Exception {
         vertx = Vertx.vertx();
-        upstream = vertx.createHttpServer().requestHandler(request -> {
-            HttpServerResponse response = request.response();
-            switch (request.path()) {
-                case "/sse/stepwise" -> {
-                    sseHead(response).write("data: one\n\n");
-                    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-                    vertx.setPeriodic(10, id -> {
-                        if (clientSawFirstEvent.isDone() || System.nanoTime() > deadline) {
-                            vertx.cancelTimer(id);
-                            secondSentBeforeFirstSeen.set(!clientSawFirstEvent.isDone());
-                            response.end("data: two\n\n");
+        upstream = vertx.createHttpServer()
+                .requestHandler(request -> {
+                    HttpServerResponse response = request.response();
+                    switch (request.path()) {
+                        case "/sse/stepwise" -> {
+                            sseHead(response).write("data: one\n\n");
+                            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+                            vertx.setPeriodic(10, id -> {
+                                if (clientSawFirstEvent.isDone() || System.nanoTime() > deadline) {
+                                    vertx.cancelTimer(id);
+                                    secondSentBeforeFirstSeen.set(!clientSawFirstEvent.isDone());
+                                    response.end("data: two\n\n");
+                                }
+                            });
                         }
-                    });
-                }
-                case "/sse/cut" -> {
-                    sseHead(response).write("data: one\n\n");
-                    vertx.setTimer(50, id -> request.connection().close());
-                }
-                case "/sse/stall" -> sseHead(response).write("data: one\n\n");
-                case "/sse/endless" -> {
-                    endlessStarted.incrementAndGet();
-                    sseHead(response).write("data: tick\n\n");
-                    long timer = vertx.setPeriodic(100, id -> response.write("data: tick\n\n"));
-                    request.connection().closeHandler(v -> {
-                        vertx.cancelTimer(timer);
-                        endlessClosedAtNanos.set(System.nanoTime());
-                    });
-                }
-                case "/plain/cut" -> {
-                    response.putHeader("content-length", "100").write("0123456789");
-                    vertx.setTimer(50, id -> request.connection().close());
-                }
-                default -> response.setStatusCode(404).end();
-            }
-        }).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-        proxy = TestProxy.start(Routes.oneRoute("stream", "/", "http://127.0.0.1:" + upstream.actualPort(),
-                "    timeouts: {idle: 400ms}"));
+                        case "/sse/cut" -> {
+                            sseHead(response).write("data: one\n\n");
+                            vertx.setTimer(50, id -> request.connection().close());
+                        }
+                        case "/sse/stall" -> sseHead(response).write("data: one\n\n");
+                        case "/sse/endless" -> {
+                            endlessStarted.incrementAndGet();
+                            sseHead(response).write("data: tick\n\n");
+                            long timer = vertx.setPeriodic(100, id -> response.write("data: tick\n\n"));
+                            request.connection().closeHandler(v -> {
+                                vertx.cancelTimer(timer);
+                                endlessClosedAtNanos.set(System.nanoTime());
+                            });
+                        }
+                        case "/plain/cut" -> {
+                            response.putHeader("content-length", "100").write("0123456789");
+                            vertx.setTimer(50, id -> request.connection().close());
+                        }
+                        default -> response.setStatusCode(404).end();
+                    }
+                })
+                .listen(0, "127.0.0.1")
+                .toCompletionStage()
+                .toCompletableFuture()
+                .get(10, TimeUnit.SECONDS);
+        proxy = TestProxy.start(Routes.oneRoute(
+                "stream", "/", "http://127.0.0.1:" + upstream.actualPort(), "    timeouts: {idle: 400ms}"));
     }
 
     @AfterAll
@@ -94,9 +99,12 @@ class StreamingIT {
 
     @Test
     void relaysEachEventBeforeTheUpstreamSendsTheNext() throws Exception {
-        HttpResponse<Stream<String>> response = Http.client().send(
-                HttpRequest.newBuilder(proxy.uri("/sse/stepwise")).timeout(Duration.ofSeconds(20)).build(),
-                HttpResponse.BodyHandlers.ofLines());
+        HttpResponse<Stream<String>> response = Http.client()
+                .send(
+                        HttpRequest.newBuilder(proxy.uri("/sse/stepwise"))
+                                .timeout(Duration.ofSeconds(20))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofLines());
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.headers().firstValue("content-type")).hasValue("text/event-stream");
         Iterator<String> lines = response.body().iterator();
@@ -114,8 +122,10 @@ class StreamingIT {
         HttpResponse<String> response = Http.get(proxy.uri("/sse/cut"));
 
         assertThat(response.statusCode()).isEqualTo(200);
-        assertThat(response.body()).startsWith("data: one\n\n")
-                .contains("\"code\":\"upstream_interrupted\"").endsWith("}}\n\n");
+        assertThat(response.body())
+                .startsWith("data: one\n\n")
+                .contains("\"code\":\"upstream_interrupted\"")
+                .endsWith("}}\n\n");
     }
 
     @Test
@@ -140,8 +150,8 @@ class StreamingIT {
             OutputStream out = socket.getOutputStream();
             out.write(("GET /sse/endless HTTP/1.1\r\nHost: localhost\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             out.flush();
-            BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(),
-                    StandardCharsets.US_ASCII));
+            BufferedReader in =
+                    new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
             String line;
             do {
                 line = in.readLine();

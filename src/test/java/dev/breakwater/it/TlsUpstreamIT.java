@@ -27,7 +27,9 @@ class TlsUpstreamIT {
     @BeforeAll
     static void start() throws Exception {
         vertx = Vertx.vertx();
-        upstream = vertx.createHttpServer(new HttpServerOptions().setSsl(true).setSni(true)
+        upstream = vertx.createHttpServer(new HttpServerOptions()
+                        .setSsl(true)
+                        .setSni(true)
                         .setKeyCertOptions(new PemKeyCertOptions()
                                 .setCertPath(TLS.resolve("server.pem").toString())
                                 .setKeyPath(TLS.resolve("server.key").toString())))
@@ -35,7 +37,10 @@ class TlsUpstreamIT {
                     sniSeen.set(request.connection().indicatedServerName());
                     request.response().end("secure " + request.path());
                 })
-                .listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+                .listen(0, "127.0.0.1")
+                .toCompletionStage()
+                .toCompletableFuture()
+                .get(10, TimeUnit.SECONDS);
     }
 
     @AfterAll
@@ -45,7 +50,9 @@ class TlsUpstreamIT {
 
     @Test
     void reachesAnHttpsUpstreamSignedByThePrivateCa() throws Exception {
-        try (TestProxy proxy = TestProxy.start(Routes.oneRoute("secure", "/s/",
+        try (TestProxy proxy = TestProxy.start(Routes.oneRoute(
+                "secure",
+                "/s/",
                 "https://localhost:" + upstream.actualPort(),
                 "    ca-file: " + TLS.resolve("ca.pem")))) {
             HttpResponse<String> response = Http.get(proxy.uri("/s/hello"));
@@ -58,8 +65,8 @@ class TlsUpstreamIT {
 
     @Test
     void refusesAnUpstreamCertificateItDoesNotTrust() throws Exception {
-        try (TestProxy proxy = TestProxy.start(Routes.oneRoute("untrusted", "/s/",
-                "https://localhost:" + upstream.actualPort()))) {
+        try (TestProxy proxy =
+                TestProxy.start(Routes.oneRoute("untrusted", "/s/", "https://localhost:" + upstream.actualPort()))) {
             HttpResponse<String> response = Http.get(proxy.uri("/s/hello"));
 
             assertThat(response.statusCode()).isEqualTo(502);

@@ -9,10 +9,12 @@ class ErrorResponsesTest {
 
     @Test
     void bodyHasOpenAiErrorShape() {
-        String body = ErrorResponses.body("upstream_timeout", "no headers in time").toString();
+        String body =
+                ErrorResponses.body("upstream_timeout", "no headers in time").toString();
 
-        assertThat(body).isEqualTo("{\"error\":{\"message\":\"no headers in time\",\"type\":\"breakwater_error\","
-                + "\"code\":\"upstream_timeout\",\"param\":null}}");
+        assertThat(body)
+                .isEqualTo("{\"error\":{\"message\":\"no headers in time\",\"type\":\"breakwater_error\","
+                        + "\"code\":\"upstream_timeout\",\"param\":null}}");
     }
 
     @Test

@@ -26,8 +26,19 @@ class HopByHopHeadersTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding",
-            "upgrade", "proxy-authorization", "proxy-authenticate", "http2-settings"})
+    @ValueSource(
+            strings = {
+                "connection",
+                "keep-alive",
+                "proxy-connection",
+                "te",
+                "trailer",
+                "transfer-encoding",
+                "upgrade",
+                "proxy-authorization",
+                "proxy-authenticate",
+                "http2-settings"
+            })
     void fixedHopByHopHeaderIsRemoved(String name) {
         MultiMap copied = copy(headers(name, "x", "Accept", "application/json"), NONE);
 
@@ -37,8 +48,19 @@ class HopByHopHeadersTest {
 
     @Test
     void fixedHopByHopHeadersAreRemovedWhateverTheirCase() {
-        MultiMap copied = copy(headers("Transfer-Encoding", "chunked", "KEEP-ALIVE", "timeout=5",
-                "Proxy-Authorization", "Basic abc", "Upgrade", "h2c", "TE", "trailers"), NONE);
+        MultiMap copied = copy(
+                headers(
+                        "Transfer-Encoding",
+                        "chunked",
+                        "KEEP-ALIVE",
+                        "timeout=5",
+                        "Proxy-Authorization",
+                        "Basic abc",
+                        "Upgrade",
+                        "h2c",
+                        "TE",
+                        "trailers"),
+                NONE);
 
         assertThat(copied.isEmpty()).isTrue();
     }
@@ -52,16 +74,17 @@ class HopByHopHeadersTest {
 
     @Test
     void everyHeaderOfACommaSeparatedConnectionListIsRemoved() {
-        MultiMap copied = copy(headers("Connection", "close, X-One ,x-two,,  ", "X-One", "1", "X-Two", "2",
-                "X-Three", "3"), NONE);
+        MultiMap copied = copy(
+                headers("Connection", "close, X-One ,x-two,,  ", "X-One", "1", "X-Two", "2", "X-Three", "3"), NONE);
 
         assertThat(copied.names()).containsExactly("X-Three");
     }
 
     @Test
     void headersNamedInSeveralConnectionHeadersAreAllRemoved() {
-        MultiMap copied = copy(headers("Connection", "X-One", "connection", "X-Two", "X-One", "1", "X-Two", "2",
-                "X-Three", "3"), NONE);
+        MultiMap copied = copy(
+                headers("Connection", "X-One", "connection", "X-Two", "X-One", "1", "X-Two", "2", "X-Three", "3"),
+                NONE);
 
         assertThat(copied.names()).containsExactly("X-Three");
     }
@@ -77,8 +100,9 @@ class HopByHopHeadersTest {
     void alsoSkipRemovesNamedHeadersCaseInsensitively() {
         Set<String> alsoSkip = HopByHopHeaders.caseInsensitive("host", "X-Forwarded-For");
 
-        MultiMap copied = copy(headers("Host", "client.example", "x-forwarded-for", "10.0.0.1",
-                "Authorization", "Bearer t"), alsoSkip);
+        MultiMap copied = copy(
+                headers("Host", "client.example", "x-forwarded-for", "10.0.0.1", "Authorization", "Bearer t"),
+                alsoSkip);
 
         assertThat(copied.names()).containsExactly("Authorization");
     }
@@ -88,14 +112,24 @@ class HopByHopHeadersTest {
         Set<String> set = HopByHopHeaders.caseInsensitive("Content-Length");
 
         assertThat(set).containsExactly("content-length");
-        assertThat(copy(headers("CONTENT-LENGTH", "3", "X-Kept", "1"), set).names()).containsExactly("X-Kept");
+        assertThat(copy(headers("CONTENT-LENGTH", "3", "X-Kept", "1"), set).names())
+                .containsExactly("X-Kept");
         assertThat(set.contains("content-type")).isFalse();
     }
 
     @Test
     void endToEndHeadersAreKeptWithTheirValuesAndOrder() {
-        MultiMap copied = copy(headers("Content-Type", "application/json", "Authorization", "Bearer t",
-                "X-Request-Id", "abc", "Connection", "keep-alive"), NONE);
+        MultiMap copied = copy(
+                headers(
+                        "Content-Type",
+                        "application/json",
+                        "Authorization",
+                        "Bearer t",
+                        "X-Request-Id",
+                        "abc",
+                        "Connection",
+                        "keep-alive"),
+                NONE);
 
         assertThat(copied.names()).containsExactlyInAnyOrder("Content-Type", "Authorization", "X-Request-Id");
         assertThat(copied.get("content-type")).isEqualTo("application/json");
@@ -104,8 +138,8 @@ class HopByHopHeadersTest {
 
     @Test
     void repeatedValuesOfAnEndToEndHeaderAreAllKept() {
-        MultiMap copied = copy(headers("Set-Cookie", "a=1", "Set-Cookie", "b=2", "Vary", "Accept",
-                "vary", "Origin"), NONE);
+        MultiMap copied =
+                copy(headers("Set-Cookie", "a=1", "Set-Cookie", "b=2", "Vary", "Accept", "vary", "Origin"), NONE);
 
         assertThat(copied.getAll("set-cookie")).containsExactly("a=1", "b=2");
         assertThat(copied.getAll("vary")).containsExactly("Accept", "Origin");

@@ -41,8 +41,17 @@ class RequestIdsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"has space", "tab\there", "new\nline", "cr\rlf", "nul\0", "del\u007f", "caf\u00e9",
-            "emoji\uD83D\uDE00"})
+    @ValueSource(
+            strings = {
+                "has space",
+                "tab\there",
+                "new\nline",
+                "cr\rlf",
+                "nul\0",
+                "del\u007f",
+                "caf\u00e9",
+                "emoji\uD83D\uDE00"
+            })
     void clientIdWithNonPrintableOrNonAsciiCharactersIsReplaced(String clientId) {
         assertThat(ids.idFor(clientId)).matches(UUID_SHAPE);
     }

@@ -2,9 +2,9 @@ package dev.breakwater.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.breakwater.testing.Samples;
 import java.util.List;
 import java.util.Locale;
-import dev.breakwater.testing.Samples;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -19,21 +19,27 @@ class RequestTargetPropertiesTest {
 
     @Test
     void anyTargetIsRejectedOrComesOutSafeAndStable() {
-        Samples.check(21, 3000, random -> Samples.joined(random, ALPHABET, 16),
+        Samples.check(
+                21,
+                3000,
+                random -> Samples.joined(random, ALPHABET, 16),
                 RequestTargetPropertiesTest::assertSafeOrRejected);
     }
 
     @Test
     void rootedTargetIsRejectedOrComesOutSafeAndStable() {
-        Samples.check(22, 3000, random -> "/" + Samples.joined(random, ALPHABET, 16),
+        Samples.check(
+                22,
+                3000,
+                random -> "/" + Samples.joined(random, ALPHABET, 16),
                 RequestTargetPropertiesTest::assertSafeOrRejected);
     }
 
     @Test
     void plainPathsPassUnchanged() {
         List<String> plain = List.of("/a", "/b", "/ab", "/v1", "/chat");
-        Samples.check(23, 300, random -> plain.get(random.nextInt(plain.size())) + Samples.joined(random, plain, 7),
-                uri -> {
+        Samples.check(
+                23, 300, random -> plain.get(random.nextInt(plain.size())) + Samples.joined(random, plain, 7), uri -> {
                     RequestTarget target = RequestTarget.parse(uri);
 
                     assertThat(target.path()).isEqualTo(uri);
@@ -57,10 +63,14 @@ class RequestTargetPropertiesTest {
             for (String piece : segment.split("%2f|%5c|\\\\", -1)) {
                 int parameter = piece.indexOf(';');
                 String name = (parameter >= 0 ? piece.substring(0, parameter) : piece).replace("%2e", ".");
-                assertThat(name).as("piece %s of path %s parsed from %s", piece, path, uri)
-                        .isNotEqualTo(".").isNotEqualTo("..");
+                assertThat(name)
+                        .as("piece %s of path %s parsed from %s", piece, path, uri)
+                        .isNotEqualTo(".")
+                        .isNotEqualTo("..");
             }
         }
-        assertThat(RequestTarget.parse(path).path()).as("second parse of %s (from %s)", path, uri).isEqualTo(path);
+        assertThat(RequestTarget.parse(path).path())
+                .as("second parse of %s (from %s)", path, uri)
+                .isEqualTo(path);
     }
 }

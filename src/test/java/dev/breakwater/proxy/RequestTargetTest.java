@@ -103,9 +103,19 @@ class RequestTargetTest {
 
     @Test
     void dotSegmentsHiddenBehindEncodedSeparatorsOrParametersAreRefused() {
-        for (String path : new String[] {"/t/..%2fadmin", "/t/..%2Fadmin", "/t/%2e%2e%2fadmin", "/t/..\\admin",
-                "/t/..%5cadmin", "/t/..%5Cadmin", "/t/..;/admin", "/t/.;x/y", "/t/a%2f..%2fb"}) {
-            assertThatThrownBy(() -> RequestTarget.parse(path)).as(path)
+        for (String path : new String[] {
+            "/t/..%2fadmin",
+            "/t/..%2Fadmin",
+            "/t/%2e%2e%2fadmin",
+            "/t/..\\admin",
+            "/t/..%5cadmin",
+            "/t/..%5Cadmin",
+            "/t/..;/admin",
+            "/t/.;x/y",
+            "/t/a%2f..%2fb"
+        }) {
+            assertThatThrownBy(() -> RequestTarget.parse(path))
+                    .as(path)
                     .isInstanceOf(RequestTarget.InvalidTargetException.class);
         }
     }
@@ -119,7 +129,8 @@ class RequestTargetTest {
 
     @Test
     void encodedNulIsRefused() {
-        assertThatThrownBy(() -> RequestTarget.parse("/t/a%00b")).isInstanceOf(RequestTarget.InvalidTargetException.class);
+        assertThatThrownBy(() -> RequestTarget.parse("/t/a%00b"))
+                .isInstanceOf(RequestTarget.InvalidTargetException.class);
     }
 
     @Test

@@ -11,21 +11,26 @@ class UpstreamConnectionTest {
 
     @Test
     void keepAliveTimeoutIsReadFromTheHeader() {
-        assertThat(UpstreamConnection.keepAliveTimeoutSeconds("timeout=5, max=100")).isEqualTo(5);
-        assertThat(UpstreamConnection.keepAliveTimeoutSeconds("max=100,Timeout=30")).isEqualTo(30);
+        assertThat(UpstreamConnection.keepAliveTimeoutSeconds("timeout=5, max=100"))
+                .isEqualTo(5);
+        assertThat(UpstreamConnection.keepAliveTimeoutSeconds("max=100,Timeout=30"))
+                .isEqualTo(30);
         assertThat(UpstreamConnection.keepAliveTimeoutSeconds("max=100")).isEqualTo(-1);
         assertThat(UpstreamConnection.keepAliveTimeoutSeconds("timeout=soon")).isEqualTo(-1);
     }
 
     @Test
     void aResetByThePeerIsRecognisedThroughTheCauseChain() {
-        assertThat(UpstreamConnection.isPeerReset(new SocketException("Connection reset"))).isTrue();
-        assertThat(UpstreamConnection.isPeerReset(new RuntimeException(new IOException("Broken pipe")))).isTrue();
+        assertThat(UpstreamConnection.isPeerReset(new SocketException("Connection reset")))
+                .isTrue();
+        assertThat(UpstreamConnection.isPeerReset(new RuntimeException(new IOException("Broken pipe"))))
+                .isTrue();
     }
 
     @Test
     void aPlainCloseIsNotAReset() {
-        assertThat(UpstreamConnection.isPeerReset(new HttpClosedException("Connection was closed"))).isFalse();
+        assertThat(UpstreamConnection.isPeerReset(new HttpClosedException("Connection was closed")))
+                .isFalse();
         assertThat(UpstreamConnection.isPeerReset(new IOException("timed out"))).isFalse();
         assertThat(UpstreamConnection.isPeerReset(null)).isFalse();
     }
@@ -37,7 +42,9 @@ class UpstreamConnectionTest {
         connection.onResponse(10 * second, "timeout=5, max=100");
 
         assertThat(connection.nearKeepAliveExpiry(10 * second + 3 * second)).isFalse();
-        assertThat(connection.nearKeepAliveExpiry(10 * second + 4 * second)).as("1 s margin").isTrue();
+        assertThat(connection.nearKeepAliveExpiry(10 * second + 4 * second))
+                .as("1 s margin")
+                .isTrue();
     }
 
     @Test
@@ -46,7 +53,9 @@ class UpstreamConnectionTest {
         connection.onResponse(1_000_000_000L, "timeout=2");
 
         assertThat(connection.nearKeepAliveExpiry(2_400_000_000L)).isFalse();
-        assertThat(connection.nearKeepAliveExpiry(2_500_000_000L)).as("0.5 s margin").isTrue();
+        assertThat(connection.nearKeepAliveExpiry(2_500_000_000L))
+                .as("0.5 s margin")
+                .isTrue();
     }
 
     @Test

@@ -153,8 +153,18 @@ class BackoffTest {
 
     @Test
     void backoffFromARetrySpecUsesItsDurationsMultiplierAndFactor() {
-        RetrySpec spec = new RetrySpec(5, Duration.ofMillis(200), 3.0, Duration.ofSeconds(1), 0.0,
-                Set.of(503), Set.of("GET"), Duration.ofSeconds(60), 1024, true, true);
+        RetrySpec spec = new RetrySpec(
+                5,
+                Duration.ofMillis(200),
+                3.0,
+                Duration.ofSeconds(1),
+                0.0,
+                Set.of(503),
+                Set.of("GET"),
+                Duration.ofSeconds(60),
+                1024,
+                true,
+                true);
         Backoff backoff = Backoff.of(spec, noRandomAllowed());
 
         assertThat(backoff.delayMillis(1)).isEqualTo(200);
@@ -165,12 +175,9 @@ class BackoffTest {
     @Test
     void invalidSettingsAreRejected() {
         RandomGenerator random = new SplittableRandom(1);
-        assertThatThrownBy(() -> new Backoff(-1, 2.0, 1_000, 0, random))
-                .isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> new Backoff(100, 0.5, 1_000, 0, random))
-                .isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> new Backoff(100, 2.0, 99, 0, random))
-                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new Backoff(-1, 2.0, 1_000, 0, random)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new Backoff(100, 0.5, 1_000, 0, random)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new Backoff(100, 2.0, 99, 0, random)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new Backoff(100, 2.0, 1_000, -0.1, random))
                 .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new Backoff(100, 2.0, 1_000, 1.0, random))

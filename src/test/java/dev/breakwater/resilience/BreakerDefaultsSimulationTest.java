@@ -1,6 +1,5 @@
 package dev.breakwater.resilience;
 
-import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
@@ -9,6 +8,7 @@ import dev.breakwater.config.CircuitBreakerSpec;
 import dev.breakwater.config.ConfigException;
 import dev.breakwater.config.ConfigLoader;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker.State;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Map;
@@ -48,9 +48,11 @@ class BreakerDefaultsSimulationTest {
     /** The defaults as the loader builds them for a route that does not set any. */
     private static CircuitBreakerSpec builtinSpec() {
         try {
-            return new ConfigLoader(Map.of()).parse(
-                    "routes:\n  - {name: a, path-prefix: /, upstream: \"http://a\"}\n", "t.yaml")
-                    .routes().get(0).circuitBreaker();
+            return new ConfigLoader(Map.of())
+                    .parse("routes:\n  - {name: a, path-prefix: /, upstream: \"http://a\"}\n", "t.yaml")
+                    .routes()
+                    .get(0)
+                    .circuitBreaker();
         } catch (ConfigException e) {
             throw new IllegalStateException(e);
         }
@@ -82,7 +84,12 @@ class BreakerDefaultsSimulationTest {
         int calls = 5_000;
         int opened = 0;
         for (int run = 0; run < runs; run++) {
-            if (callsUntilOpen(new RouteBreaker("sim", spec, new FakeClock(), CircuitBreakerRegistry.ofDefaults()), 0.20, calls, random) > 0) {
+            if (callsUntilOpen(
+                            new RouteBreaker("sim", spec, new FakeClock(), CircuitBreakerRegistry.ofDefaults()),
+                            0.20,
+                            calls,
+                            random)
+                    > 0) {
                 opened++;
             }
         }
@@ -96,13 +103,18 @@ class BreakerDefaultsSimulationTest {
         int runs = 1_000;
         int[] openedAt = new int[runs];
         for (int run = 0; run < runs; run++) {
-            openedAt[run] = callsUntilOpen(new RouteBreaker("sim", spec, new FakeClock(), CircuitBreakerRegistry.ofDefaults()), 0.60, 1_000, random);
+            openedAt[run] = callsUntilOpen(
+                    new RouteBreaker("sim", spec, new FakeClock(), CircuitBreakerRegistry.ofDefaults()),
+                    0.60,
+                    1_000,
+                    random);
         }
         long within100 = Arrays.stream(openedAt).filter(n -> n > 0 && n <= 100).count();
         int[] sorted = Arrays.stream(openedAt).sorted().toArray();
-        System.out.printf("breaker defaults, p=0.60: opened within 100 calls in %d of %d runs; "
-                + "median %d, 99th percentile %d, worst %d calls%n", within100, runs, sorted[runs / 2],
-                sorted[runs * 99 / 100], sorted[runs - 1]);
+        System.out.printf(
+                "breaker defaults, p=0.60: opened within 100 calls in %d of %d runs; "
+                        + "median %d, 99th percentile %d, worst %d calls%n",
+                within100, runs, sorted[runs / 2], sorted[runs * 99 / 100], sorted[runs - 1]);
         assertThat(openedAt).doesNotContain(0);
         assertThat(within100).isGreaterThanOrEqualTo(runs * 98L / 100);
         assertThat(sorted[runs - 1]).isLessThanOrEqualTo(300);
@@ -114,11 +126,15 @@ class BreakerDefaultsSimulationTest {
         RandomGenerator random = new SplittableRandom(SEED);
         int runs = 200;
         for (int run = 0; run < runs; run++) {
-            assertThat(callsUntilOpen(new RouteBreaker("sim", spec, new FakeClock(), CircuitBreakerRegistry.ofDefaults()), 0.95, 1_000, random))
+            assertThat(callsUntilOpen(
+                            new RouteBreaker("sim", spec, new FakeClock(), CircuitBreakerRegistry.ofDefaults()),
+                            0.95,
+                            1_000,
+                            random))
                     .isEqualTo(spec.minimumNumberOfCalls());
         }
-        System.out.printf("breaker defaults, p=0.95: opened at call %d in all %d runs%n",
-                spec.minimumNumberOfCalls(), runs);
+        System.out.printf(
+                "breaker defaults, p=0.95: opened at call %d in all %d runs%n", spec.minimumNumberOfCalls(), runs);
     }
 
     @Test
@@ -134,9 +150,10 @@ class BreakerDefaultsSimulationTest {
         }
         long first = Arrays.stream(rounds).filter(r -> r == 1).count();
         int worst = Arrays.stream(rounds).max().orElseThrow();
-        System.out.printf("breaker defaults, back at p=0.20: closed at the first half-open round (%d probes) "
-                + "in %d of %d runs, worst %d rounds%n", spec.permittedNumberOfCallsInHalfOpenState(), first,
-                runs, worst);
+        System.out.printf(
+                "breaker defaults, back at p=0.20: closed at the first half-open round (%d probes) "
+                        + "in %d of %d runs, worst %d rounds%n",
+                spec.permittedNumberOfCallsInHalfOpenState(), first, runs, worst);
         assertThat(first).isGreaterThanOrEqualTo(runs * 99L / 100);
         assertThat(worst).isLessThanOrEqualTo(2);
     }

@@ -33,22 +33,24 @@ final class FakeClock extends Clock {
     @Override
     public Clock withZone(ZoneId zone) {
         // A view sharing nothing would stop following advance(); tests only use UTC.
-        return zone.equals(this.zone) ? this : new Clock() {
-            @Override
-            public ZoneId getZone() {
-                return zone;
-            }
+        return zone.equals(this.zone)
+                ? this
+                : new Clock() {
+                    @Override
+                    public ZoneId getZone() {
+                        return zone;
+                    }
 
-            @Override
-            public Clock withZone(ZoneId other) {
-                return FakeClock.this.withZone(other);
-            }
+                    @Override
+                    public Clock withZone(ZoneId other) {
+                        return FakeClock.this.withZone(other);
+                    }
 
-            @Override
-            public Instant instant() {
-                return FakeClock.this.instant();
-            }
-        };
+                    @Override
+                    public Instant instant() {
+                        return FakeClock.this.instant();
+                    }
+                };
     }
 
     @Override

@@ -29,13 +29,16 @@ class GateKeysTest {
     void theKeyNeverContainsTheCredential() {
         String key = GateKeys.of(UPSTREAM, "Bearer sk-secret-value", "gpt-4o");
 
-        assertThat(key).doesNotContain("sk-secret-value").endsWith("/gpt-4o")
+        assertThat(key)
+                .doesNotContain("sk-secret-value")
+                .endsWith("/gpt-4o")
                 .hasSize(UPSTREAM.length() + 1 + 12 + 1 + 6);
     }
 
     @Test
     void withoutCredentialOrModelTheKeyIsStable() {
-        assertThat(GateKeys.of(UPSTREAM, null, null)).isEqualTo(GateKeys.of(UPSTREAM, "", null))
+        assertThat(GateKeys.of(UPSTREAM, null, null))
+                .isEqualTo(GateKeys.of(UPSTREAM, "", null))
                 .isEqualTo(UPSTREAM + " -");
         assertThat(GateKeys.of(UPSTREAM, "k", null)).isEqualTo(GateKeys.of(UPSTREAM, "k", ""));
     }

@@ -45,8 +45,29 @@ class GoDurationTest {
 
     @ParameterizedTest(name = "\"{0}\"")
     @NullSource
-    @ValueSource(strings = {"", " ", "abc", "1x", "-1s", "+1s", "1.2.3s", "s", "ms", "1", "20", "00", ".s", "1 s",
-        "1s2", "1e3s", "1sms", "NaN", "Infinity", "1d"})
+    @ValueSource(
+            strings = {
+                "",
+                " ",
+                "abc",
+                "1x",
+                "-1s",
+                "+1s",
+                "1.2.3s",
+                "s",
+                "ms",
+                "1",
+                "20",
+                "00",
+                ".s",
+                "1 s",
+                "1s2",
+                "1e3s",
+                "1sms",
+                "NaN",
+                "Infinity",
+                "1d"
+            })
     void garbageIsNotADuration(String text) {
         assertThat(GoDuration.toMillis(text)).isEmpty();
     }

@@ -2,6 +2,7 @@ package dev.breakwater.resilience;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.breakwater.testing.Samples;
 import java.time.Clock;
 import java.time.DayOfWeek;
 import java.time.Instant;
@@ -12,7 +13,6 @@ import java.time.format.TextStyle;
 import java.util.Locale;
 import java.util.OptionalLong;
 import java.util.Random;
-import dev.breakwater.testing.Samples;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -22,14 +22,22 @@ import org.junit.jupiter.api.Test;
 class HeaderHintsPropertiesTest {
     /** A quarter second past a whole second, so dates give exact, non-round millis. */
     private static final Clock CLOCK = Clock.fixed(Instant.parse("2025-01-01T00:00:00.250Z"), ZoneOffset.UTC);
-    private static final String[] HEADERS = {"retry-after-ms", "retry-after", "x-ratelimit-remaining-requests",
-            "x-ratelimit-reset-requests", "x-ratelimit-remaining-tokens", "x-ratelimit-reset-tokens"};
+
+    private static final String[] HEADERS = {
+        "retry-after-ms",
+        "retry-after",
+        "x-ratelimit-remaining-requests",
+        "x-ratelimit-reset-requests",
+        "x-ratelimit-remaining-tokens",
+        "x-ratelimit-reset-tokens"
+    };
 
     private final ServerHints hints = new ServerHints(CLOCK);
 
     /** Arbitrary text, biased toward the characters the parsers look at. */
     private static String headerValue(Random random) {
-        return random.nextBoolean() ? Samples.anyText(random, 40)
+        return random.nextBoolean()
+                ? Samples.anyText(random, 40)
                 : Samples.textOf(random, "0123456789.-+eE hmsu\u00b5\u03bcnNaIfinityx:,GMT", 30);
     }
 
@@ -43,8 +51,11 @@ class HeaderHintsPropertiesTest {
 
     @Test
     void goDurationReadsItsOwnFormsBack() {
-        Samples.check(12, 1000, random -> new int[] {random.nextInt(100), random.nextInt(60), random.nextInt(60),
-                random.nextInt(1000)}, parts -> {
+        Samples.check(
+                12,
+                1000,
+                random -> new int[] {random.nextInt(100), random.nextInt(60), random.nextInt(60), random.nextInt(1000)},
+                parts -> {
                     int hours = parts[0];
                     int minutes = parts[1];
                     int seconds = parts[2];
@@ -60,13 +71,20 @@ class HeaderHintsPropertiesTest {
 
     @Test
     void retryAfterMsNeverThrowsNorGoesNegative() {
-        Samples.check(13, 1000, HeaderHintsPropertiesTest::headerValue,
-                value -> ServerHints.retryAfterMs(value).ifPresent(ms -> assertThat(ms).isNotNegative()));
+        Samples.check(
+                13,
+                1000,
+                HeaderHintsPropertiesTest::headerValue,
+                value -> ServerHints.retryAfterMs(value)
+                        .ifPresent(ms -> assertThat(ms).isNotNegative()));
     }
 
     @Test
     void retryAfterMsReadsWholeAndFractionalMillisBack() {
-        Samples.check(14, 500, random -> new long[] {Samples.between(random, 0, 10_000_000_000L), random.nextInt(10)},
+        Samples.check(
+                14,
+                500,
+                random -> new long[] {Samples.between(random, 0, 10_000_000_000L), random.nextInt(10)},
                 sample -> {
                     long millis = sample[0];
                     long tenth = sample[1];
@@ -78,7 +96,10 @@ class HeaderHintsPropertiesTest {
 
     @Test
     void retryAfterNeverThrowsNorGoesNegative() {
-        Samples.check(15, 1000, HeaderHintsPropertiesTest::headerValue,
+        Samples.check(
+                15,
+                1000,
+                HeaderHintsPropertiesTest::headerValue,
                 value -> hints.retryAfter(value).ifPresent(ms -> assertThat(ms).isNotNegative()));
     }
 
@@ -106,27 +127,35 @@ class HeaderHintsPropertiesTest {
 
     @Test
     void retryAfterTakesAsctimeDatesOfAnyYear() {
-        Samples.check(17, 500, HeaderHintsPropertiesTest::asctimeDate,
+        Samples.check(
+                17,
+                500,
+                HeaderHintsPropertiesTest::asctimeDate,
                 date -> hints.retryAfter(date).ifPresent(ms -> assertThat(ms).isPositive()));
     }
 
     @Test
     void aWholeHeadNeverThrowsNorGivesANegativeWait() {
-        Samples.check(18, 1000, random -> {
-            String[] namesAndValues = new String[HEADERS.length * 2];
-            for (int i = 0; i < HEADERS.length; i++) {
-                String value = headerValue(random);
-                namesAndValues[2 * i] = HEADERS[i];
-                // "0" often enough to reach the reset headers behind the remaining-* check
-                namesAndValues[2 * i + 1] = HEADERS[i].contains("remaining") && value.length() % 2 == 0 ? "0"
-                        : value;
-            }
-            return namesAndValues;
-        }, namesAndValues -> {
-            OpenAiRules.INSTANCE.hint(hints, TestHead.of(429, namesAndValues))
-                    .ifPresent(hint -> assertThat(hint.millis()).isNotNegative());
-            hints.read(TestHead.of(429, namesAndValues))
-                    .ifPresent(hint -> assertThat(hint.millis()).isNotNegative());
-        });
+        Samples.check(
+                18,
+                1000,
+                random -> {
+                    String[] namesAndValues = new String[HEADERS.length * 2];
+                    for (int i = 0; i < HEADERS.length; i++) {
+                        String value = headerValue(random);
+                        namesAndValues[2 * i] = HEADERS[i];
+                        // "0" often enough to reach the reset headers behind the remaining-* check
+                        namesAndValues[2 * i + 1] =
+                                HEADERS[i].contains("remaining") && value.length() % 2 == 0 ? "0" : value;
+                    }
+                    return namesAndValues;
+                },
+                namesAndValues -> {
+                    OpenAiRules.INSTANCE
+                            .hint(hints, TestHead.of(429, namesAndValues))
+                            .ifPresent(hint -> assertThat(hint.millis()).isNotNegative());
+                    hints.read(TestHead.of(429, namesAndValues))
+                            .ifPresent(hint -> assertThat(hint.millis()).isNotNegative());
+                });
     }
 }

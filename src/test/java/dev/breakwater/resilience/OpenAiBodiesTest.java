@@ -54,30 +54,44 @@ class OpenAiBodiesTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {
-        "{}",
-        "{\"messages\":[{\"model\":\"decoy\"}]}",
-        "{\"model\":42}",
-        "{\"model\":null}",
-        "{\"model\":true}",
-        "{\"model\":[\"gpt-4o\"]}",
-        "{\"model\":{\"name\":\"gpt-4o\"}}",
-        "{\"metadata\":{\"model\":\"decoy\"}}",
-    })
+    @ValueSource(
+            strings = {
+                "{}",
+                "{\"messages\":[{\"model\":\"decoy\"}]}",
+                "{\"model\":42}",
+                "{\"model\":null}",
+                "{\"model\":true}",
+                "{\"model\":[\"gpt-4o\"]}",
+                "{\"model\":{\"name\":\"gpt-4o\"}}",
+                "{\"metadata\":{\"model\":\"decoy\"}}",
+            })
     void missingOrNonStringModelIsNull(String body) {
         assertThat(model(body)).isNull();
     }
 
     @ParameterizedTest(name = "[{index}] {0}")
-    @ValueSource(strings = {"", "   ", "hello", "model=gpt-4o", "[{\"model\":\"gpt-4o\"}]", "\"gpt-4o\"", "null", "42",
-        "<xml model=\"gpt-4o\"/>", "{model:\"gpt-4o\"}", "{'model':'gpt-4o'}"})
+    @ValueSource(
+            strings = {
+                "",
+                "   ",
+                "hello",
+                "model=gpt-4o",
+                "[{\"model\":\"gpt-4o\"}]",
+                "\"gpt-4o\"",
+                "null",
+                "42",
+                "<xml model=\"gpt-4o\"/>",
+                "{model:\"gpt-4o\"}",
+                "{'model':'gpt-4o'}"
+            })
     void notAJsonObjectGivesNoModel(String body) {
         assertThat(model(body)).isNull();
     }
 
     @Test
     void notUtf8JsonGivesNoModel() {
-        assertThat(OpenAiBodies.model(new byte[] {(byte) 0xff, (byte) 0xfe, 0x00, 0x01, (byte) 0x80})).isNull();
+        assertThat(OpenAiBodies.model(new byte[] {(byte) 0xff, (byte) 0xfe, 0x00, 0x01, (byte) 0x80}))
+                .isNull();
     }
 
     @Test
@@ -87,7 +101,8 @@ class OpenAiBodiesTest {
 
     @Test
     void bodyCutBeforeTheModelHasNone() {
-        assertThat(model("{\"messages\":[{\"role\":\"user\"}],\"model\":\"gpt-4")).isNull();
+        assertThat(model("{\"messages\":[{\"role\":\"user\"}],\"model\":\"gpt-4"))
+                .isNull();
         assertThat(model("{\"messages\":[{\"role\":\"user\"}],\"mod")).isNull();
     }
 
@@ -130,7 +145,9 @@ class OpenAiBodiesTest {
 
     @Test
     void truncatedPrefixStillYieldsTheFieldsReadBeforeTheCut() {
-        assertThat(error("{\"error\":{\"message\":\"Rate limit reached for gpt-4o\",\"type\":\"tokens\",\"code\":\"rate_li"))
+        assertThat(
+                        error(
+                                "{\"error\":{\"message\":\"Rate limit reached for gpt-4o\",\"type\":\"tokens\",\"code\":\"rate_li"))
                 .isEqualTo(new ProviderRules.ErrorFields("tokens", null));
         assertThat(error("{\"error\":{\"code\":\"insufficient_quota\",\"message\":\"You exceeded your cur"))
                 .isEqualTo(new ProviderRules.ErrorFields(null, "insufficient_quota"));
@@ -145,8 +162,18 @@ class OpenAiBodiesTest {
     }
 
     @ParameterizedTest(name = "[{index}] {0}")
-    @ValueSource(strings = {"", "Too Many Requests", "<html>429</html>", "[{\"error\":{\"type\":\"x\"}}]", "\"error\"",
-        "null", "{\"error\":\"insufficient_quota\"}", "{\"error\":[{\"type\":\"x\"}]}", "{\"type\":\"x\",\"code\":\"y\"}"})
+    @ValueSource(
+            strings = {
+                "",
+                "Too Many Requests",
+                "<html>429</html>",
+                "[{\"error\":{\"type\":\"x\"}}]",
+                "\"error\"",
+                "null",
+                "{\"error\":\"insufficient_quota\"}",
+                "{\"error\":[{\"type\":\"x\"}]}",
+                "{\"type\":\"x\",\"code\":\"y\"}"
+            })
     void nonObjectOrMisshapedErrorGivesNulls(String body) {
         assertThat(error(body)).isEqualTo(new ProviderRules.ErrorFields(null, null));
     }

@@ -1,12 +1,9 @@
 package dev.breakwater.resilience;
 
-import dev.breakwater.config.Provider;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.breakwater.time.Scheduler;
-import dev.breakwater.time.Ticker;
+import dev.breakwater.config.Provider;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
@@ -398,20 +395,26 @@ class RateLimitGateTest {
     @Test
     void aHintOfASecondOrMoreClosesTheGate() {
         assertThat(RateLimitGate.closesOn(1_000, quotaAtZero(TestHead.of(429)))).isTrue();
-        assertThat(RateLimitGate.closesOn(30_000, quotaAtZero(TestHead.of(429)))).isTrue();
+        assertThat(RateLimitGate.closesOn(30_000, quotaAtZero(TestHead.of(429))))
+                .isTrue();
     }
 
     @Test
     void aLoneSubSecondHintOnlyDelaysItsOwnRetry() {
-        assertThat(RateLimitGate.closesOn(120, quotaAtZero(TestHead.of(429, "retry-after-ms", "120")))).isFalse();
-        assertThat(RateLimitGate.closesOn(120, quotaAtZero(TestHead.of(429, "x-ratelimit-remaining-requests", "12")))).isFalse();
+        assertThat(RateLimitGate.closesOn(120, quotaAtZero(TestHead.of(429, "retry-after-ms", "120"))))
+                .isFalse();
+        assertThat(RateLimitGate.closesOn(120, quotaAtZero(TestHead.of(429, "x-ratelimit-remaining-requests", "12"))))
+                .isFalse();
     }
 
     @Test
     void aSubSecondHintClosesTheGateWhenTheQuotaIsAtZero() {
-        assertThat(RateLimitGate.closesOn(120, quotaAtZero(TestHead.of(429, "x-ratelimit-remaining-tokens", "0")))).isTrue();
-        assertThat(RateLimitGate.closesOn(20, quotaAtZero(TestHead.of(429, "x-ratelimit-remaining-requests", " 0 ")))).isTrue();
-        assertThat(RateLimitGate.closesOn(500, quotaAtZero(TestHead.of(429, "anthropic-ratelimit-requests-remaining", "0"))))
+        assertThat(RateLimitGate.closesOn(120, quotaAtZero(TestHead.of(429, "x-ratelimit-remaining-tokens", "0"))))
+                .isTrue();
+        assertThat(RateLimitGate.closesOn(20, quotaAtZero(TestHead.of(429, "x-ratelimit-remaining-requests", " 0 "))))
+                .isTrue();
+        assertThat(RateLimitGate.closesOn(
+                        500, quotaAtZero(TestHead.of(429, "anthropic-ratelimit-requests-remaining", "0"))))
                 .isTrue();
     }
 

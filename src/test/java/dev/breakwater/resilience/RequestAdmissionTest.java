@@ -28,10 +28,28 @@ import org.junit.jupiter.api.Test;
 class RequestAdmissionTest {
     private static final Executor DIRECT = Runnable::run;
     private static final RequestFacts GET = new RequestFacts("GET", false, true);
-    private static final RetrySpec RETRY = new RetrySpec(3, Duration.ofMillis(100), 2.0, Duration.ofSeconds(1), 0.0,
-            Set.of(429, 503), Set.of("GET"), Duration.ofSeconds(60), 1024, true, true);
-    private static final CircuitBreakerSpec BREAKER = new CircuitBreakerSpec(true, 50,
-            SlidingWindowType.COUNT_BASED, 10, 4, Duration.ofSeconds(30), 1, 100, Duration.ofMinutes(10),
+    private static final RetrySpec RETRY = new RetrySpec(
+            3,
+            Duration.ofMillis(100),
+            2.0,
+            Duration.ofSeconds(1),
+            0.0,
+            Set.of(429, 503),
+            Set.of("GET"),
+            Duration.ofSeconds(60),
+            1024,
+            true,
+            true);
+    private static final CircuitBreakerSpec BREAKER = new CircuitBreakerSpec(
+            true,
+            50,
+            SlidingWindowType.COUNT_BASED,
+            10,
+            4,
+            Duration.ofSeconds(30),
+            1,
+            100,
+            Duration.ofMinutes(10),
             Set.of(500, 502, 503, 504));
 
     private final ManualTime time = new ManualTime(5_000_000_000L);
@@ -39,12 +57,23 @@ class RequestAdmissionTest {
     private final List<Clearance> released = new ArrayList<>();
 
     private RouteGuard guard(Provider provider, RetryBudgetSpec budget) {
-        RetryPolicy policy = new RetryPolicy("chat", RETRY, ProviderRules.of(provider), new ServerHints(clock),
-                new SplittableRandom(1), time, RetryRegistry.ofDefaults());
-        return new RouteGuard("api.example:443", policy,
+        RetryPolicy policy = new RetryPolicy(
+                "chat",
+                RETRY,
+                ProviderRules.of(provider),
+                new ServerHints(clock),
+                new SplittableRandom(1),
+                time,
+                RetryRegistry.ofDefaults());
+        return new RouteGuard(
+                "api.example:443",
+                policy,
                 Optional.of(new RouteBreaker("chat", BREAKER, clock, CircuitBreakerRegistry.ofDefaults())),
-                new RetryBudget(budget), Optional.of(new RateLimitGate(time)), ProviderRules.of(provider),
-                RETRY.maxRetryAfter().toMillis(), time);
+                new RetryBudget(budget),
+                Optional.of(new RateLimitGate(time)),
+                ProviderRules.of(provider),
+                RETRY.maxRetryAfter().toMillis(),
+                time);
     }
 
     private RouteGuard guard() {
@@ -156,7 +185,8 @@ class RequestAdmissionTest {
             time.advance(2_000);
 
             // Two go in the first wave, both refused by the breaker; each refusal lets one more go at once.
-            assertThat(released).hasSize(3)
+            assertThat(released)
+                    .hasSize(3)
                     .allSatisfy(c -> assertThat(c).isEqualTo(new Clearance.Refuse(new Refusal.CircuitOpen(30, true))));
             assertThat(gate.held()).isZero();
         }
@@ -196,17 +226,21 @@ class RequestAdmissionTest {
             RouteGuard guard = guard();
             admit(guard);
 
-            RequestAdmission stillUploading = guard.admit(Long.MAX_VALUE, new OutgoingRequest() {
-                @Override
-                public String header(String name) {
-                    return null;
-                }
+            RequestAdmission stillUploading = guard.admit(
+                    Long.MAX_VALUE,
+                    new OutgoingRequest() {
+                        @Override
+                        public String header(String name) {
+                            return null;
+                        }
 
-                @Override
-                public byte[] bufferedBody() {
-                    return null;
-                }
-            }, time, DIRECT);
+                        @Override
+                        public byte[] bufferedBody() {
+                            return null;
+                        }
+                    },
+                    time,
+                    DIRECT);
 
             assertThat(guard.budget().requestsInFlight()).isEqualTo(2);
             stillUploading.release();
@@ -277,8 +311,10 @@ class RequestAdmissionTest {
             String body = "{\"model\":\"gpt-4o\",\"messages\":[]}";
             answer(admit(guard, Map.of("authorization", "Bearer sk-a"), body), TestHead.of(429, "retry-after", "5"));
 
-            assertThat(clear(admit(guard, Map.of("authorization", "Bearer sk-b"), body))).isEqualTo(Clearance.GO);
-            assertThat(clear(admit(guard, Map.of("api-key", "azure-key"), body))).isEqualTo(Clearance.GO);
+            assertThat(clear(admit(guard, Map.of("authorization", "Bearer sk-b"), body)))
+                    .isEqualTo(Clearance.GO);
+            assertThat(clear(admit(guard, Map.of("api-key", "azure-key"), body)))
+                    .isEqualTo(Clearance.GO);
             assertThat(clear(admit(guard, Map.of("authorization", "Bearer sk-a"), body)))
                     .isEqualTo(new Clearance.Wait(5_000));
         }

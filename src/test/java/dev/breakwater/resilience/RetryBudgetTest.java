@@ -74,7 +74,9 @@ class RetryBudgetTest {
         budget.requestFinished();
         budget.retryFinished();
         assertThat(budget.requestsInFlight()).isEqualTo(2);
-        assertThat(budget.tryStartRetry()).as("2 requests at 50% allow 1, 1 in flight").isFalse();
+        assertThat(budget.tryStartRetry())
+                .as("2 requests at 50% allow 1, 1 in flight")
+                .isFalse();
 
         budget.requestStarted();
         budget.requestStarted();

@@ -10,14 +10,23 @@ import java.util.Set;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class RetryClassifierTest {
-    private static final RetrySpec SPEC = new RetrySpec(3, Duration.ofMillis(100), 2.0, Duration.ofSeconds(1), 0.0,
-            Set.of(408, 429, 500, 502, 503, 504), Set.of("GET", "HEAD", "OPTIONS", "PUT", "DELETE"),
-            Duration.ofSeconds(60), 8 * 1024 * 1024, true, true);
+    private static final RetrySpec SPEC = new RetrySpec(
+            3,
+            Duration.ofMillis(100),
+            2.0,
+            Duration.ofSeconds(1),
+            0.0,
+            Set.of(408, 429, 500, 502, 503, 504),
+            Set.of("GET", "HEAD", "OPTIONS", "PUT", "DELETE"),
+            Duration.ofSeconds(60),
+            8 * 1024 * 1024,
+            true,
+            true);
 
     private final RetryClassifier classifier = new RetryClassifier(SPEC, ProviderRules.of(Provider.GENERIC));
 
@@ -61,12 +70,13 @@ class RetryClassifierTest {
 
     @Test
     void connectFailureIsRetriedEvenForPost() {
-        assertThat(classifier.onFailure(post(), FailureKind.CONNECT_FAILURE))
-                .isEqualTo(RETRY);
+        assertThat(classifier.onFailure(post(), FailureKind.CONNECT_FAILURE)).isEqualTo(RETRY);
     }
 
     @ParameterizedTest
-    @EnumSource(value = FailureKind.class, names = {"RESET_BEFORE_HEADERS", "RESPONSE_TIMEOUT"})
+    @EnumSource(
+            value = FailureKind.class,
+            names = {"RESET_BEFORE_HEADERS", "RESPONSE_TIMEOUT"})
     void failureAfterTheRequestMayHaveBeenSentIsNotRetriedForPost(FailureKind kind) {
         assertThat(classifier.onFailure(post(), kind)).isEqualTo(stop(StopReason.METHOD_NOT_RETRYABLE));
     }
@@ -80,7 +90,8 @@ class RetryClassifierTest {
     @ParameterizedTest
     @EnumSource(FailureKind.class)
     void everyFailureKindIsRetriedForPostWithAnIdempotencyKey(FailureKind kind) {
-        assertThat(classifier.onFailure(new RequestFacts("POST", true, true), kind)).isEmpty();
+        assertThat(classifier.onFailure(new RequestFacts("POST", true, true), kind))
+                .isEmpty();
     }
 
     @ParameterizedTest
@@ -99,20 +110,29 @@ class RetryClassifierTest {
     @Test
     void aHeadWithOnlyAStatusIsClassifiedByStatusAndMethod() {
         assertThat(classifier.onResponse(get(), TestHead.of(503))).isEqualTo(RETRY);
-        assertThat(classifier.onResponse(post(), TestHead.of(503)))
-                .isEqualTo(stop(StopReason.METHOD_NOT_RETRYABLE));
+        assertThat(classifier.onResponse(post(), TestHead.of(503))).isEqualTo(stop(StopReason.METHOD_NOT_RETRYABLE));
     }
 
     /** OpenAI's classification table, applied on top of {@code retry-on-status} and method safety. */
     @Nested
     class OpenAi {
         /** Lists the statuses OpenAI says never to retry, to show they are refused anyway. */
-        private static final RetrySpec LISTS_EVERYTHING = new RetrySpec(3, Duration.ofMillis(100), 2.0,
-                Duration.ofSeconds(1), 0.0, Set.of(400, 401, 403, 404, 408, 422, 429, 500, 502, 503, 504),
-                Set.of("GET", "HEAD", "OPTIONS", "PUT", "DELETE"), Duration.ofSeconds(60), 8 * 1024 * 1024, true, true);
+        private static final RetrySpec LISTS_EVERYTHING = new RetrySpec(
+                3,
+                Duration.ofMillis(100),
+                2.0,
+                Duration.ofSeconds(1),
+                0.0,
+                Set.of(400, 401, 403, 404, 408, 422, 429, 500, 502, 503, 504),
+                Set.of("GET", "HEAD", "OPTIONS", "PUT", "DELETE"),
+                Duration.ofSeconds(60),
+                8 * 1024 * 1024,
+                true,
+                true);
 
         private final RetryClassifier openai = new RetryClassifier(LISTS_EVERYTHING, ProviderRules.of(Provider.OPENAI));
-        private final RetryClassifier generic = new RetryClassifier(LISTS_EVERYTHING, ProviderRules.of(Provider.GENERIC));
+        private final RetryClassifier generic =
+                new RetryClassifier(LISTS_EVERYTHING, ProviderRules.of(Provider.GENERIC));
 
         @ParameterizedTest
         @ValueSource(ints = {400, 401, 403, 404, 422})
@@ -136,16 +156,27 @@ class RetryClassifierTest {
         }
 
         @ParameterizedTest(name = "code {0}")
-        @ValueSource(strings = {"insufficient_quota", "billing_hard_limit_reached", "billing_not_active",
-            "credit_balance_exhausted", "INSUFFICIENT_QUOTA"})
+        @ValueSource(
+                strings = {
+                    "insufficient_quota",
+                    "billing_hard_limit_reached",
+                    "billing_not_active",
+                    "credit_balance_exhausted",
+                    "INSUFFICIENT_QUOTA"
+                })
         void rateLimitForLackOfQuotaIsNotRetriedByErrorCode(String code) {
             assertThat(openai.onResponse(get(), TestHead.of(429).error("requests", code)))
                     .isEqualTo(stop(StopReason.INSUFFICIENT_QUOTA));
         }
 
         @ParameterizedTest(name = "type {0}")
-        @ValueSource(strings = {"insufficient_quota", "billing_hard_limit_reached", "billing_not_active",
-            "credit_balance_exhausted"})
+        @ValueSource(
+                strings = {
+                    "insufficient_quota",
+                    "billing_hard_limit_reached",
+                    "billing_not_active",
+                    "credit_balance_exhausted"
+                })
         void rateLimitForLackOfQuotaIsNotRetriedByErrorType(String type) {
             assertThat(openai.onResponse(get(), TestHead.of(429).error(type, null)))
                     .isEqualTo(stop(StopReason.INSUFFICIENT_QUOTA));
@@ -153,17 +184,20 @@ class RetryClassifierTest {
 
         @Test
         void quotaErrorStopsEvenWithARetryAfter() {
-            assertThat(openai.onResponse(get(), TestHead.of(429, "Retry-After", "1").error(null, "insufficient_quota")))
+            assertThat(openai.onResponse(
+                            get(), TestHead.of(429, "Retry-After", "1").error(null, "insufficient_quota")))
                     .isEqualTo(stop(StopReason.INSUFFICIENT_QUOTA));
         }
 
         @ParameterizedTest(name = "type {0}, code {1}")
-        @CsvSource(nullValues = "null", value = {
-            "requests, rate_limit_exceeded",
-            "tokens, rate_limit_exceeded",
-            "null, rate_limit_exceeded",
-            "null, null",
-        })
+        @CsvSource(
+                nullValues = "null",
+                value = {
+                    "requests, rate_limit_exceeded",
+                    "tokens, rate_limit_exceeded",
+                    "null, rate_limit_exceeded",
+                    "null, null",
+                })
         void plainRateLimitIsRetried(String type, String code) {
             assertThat(openai.onResponse(get(), TestHead.of(429).error(type, code)))
                     .isEqualTo(RETRY);
@@ -206,9 +240,11 @@ class RetryClassifierTest {
         void upstreamShouldRetryTrueIsStillSubjectToMethodSafetyAndReplayability() {
             assertThat(openai.onResponse(post(), TestHead.of(409, "x-should-retry", "true")))
                     .isEqualTo(stop(StopReason.METHOD_NOT_RETRYABLE));
-            assertThat(openai.onResponse(new RequestFacts("POST", true, true), TestHead.of(409, "x-should-retry", "true")))
+            assertThat(openai.onResponse(
+                            new RequestFacts("POST", true, true), TestHead.of(409, "x-should-retry", "true")))
                     .isEqualTo(RETRY);
-            assertThat(openai.onResponse(new RequestFacts("GET", false, false), TestHead.of(409, "x-should-retry", "true")))
+            assertThat(openai.onResponse(
+                            new RequestFacts("GET", false, false), TestHead.of(409, "x-should-retry", "true")))
                     .isEqualTo(stop(StopReason.BODY_NOT_REPLAYABLE));
         }
 
@@ -218,7 +254,8 @@ class RetryClassifierTest {
             // SDKs read x-should-retry on error responses only; a success is never repeated.
             assertThat(openai.onResponse(get(), TestHead.of(status, "x-should-retry", "true")))
                     .isEqualTo(stop(StopReason.STATUS_NOT_RETRYABLE));
-            assertThat(openai.onResponse(new RequestFacts("POST", true, true), TestHead.of(status, "x-should-retry", "true")))
+            assertThat(openai.onResponse(
+                            new RequestFacts("POST", true, true), TestHead.of(status, "x-should-retry", "true")))
                     .isEqualTo(stop(StopReason.STATUS_NOT_RETRYABLE));
             assertThat(openai.onResponse(get(), TestHead.of(status, "x-should-retry", "false")))
                     .isEqualTo(stop(StopReason.STATUS_NOT_RETRYABLE));

@@ -29,13 +29,29 @@ class RetryContextTest {
     private final AtomicLong now = new AtomicLong(1_000_000_000L);
 
     private static RetrySpec spec(int maxAttempts, double factor) {
-        return new RetrySpec(maxAttempts, Duration.ofMillis(100), 2.0, Duration.ofSeconds(1), factor,
-                Set.of(429, 503), Set.of("GET", "HEAD", "OPTIONS", "PUT", "DELETE"), Duration.ofSeconds(60), 1024, true, true);
+        return new RetrySpec(
+                maxAttempts,
+                Duration.ofMillis(100),
+                2.0,
+                Duration.ofSeconds(1),
+                factor,
+                Set.of(429, 503),
+                Set.of("GET", "HEAD", "OPTIONS", "PUT", "DELETE"),
+                Duration.ofSeconds(60),
+                1024,
+                true,
+                true);
     }
 
     private RetryPolicy policy(RetrySpec spec, RandomGenerator random) {
-        return new RetryPolicy("test-route", spec, ProviderRules.of(Provider.GENERIC), new ServerHints(CLOCK), random,
-                now::get, RetryRegistry.ofDefaults());
+        return new RetryPolicy(
+                "test-route",
+                spec,
+                ProviderRules.of(Provider.GENERIC),
+                new ServerHints(CLOCK),
+                random,
+                now::get,
+                RetryRegistry.ofDefaults());
     }
 
     private RetryPolicy policy(int maxAttempts) {
@@ -46,8 +62,8 @@ class RetryContextTest {
      * A decision as these tests compare it: every field of {@link RetryDecision}, with {@code delayMillis} -1 and
      * the stop reason's label for a {@link RetryDecision.Stop}.
      */
-    private record Seen(boolean retry, long delayMillis, String reason, int attempt, String waitSource,
-            long serverHintMillis) {
+    private record Seen(
+            boolean retry, long delayMillis, String reason, int attempt, String waitSource, long serverHintMillis) {
         boolean hasServerHint() {
             return serverHintMillis >= 0;
         }
@@ -55,11 +71,21 @@ class RetryContextTest {
 
     private static Seen seen(RetryDecision decision) {
         if (decision instanceof RetryDecision.Retry r) {
-            return new Seen(true, r.delayMillis(), r.cause(), r.attempt(), r.waitSource().label(),
+            return new Seen(
+                    true,
+                    r.delayMillis(),
+                    r.cause(),
+                    r.attempt(),
+                    r.waitSource().label(),
                     r.serverHintMillis());
         }
         RetryDecision.Stop stop = (RetryDecision.Stop) decision;
-        return new Seen(false, -1, stop.reason().label(), stop.attempt(), stop.waitSource().label(),
+        return new Seen(
+                false,
+                -1,
+                stop.reason().label(),
+                stop.attempt(),
+                stop.waitSource().label(),
                 stop.serverHintMillis());
     }
 
@@ -93,7 +119,8 @@ class RetryContextTest {
 
         assertThat(seen(context.onResponse(head(503))).delayMillis()).isEqualTo(100);
         assertThat(seen(context.onResponse(head(429))).delayMillis()).isEqualTo(200);
-        assertThat(seen(context.onFailure(FailureKind.RESPONSE_TIMEOUT)).delayMillis()).isEqualTo(400);
+        assertThat(seen(context.onFailure(FailureKind.RESPONSE_TIMEOUT)).delayMillis())
+                .isEqualTo(400);
     }
 
     @Test
@@ -180,7 +207,9 @@ class RetryContextTest {
     void retryableStatusesAreRetriedUntilMaxAttemptsThenExhausted() {
         RetryContext context = policy(3).newContext(GET, NO_DEADLINE);
 
-        List<Seen> decisions = List.of(seen(context.onResponse(head(503))), seen(context.onResponse(head(503))),
+        List<Seen> decisions = List.of(
+                seen(context.onResponse(head(503))),
+                seen(context.onResponse(head(503))),
                 seen(context.onResponse(head(503))));
 
         assertThat(decisions).extracting(Seen::attempt).containsExactly(1, 2, 3);
@@ -218,8 +247,7 @@ class RetryContextTest {
         long deadline = now.get() + millisToNanos(100);
         RetryContext context = policy(3).newContext(GET, deadline);
 
-        assertThat(seen(context.onFailure(FailureKind.CONNECT_FAILURE)))
-                .isEqualTo(noHint(false, -1, "deadline", 1));
+        assertThat(seen(context.onFailure(FailureKind.CONNECT_FAILURE))).isEqualTo(noHint(false, -1, "deadline", 1));
     }
 
     @Test
@@ -296,7 +324,8 @@ class RetryContextTest {
         seen(context.onResponse(head(201)));
         context.onCommitted();
 
-        assertThat(policy.retry().getMetrics().getNumberOfSuccessfulCallsWithRetryAttempt()).isEqualTo(1);
+        assertThat(policy.retry().getMetrics().getNumberOfSuccessfulCallsWithRetryAttempt())
+                .isEqualTo(1);
     }
 
     @Test
@@ -323,7 +352,8 @@ class RetryContextTest {
         seen(context.onFailure(FailureKind.RESET_BEFORE_HEADERS));
         seen(context.onFailure(FailureKind.RESPONSE_TIMEOUT));
 
-        assertThat(policy.retry().getMetrics().getNumberOfFailedCallsWithRetryAttempt()).isEqualTo(1);
+        assertThat(policy.retry().getMetrics().getNumberOfFailedCallsWithRetryAttempt())
+                .isEqualTo(1);
     }
 
     @Test
@@ -349,8 +379,11 @@ class RetryContextTest {
         seen(context.onFailure(FailureKind.RESPONSE_TIMEOUT));
         seen(context.onResponse(head(503)));
 
-        assertThat(events).extracting(RetryOnRetryEvent::getNumberOfRetryAttempts).containsExactly(1, 2);
-        assertThat(events).extracting(RetryOnRetryEvent::getWaitInterval)
+        assertThat(events)
+                .extracting(RetryOnRetryEvent::getNumberOfRetryAttempts)
+                .containsExactly(1, 2);
+        assertThat(events)
+                .extracting(RetryOnRetryEvent::getWaitInterval)
                 .containsExactly(Duration.ofMillis(100), Duration.ofMillis(200));
     }
 
@@ -370,8 +403,14 @@ class RetryContextTest {
 
     private RetryPolicy hintPolicy(int maxAttempts, boolean openai) {
         RetrySpec spec = spec(maxAttempts, 0.0);
-        return new RetryPolicy("test-route", spec, ProviderRules.of(openai ? Provider.OPENAI : Provider.GENERIC),
-                new ServerHints(CLOCK), new java.util.SplittableRandom(42), now::get, RetryRegistry.ofDefaults());
+        return new RetryPolicy(
+                "test-route",
+                spec,
+                ProviderRules.of(openai ? Provider.OPENAI : Provider.GENERIC),
+                new ServerHints(CLOCK),
+                new java.util.SplittableRandom(42),
+                now::get,
+                RetryRegistry.ofDefaults());
     }
 
     private RetryContext hintContext(RequestFacts request, long deadlineNanos) {
@@ -394,8 +433,8 @@ class RetryContextTest {
 
     @Test
     void retryAfterAsAnHttpDateSetsTheWait() {
-        assertThat(seen(hintContext(GET, NO_DEADLINE).onResponse(TestHead.of(503, "Retry-After",
-                "Wed, 01 Jan 2025 00:00:03 GMT"))))
+        assertThat(seen(hintContext(GET, NO_DEADLINE)
+                        .onResponse(TestHead.of(503, "Retry-After", "Wed, 01 Jan 2025 00:00:03 GMT"))))
                 .isEqualTo(new Seen(true, 3_000, "status_503", 1, "retry-after", 3_000));
     }
 
@@ -403,15 +442,16 @@ class RetryContextTest {
     void openAiRateLimitResetSetsTheWait() {
         RetryContext context = hintPolicy(3, true).newContext(GET, NO_DEADLINE);
 
-        assertThat(seen(context.onResponse(head(TestHead.of(429, "x-ratelimit-remaining-tokens", "0",
-                "x-ratelimit-reset-tokens", "1.5s")))))
+        assertThat(seen(context.onResponse(head(
+                        TestHead.of(429, "x-ratelimit-remaining-tokens", "0", "x-ratelimit-reset-tokens", "1.5s")))))
                 .isEqualTo(new Seen(true, 1_500, "status_429", 1, "ratelimit-reset", 1_500));
     }
 
     @Test
     void rateLimitResetIsNotReadForAGenericRoute() {
-        assertThat(seen(hintContext(GET, NO_DEADLINE).onResponse(TestHead.of(429, "x-ratelimit-remaining-tokens", "0",
-                "x-ratelimit-reset-tokens", "1.5s"))))
+        assertThat(seen(hintContext(GET, NO_DEADLINE)
+                        .onResponse(TestHead.of(
+                                429, "x-ratelimit-remaining-tokens", "0", "x-ratelimit-reset-tokens", "1.5s"))))
                 .isEqualTo(noHint(true, 100, "status_429", 1));
     }
 
@@ -435,7 +475,8 @@ class RetryContextTest {
     void laterAttemptsTakeTheLongerOfTheGrowingBackoffAndTheHint() {
         RetryContext context = hintPolicy(4, false).newContext(GET, NO_DEADLINE);
 
-        assertThat(seen(context.onResponse(head(TestHead.of(503, "retry-after-ms", "150")))).waitSource())
+        assertThat(seen(context.onResponse(head(TestHead.of(503, "retry-after-ms", "150"))))
+                        .waitSource())
                 .isEqualTo("retry-after-ms");
         Seen second = seen(context.onResponse(head(TestHead.of(503, "retry-after-ms", "150"))));
 
@@ -476,8 +517,7 @@ class RetryContextTest {
 
     @Test
     void hintAboveMaxRetryAfterStopsEvenForAListedStatusThatIsNot429() {
-        Seen decision = seen(hintContext(GET, NO_DEADLINE).onResponse(
-                TestHead.of(503, "retry-after-ms", "60001")));
+        Seen decision = seen(hintContext(GET, NO_DEADLINE).onResponse(TestHead.of(503, "retry-after-ms", "60001")));
 
         assertThat(decision.retry()).isFalse();
         assertThat(decision.reason()).isEqualTo("retry_after_too_long");
@@ -500,7 +540,9 @@ class RetryContextTest {
     void hintEndingBeforeTheDeadlineIsScheduled() {
         RetryContext context = hintContext(GET, now.get() + millisToNanos(2_000) + 1);
 
-        assertThat(seen(context.onResponse(head(TestHead.of(429, "Retry-After", "2")))).retry()).isTrue();
+        assertThat(seen(context.onResponse(head(TestHead.of(429, "Retry-After", "2"))))
+                        .retry())
+                .isTrue();
     }
 
     @Test
@@ -523,8 +565,8 @@ class RetryContextTest {
 
     @Test
     void serverHintIsReportedWhenAttemptsAreExhausted() {
-        Seen decision = seen(hintPolicy(1, false).newContext(GET, NO_DEADLINE)
-                .onResponse(TestHead.of(429, "Retry-After", "2")));
+        Seen decision = seen(
+                hintPolicy(1, false).newContext(GET, NO_DEADLINE).onResponse(TestHead.of(429, "Retry-After", "2")));
 
         assertThat(decision.retry()).isFalse();
         assertThat(decision.reason()).isEqualTo("attempts_exhausted");
@@ -535,8 +577,8 @@ class RetryContextTest {
     void quotaErrorIsNotRetriedWhateverTheHint() {
         RetryContext context = hintPolicy(3, true).newContext(GET, NO_DEADLINE);
 
-        Seen decision = seen(context.onResponse(head(TestHead.of(429, "Retry-After", "1")
-                .error("insufficient_quota", "insufficient_quota"))));
+        Seen decision = seen(context.onResponse(
+                head(TestHead.of(429, "Retry-After", "1").error("insufficient_quota", "insufficient_quota"))));
 
         assertThat(decision.retry()).isFalse();
         assertThat(decision.reason()).isEqualTo("insufficient_quota");

@@ -1,11 +1,11 @@
 package dev.breakwater.resilience;
 
-import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.breakwater.config.CircuitBreakerSpec;
 import dev.breakwater.config.SlidingWindowType;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker.State;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.circuitbreaker.event.CircuitBreakerOnStateTransitionEvent;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -21,8 +21,17 @@ class RouteBreakerTest {
     private final FakeClock clock = new FakeClock();
 
     private static CircuitBreakerSpec spec(float slowRate, Duration slowDuration) {
-        return new CircuitBreakerSpec(true, 50, SlidingWindowType.COUNT_BASED, 4, 4, Duration.ofSeconds(10), 2,
-                slowRate, slowDuration, RECORD);
+        return new CircuitBreakerSpec(
+                true,
+                50,
+                SlidingWindowType.COUNT_BASED,
+                4,
+                4,
+                Duration.ofSeconds(10),
+                2,
+                slowRate,
+                slowDuration,
+                RECORD);
     }
 
     private RouteBreaker breaker() {
@@ -68,7 +77,8 @@ class RouteBreakerTest {
         assertThat(breaker.circuitBreaker().getMetrics().getFailureRate()).isEqualTo(50f);
         assertThat(breaker.isOpen()).isTrue();
         assertThat(breaker.tryAcquire()).isNull();
-        assertThat(breaker.circuitBreaker().getMetrics().getNumberOfNotPermittedCalls()).isEqualTo(1);
+        assertThat(breaker.circuitBreaker().getMetrics().getNumberOfNotPermittedCalls())
+                .isEqualTo(1);
     }
 
     @Test
@@ -175,7 +185,9 @@ class RouteBreakerTest {
         assertThat(state(breaker)).isEqualTo(State.OPEN);
         assertThat(breaker.isOpen()).isTrue();
         assertThat(breaker.tryAcquire()).isNull();
-        assertThat(breaker.retryAfterSeconds()).as("a fresh wait from the reopening").isEqualTo(10);
+        assertThat(breaker.retryAfterSeconds())
+                .as("a fresh wait from the reopening")
+                .isEqualTo(10);
     }
 
     @Test
@@ -195,7 +207,8 @@ class RouteBreakerTest {
         assertThat(breaker.tryAcquire()).as("no permit leaked, none invented").isNull();
         assertThat(state(breaker)).isEqualTo(State.HALF_OPEN);
         assertThat(breaker.circuitBreaker().getMetrics().getNumberOfBufferedCalls())
-                .as("releases are neither successes nor failures").isZero();
+                .as("releases are neither successes nor failures")
+                .isZero();
 
         third.onResponse(200);
         fourth.onResponse(200);
@@ -213,15 +226,22 @@ class RouteBreakerTest {
         first.onResponse(503);
         first.onFailure(new ConnectException());
 
-        assertThat(state(breaker)).as("later calls on a released permit do nothing").isEqualTo(State.HALF_OPEN);
-        assertThat(breaker.tryAcquire()).as("released once: exactly one permit back").isNotNull();
+        assertThat(state(breaker))
+                .as("later calls on a released permit do nothing")
+                .isEqualTo(State.HALF_OPEN);
+        assertThat(breaker.tryAcquire())
+                .as("released once: exactly one permit back")
+                .isNotNull();
         assertThat(breaker.tryAcquire()).isNull();
 
         second.onResponse(200);
         second.onResponse(200);
         second.release();
-        assertThat(breaker.circuitBreaker().getMetrics().getNumberOfSuccessfulCalls()).isEqualTo(1);
-        assertThat(breaker.tryAcquire()).as("no permit given back by release after an outcome").isNull();
+        assertThat(breaker.circuitBreaker().getMetrics().getNumberOfSuccessfulCalls())
+                .isEqualTo(1);
+        assertThat(breaker.tryAcquire())
+                .as("no permit given back by release after an outcome")
+                .isNull();
     }
 
     @Test
@@ -233,8 +253,10 @@ class RouteBreakerTest {
         permit.onFailure(new ConnectException());
         permit.release();
 
-        assertThat(breaker.circuitBreaker().getMetrics().getNumberOfBufferedCalls()).isEqualTo(1);
-        assertThat(breaker.circuitBreaker().getMetrics().getNumberOfFailedCalls()).isEqualTo(1);
+        assertThat(breaker.circuitBreaker().getMetrics().getNumberOfBufferedCalls())
+                .isEqualTo(1);
+        assertThat(breaker.circuitBreaker().getMetrics().getNumberOfFailedCalls())
+                .isEqualTo(1);
     }
 
     @Test
@@ -246,7 +268,8 @@ class RouteBreakerTest {
 
         assertThat(state(breaker)).isEqualTo(State.CLOSED);
         assertThat(breaker.circuitBreaker().getMetrics().getFailureRate()).isEqualTo(0f);
-        assertThat(breaker.circuitBreaker().getMetrics().getNumberOfFailedCalls()).isZero();
+        assertThat(breaker.circuitBreaker().getMetrics().getNumberOfFailedCalls())
+                .isZero();
     }
 
     @Test
@@ -265,13 +288,15 @@ class RouteBreakerTest {
         assertThat(state(breaker)).isEqualTo(State.CLOSED);
         breaker.tryAcquire().onFailure(new IOException("reset"));
 
-        assertThat(breaker.circuitBreaker().getMetrics().getNumberOfFailedCalls()).isEqualTo(2);
+        assertThat(breaker.circuitBreaker().getMetrics().getNumberOfFailedCalls())
+                .isEqualTo(2);
         assertThat(state(breaker)).isEqualTo(State.OPEN);
     }
 
     @Test
     void slowCallsOpenIt() {
-        RouteBreaker breaker = new RouteBreaker("chat", spec(50, Duration.ofSeconds(1)), clock, CircuitBreakerRegistry.ofDefaults());
+        RouteBreaker breaker =
+                new RouteBreaker("chat", spec(50, Duration.ofSeconds(1)), clock, CircuitBreakerRegistry.ofDefaults());
         for (int i = 0; i < 4; i++) {
             RouteBreaker.Permit permit = breaker.tryAcquire();
             assertThat(permit).isNotNull();
@@ -279,7 +304,8 @@ class RouteBreakerTest {
             permit.onResponse(200);
         }
 
-        assertThat(breaker.circuitBreaker().getMetrics().getNumberOfSlowSuccessfulCalls()).isEqualTo(4);
+        assertThat(breaker.circuitBreaker().getMetrics().getNumberOfSlowSuccessfulCalls())
+                .isEqualTo(4);
         assertThat(breaker.circuitBreaker().getMetrics().getFailureRate()).isEqualTo(0f);
         assertThat(breaker.circuitBreaker().getMetrics().getSlowCallRate()).isEqualTo(100f);
         assertThat(state(breaker)).isEqualTo(State.OPEN);
@@ -288,7 +314,8 @@ class RouteBreakerTest {
 
     @Test
     void fastCallsAreNotSlow() {
-        RouteBreaker breaker = new RouteBreaker("chat", spec(50, Duration.ofSeconds(1)), clock, CircuitBreakerRegistry.ofDefaults());
+        RouteBreaker breaker =
+                new RouteBreaker("chat", spec(50, Duration.ofSeconds(1)), clock, CircuitBreakerRegistry.ofDefaults());
         for (int i = 0; i < 4; i++) {
             RouteBreaker.Permit permit = breaker.tryAcquire();
             clock.advance(Duration.ofMillis(500));
@@ -305,7 +332,8 @@ class RouteBreakerTest {
         respond(breaker, 200, 200, 200);
         breaker.onStreamBroken(new IOException("reset mid-body"));
 
-        assertThat(breaker.circuitBreaker().getMetrics().getNumberOfFailedCalls()).isEqualTo(1);
+        assertThat(breaker.circuitBreaker().getMetrics().getNumberOfFailedCalls())
+                .isEqualTo(1);
         assertThat(breaker.circuitBreaker().getMetrics().getFailureRate()).isEqualTo(25f);
         assertThat(state(breaker)).isEqualTo(State.CLOSED);
 
@@ -317,8 +345,11 @@ class RouteBreakerTest {
     void transitionsAreObservableOnTheResilience4jBreaker() {
         RouteBreaker breaker = breaker();
         List<String> transitions = new ArrayList<>();
-        breaker.circuitBreaker().getEventPublisher().onStateTransition((CircuitBreakerOnStateTransitionEvent e) ->
-                transitions.add(e.getStateTransition().getFromState() + "->" + e.getStateTransition().getToState()));
+        breaker.circuitBreaker()
+                .getEventPublisher()
+                .onStateTransition((CircuitBreakerOnStateTransitionEvent e) ->
+                        transitions.add(e.getStateTransition().getFromState() + "->"
+                                + e.getStateTransition().getToState()));
 
         assertThat(breaker.circuitBreaker().getName()).isEqualTo("chat");
         assertThat(breaker.route()).isEqualTo("chat");

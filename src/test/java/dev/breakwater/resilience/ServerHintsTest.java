@@ -28,15 +28,21 @@ class ServerHintsTest {
     }
 
     private static ServerHint hint(long millis, String source) {
-        return new ServerHint(millis, java.util.Arrays.stream(WaitSource.values())
-                .filter(s -> s.label().equals(source)).findFirst().orElseThrow());
+        return new ServerHint(
+                millis,
+                java.util.Arrays.stream(WaitSource.values())
+                        .filter(s -> s.label().equals(source))
+                        .findFirst()
+                        .orElseThrow());
     }
 
     /** A huge hint is clamped near {@link ServerHints#HUGE_MILLIS}: far above any cap, far from overflowing. */
     private static void assertClamped(Optional<ServerHint> hint, String source) {
         assertThat(hint).hasValueSatisfying(h -> {
             assertThat(h.source().label()).isEqualTo(source);
-            assertThat(h.millis()).isGreaterThanOrEqualTo(ServerHints.HUGE_MILLIS).isLessThan(Long.MAX_VALUE / 2);
+            assertThat(h.millis())
+                    .isGreaterThanOrEqualTo(ServerHints.HUGE_MILLIS)
+                    .isLessThan(Long.MAX_VALUE / 2);
         });
     }
 
@@ -77,8 +83,16 @@ class ServerHintsTest {
     @Nested
     class RetryAfterSeconds {
         @ParameterizedTest(name = "{0} s -> {1} ms")
-        @CsvSource({"0, 0", "1, 1000", "120, 120000", "' 5 ', 5000", "1.5, 1500", "0.0001, 1", "2.007, 2007",
-            "0.25, 250"})
+        @CsvSource({
+            "0, 0",
+            "1, 1000",
+            "120, 120000",
+            "' 5 ', 5000",
+            "1.5, 1500",
+            "0.0001, 1",
+            "2.007, 2007",
+            "0.25, 250"
+        })
         void deltaSecondsAreReadInMillisecondsRoundedUp(String value, long millis) {
             assertThat(read("Retry-After", value)).contains(hint(millis, "retry-after"));
         }
@@ -90,8 +104,21 @@ class ServerHintsTest {
         }
 
         @ParameterizedTest(name = "\"{0}\"")
-        @ValueSource(strings = {"", "  ", "soon", "-5", "1.2.3", ".", "5s", "1e3", "0x10", "Wed, 32 Jan 2025 00:00:00 GMT",
-            "Wed, 01 Jan 2025 25:00:00 GMT", "2025-01-01T00:01:00Z"})
+        @ValueSource(
+                strings = {
+                    "",
+                    "  ",
+                    "soon",
+                    "-5",
+                    "1.2.3",
+                    ".",
+                    "5s",
+                    "1e3",
+                    "0x10",
+                    "Wed, 32 Jan 2025 00:00:00 GMT",
+                    "Wed, 01 Jan 2025 25:00:00 GMT",
+                    "2025-01-01T00:01:00Z"
+                })
         void garbageIsIgnored(String value) {
             assertThat(read("Retry-After", value)).isEmpty();
         }
@@ -115,8 +142,13 @@ class ServerHintsTest {
 
         @Test
         void pastDateFallsThroughToTheRateLimitReset() {
-            assertThat(readOpenAi("Retry-After", "Tue, 31 Dec 2024 23:59:30 GMT",
-                    "x-ratelimit-remaining-requests", "0", "x-ratelimit-reset-requests", "2s"))
+            assertThat(readOpenAi(
+                            "Retry-After",
+                            "Tue, 31 Dec 2024 23:59:30 GMT",
+                            "x-ratelimit-remaining-requests",
+                            "0",
+                            "x-ratelimit-reset-requests",
+                            "2s"))
                     .contains(hint(2_000, "ratelimit-reset"));
         }
 
@@ -149,7 +181,8 @@ class ServerHintsTest {
             long toYear2100 = Instant.parse("2100-01-01T00:00:00Z").toEpochMilli() - CLOCK.millis();
 
             assertThat(read("Retry-After", "Fri, 01 Jan 2100 00:00:00 GMT")).contains(hint(toYear2100, "retry-after"));
-            assertThat(read("Retry-After", "Fri, 31 Dec 9999 23:59:59 GMT")).get()
+            assertThat(read("Retry-After", "Fri, 31 Dec 9999 23:59:59 GMT"))
+                    .get()
                     .satisfies(h -> assertThat(h.millis()).isPositive().isLessThanOrEqualTo(ServerHints.HUGE_MILLIS));
         }
     }
@@ -158,25 +191,53 @@ class ServerHintsTest {
     class OpenAiRateLimitReset {
         @Test
         void exhaustedRequestsLimitGivesItsReset() {
-            assertThat(readOpenAi("x-ratelimit-remaining-requests", "0", "x-ratelimit-reset-requests", "1.5s",
-                    "x-ratelimit-remaining-tokens", "1000", "x-ratelimit-reset-tokens", "6m0s"))
+            assertThat(readOpenAi(
+                            "x-ratelimit-remaining-requests",
+                            "0",
+                            "x-ratelimit-reset-requests",
+                            "1.5s",
+                            "x-ratelimit-remaining-tokens",
+                            "1000",
+                            "x-ratelimit-reset-tokens",
+                            "6m0s"))
                     .contains(hint(1_500, "ratelimit-reset"));
         }
 
         @Test
         void exhaustedTokensLimitGivesItsReset() {
-            assertThat(readOpenAi("x-ratelimit-remaining-requests", "59", "x-ratelimit-reset-requests", "1s",
-                    "x-ratelimit-remaining-tokens", "0", "x-ratelimit-reset-tokens", "6m0s"))
+            assertThat(readOpenAi(
+                            "x-ratelimit-remaining-requests",
+                            "59",
+                            "x-ratelimit-reset-requests",
+                            "1s",
+                            "x-ratelimit-remaining-tokens",
+                            "0",
+                            "x-ratelimit-reset-tokens",
+                            "6m0s"))
                     .contains(hint(360_000, "ratelimit-reset"));
         }
 
         @Test
         void bothExhaustedGivesTheLaterReset() {
-            assertThat(readOpenAi("x-ratelimit-remaining-requests", "0", "x-ratelimit-reset-requests", "20ms",
-                    "x-ratelimit-remaining-tokens", "0", "x-ratelimit-reset-tokens", "1.5s"))
+            assertThat(readOpenAi(
+                            "x-ratelimit-remaining-requests",
+                            "0",
+                            "x-ratelimit-reset-requests",
+                            "20ms",
+                            "x-ratelimit-remaining-tokens",
+                            "0",
+                            "x-ratelimit-reset-tokens",
+                            "1.5s"))
                     .contains(hint(1_500, "ratelimit-reset"));
-            assertThat(readOpenAi("x-ratelimit-remaining-requests", "0", "x-ratelimit-reset-requests", "1m",
-                    "x-ratelimit-remaining-tokens", "0", "x-ratelimit-reset-tokens", "1.5s"))
+            assertThat(readOpenAi(
+                            "x-ratelimit-remaining-requests",
+                            "0",
+                            "x-ratelimit-reset-requests",
+                            "1m",
+                            "x-ratelimit-remaining-tokens",
+                            "0",
+                            "x-ratelimit-reset-tokens",
+                            "1.5s"))
                     .contains(hint(60_000, "ratelimit-reset"));
         }
 
@@ -189,19 +250,35 @@ class ServerHintsTest {
         @ParameterizedTest(name = "remaining \"{0}\"")
         @ValueSource(strings = {"1", "100", "00", "0.0", "-1", "", "zero"})
         void resetIsIgnoredUnlessRemainingIsExactlyZero(String remaining) {
-            assertThat(readOpenAi("x-ratelimit-remaining-requests", remaining, "x-ratelimit-reset-requests", "1s",
-                    "x-ratelimit-remaining-tokens", remaining, "x-ratelimit-reset-tokens", "2s")).isEmpty();
+            assertThat(readOpenAi(
+                            "x-ratelimit-remaining-requests",
+                            remaining,
+                            "x-ratelimit-reset-requests",
+                            "1s",
+                            "x-ratelimit-remaining-tokens",
+                            remaining,
+                            "x-ratelimit-reset-tokens",
+                            "2s"))
+                    .isEmpty();
         }
 
         @Test
         void resetWithoutARemainingHeaderIsIgnored() {
-            assertThat(readOpenAi("x-ratelimit-reset-requests", "1s", "x-ratelimit-reset-tokens", "2s")).isEmpty();
+            assertThat(readOpenAi("x-ratelimit-reset-requests", "1s", "x-ratelimit-reset-tokens", "2s"))
+                    .isEmpty();
         }
 
         @Test
         void garbageResetOfOneLimitLeavesTheOther() {
-            assertThat(readOpenAi("x-ratelimit-remaining-requests", "0", "x-ratelimit-reset-requests", "soon",
-                    "x-ratelimit-remaining-tokens", "0", "x-ratelimit-reset-tokens", "3s"))
+            assertThat(readOpenAi(
+                            "x-ratelimit-remaining-requests",
+                            "0",
+                            "x-ratelimit-reset-requests",
+                            "soon",
+                            "x-ratelimit-remaining-tokens",
+                            "0",
+                            "x-ratelimit-reset-tokens",
+                            "3s"))
                     .contains(hint(3_000, "ratelimit-reset"));
             assertThat(readOpenAi("x-ratelimit-remaining-requests", "0", "x-ratelimit-reset-requests", "soon"))
                     .isEmpty();
@@ -209,8 +286,16 @@ class ServerHintsTest {
 
         @Test
         void resetIsReadOnlyForOpenAi() {
-            assertThat(read("x-ratelimit-remaining-requests", "0", "x-ratelimit-reset-requests", "1s",
-                    "x-ratelimit-remaining-tokens", "0", "x-ratelimit-reset-tokens", "2s")).isEmpty();
+            assertThat(read(
+                            "x-ratelimit-remaining-requests",
+                            "0",
+                            "x-ratelimit-reset-requests",
+                            "1s",
+                            "x-ratelimit-remaining-tokens",
+                            "0",
+                            "x-ratelimit-reset-tokens",
+                            "2s"))
+                    .isEmpty();
         }
     }
 
@@ -234,14 +319,28 @@ class ServerHintsTest {
 
         @Test
         void retryAfterBeatsTheReset() {
-            assertThat(readOpenAi("Retry-After", "7", "x-ratelimit-remaining-requests", "0",
-                    "x-ratelimit-reset-requests", "20s")).contains(hint(7_000, "retry-after"));
+            assertThat(readOpenAi(
+                            "Retry-After",
+                            "7",
+                            "x-ratelimit-remaining-requests",
+                            "0",
+                            "x-ratelimit-reset-requests",
+                            "20s"))
+                    .contains(hint(7_000, "retry-after"));
         }
 
         @Test
         void garbageRetryAfterFallsThroughToTheReset() {
-            assertThat(readOpenAi("retry-after-ms", "x", "Retry-After", "later", "x-ratelimit-remaining-requests",
-                    "0", "x-ratelimit-reset-requests", "20s")).contains(hint(20_000, "ratelimit-reset"));
+            assertThat(readOpenAi(
+                            "retry-after-ms",
+                            "x",
+                            "Retry-After",
+                            "later",
+                            "x-ratelimit-remaining-requests",
+                            "0",
+                            "x-ratelimit-reset-requests",
+                            "20s"))
+                    .contains(hint(20_000, "ratelimit-reset"));
         }
     }
 }

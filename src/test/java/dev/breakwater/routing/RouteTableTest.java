@@ -22,19 +22,48 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 class RouteTableTest {
-    static final RetrySpec RETRY = new RetrySpec(3, Duration.ofMillis(100), 2.0, Duration.ofSeconds(1), 0.0,
-            Set.of(503), Set.of("GET"), Duration.ofSeconds(60), 1024, true, true);
-    static final TimeoutSpec TIMEOUTS = new TimeoutSpec(Duration.ofSeconds(5), Duration.ofSeconds(120),
-            Duration.ofSeconds(60), Duration.ofMinutes(10));
-    static final CircuitBreakerSpec BREAKER = new CircuitBreakerSpec(true, 50, SlidingWindowType.COUNT_BASED, 20, 10,
-            Duration.ofSeconds(30), 3, 100, Duration.ofMinutes(10), Set.of(500, 502, 503, 504));
+    static final RetrySpec RETRY = new RetrySpec(
+            3,
+            Duration.ofMillis(100),
+            2.0,
+            Duration.ofSeconds(1),
+            0.0,
+            Set.of(503),
+            Set.of("GET"),
+            Duration.ofSeconds(60),
+            1024,
+            true,
+            true);
+    static final TimeoutSpec TIMEOUTS = new TimeoutSpec(
+            Duration.ofSeconds(5), Duration.ofSeconds(120), Duration.ofSeconds(60), Duration.ofMinutes(10));
+    static final CircuitBreakerSpec BREAKER = new CircuitBreakerSpec(
+            true,
+            50,
+            SlidingWindowType.COUNT_BASED,
+            20,
+            10,
+            Duration.ofSeconds(30),
+            3,
+            100,
+            Duration.ofMinutes(10),
+            Set.of(500, 502, 503, 504));
 
     /** A route at {@code prefix} forwarding to {@code http://upstream:8080<basePath>}. */
     static Route route(String name, String prefix, boolean stripPrefix, String basePath) {
-        UpstreamSpec upstream = new UpstreamSpec(URI.create("http://upstream:8080" + basePath), false, "upstream",
-                8080, basePath);
-        RouteSpec spec = new RouteSpec(name, prefix, upstream, stripPrefix, Provider.GENERIC, Map.of(),
-                Optional.empty(), TIMEOUTS, RETRY, RetryBudgetSpec.DEFAULT, BREAKER);
+        UpstreamSpec upstream =
+                new UpstreamSpec(URI.create("http://upstream:8080" + basePath), false, "upstream", 8080, basePath);
+        RouteSpec spec = new RouteSpec(
+                name,
+                prefix,
+                upstream,
+                stripPrefix,
+                Provider.GENERIC,
+                Map.of(),
+                Optional.empty(),
+                TIMEOUTS,
+                RETRY,
+                RetryBudgetSpec.DEFAULT,
+                BREAKER);
         return new RouteFactory(new SplittableRandom(1), System::nanoTime, Clock.systemUTC(), new Metrics())
                 .route(spec, Optional.empty());
     }
@@ -49,8 +78,7 @@ class RouteTableTest {
 
     @Test
     void longestMatchingPrefixWins() {
-        RouteTable table = new RouteTable(List.of(
-                route("root", "/"), route("v1", "/v1/"), route("chat", "/v1/chat")));
+        RouteTable table = new RouteTable(List.of(route("root", "/"), route("v1", "/v1/"), route("chat", "/v1/chat")));
 
         assertThat(matchName(table, "/v1/chat/completions")).contains("chat");
         assertThat(matchName(table, "/v1/models")).contains("v1");

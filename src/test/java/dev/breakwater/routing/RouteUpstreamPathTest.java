@@ -45,8 +45,10 @@ class RouteUpstreamPathTest {
 
     @Test
     void strippingTheWholePathForwardsTheRoot() {
-        assertThat(route("r", "/openai", true, "").upstreamPath("/openai", null)).isEqualTo("/");
-        assertThat(route("r", "/openai/", true, "").upstreamPath("/openai/", null)).isEqualTo("/");
+        assertThat(route("r", "/openai", true, "").upstreamPath("/openai", null))
+                .isEqualTo("/");
+        assertThat(route("r", "/openai/", true, "").upstreamPath("/openai/", null))
+                .isEqualTo("/");
     }
 
     @Test
@@ -58,7 +60,8 @@ class RouteUpstreamPathTest {
 
     @Test
     void strippingTheWholePathForwardsTheBasePathWithASlash() {
-        assertThat(route("r", "/openai", true, "/api").upstreamPath("/openai", null)).isEqualTo("/api/");
+        assertThat(route("r", "/openai", true, "/api").upstreamPath("/openai", null))
+                .isEqualTo("/api/");
     }
 
     @Test

@@ -14,21 +14,25 @@ public final class Http {
             .connectTimeout(Duration.ofSeconds(5))
             .build();
 
-    private Http() {
-    }
+    private Http() {}
 
     public static HttpClient client() {
         return CLIENT;
     }
 
     public static HttpResponse<String> get(URI uri) throws IOException, InterruptedException {
-        return CLIENT.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).GET().build(),
+        return CLIENT.send(
+                HttpRequest.newBuilder(uri)
+                        .timeout(Duration.ofSeconds(30))
+                        .GET()
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
     public static HttpResponse<String> post(URI uri, String body, String... headers)
             throws IOException, InterruptedException {
-        HttpRequest.Builder builder = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30))
+        HttpRequest.Builder builder = HttpRequest.newBuilder(uri)
+                .timeout(Duration.ofSeconds(30))
                 .POST(HttpRequest.BodyPublishers.ofString(body));
         if (headers.length > 0) {
             builder.headers(headers);

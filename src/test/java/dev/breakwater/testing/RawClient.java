@@ -39,8 +39,14 @@ public final class RawClient implements AutoCloseable {
      * A response as read. {@code status} is -1 when no complete status line arrived. {@code contentLength} is -1
      * when the response declared none. Header names are lower case.
      */
-    public record Response(int status, String statusLine, Map<String, List<String>> headers, byte[] body,
-            long contentLength, boolean chunked, Ending ending) {
+    public record Response(
+            int status,
+            String statusLine,
+            Map<String, List<String>> headers,
+            byte[] body,
+            long contentLength,
+            boolean chunked,
+            Ending ending) {
 
         public String header(String name) {
             List<String> values = headers.get(name.toLowerCase(Locale.ROOT));
@@ -70,7 +76,9 @@ public final class RawClient implements AutoCloseable {
 
     /** What the server did with the connection. */
     public enum Fate {
-        CLOSED, RESET, OPEN
+        CLOSED,
+        RESET,
+        OPEN
     }
 
     private final Socket socket;
@@ -155,8 +163,9 @@ public final class RawClient implements AutoCloseable {
         for (int i = 1; i < lines.length; i++) {
             int colon = lines[i].indexOf(':');
             if (colon > 0) {
-                headers.computeIfAbsent(lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT),
-                        k -> new ArrayList<>()).add(lines[i].substring(colon + 1).trim());
+                headers.computeIfAbsent(
+                                lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT), k -> new ArrayList<>())
+                        .add(lines[i].substring(colon + 1).trim());
             }
         }
         int status = -1;
@@ -171,7 +180,8 @@ public final class RawClient implements AutoCloseable {
         List<String> lengths = headers.get("content-length");
         long contentLength = lengths == null ? -1 : Long.parseLong(lengths.get(0));
         List<String> te = headers.get("transfer-encoding");
-        boolean chunked = te != null && String.join(",", te).toLowerCase(Locale.ROOT).contains("chunked");
+        boolean chunked =
+                te != null && String.join(",", te).toLowerCase(Locale.ROOT).contains("chunked");
         if (ending != null) {
             return new Response(status, statusLine, headers, new byte[0], contentLength, chunked, ending);
         }

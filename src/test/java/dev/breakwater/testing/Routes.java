@@ -2,8 +2,7 @@ package dev.breakwater.testing;
 
 /** YAML snippets for test configurations: fast, deterministic retry settings. */
 public final class Routes {
-    private Routes() {
-    }
+    private Routes() {}
 
     /**
      * A config with one route {@code name} at {@code prefix} to {@code upstream}, 3 attempts, 10 ms waits without
@@ -20,9 +19,15 @@ public final class Routes {
                   circuit-breaker: {enabled: false}
                 routes:
                 """);
-        yaml.append("  - name: ").append(name).append('\n')
-                .append("    path-prefix: ").append(prefix).append('\n')
-                .append("    upstream: ").append(upstream).append('\n');
+        yaml.append("  - name: ")
+                .append(name)
+                .append('\n')
+                .append("    path-prefix: ")
+                .append(prefix)
+                .append('\n')
+                .append("    upstream: ")
+                .append(upstream)
+                .append('\n');
         for (String line : extra) {
             yaml.append(line).append('\n');
         }

@@ -10,8 +10,7 @@ import java.util.function.Function;
  * failure names the seed and the sample that broke the property.
  */
 public final class Samples {
-    private Samples() {
-    }
+    private Samples() {}
 
     /** Runs {@code property} on {@code tries} samples drawn by {@code sample} from a generator seeded with {@code seed}. */
     public static <T> void check(long seed, int tries, Function<Random, T> sample, Consumer<T> property) {
@@ -21,8 +20,10 @@ public final class Samples {
             try {
                 property.accept(value);
             } catch (AssertionError | RuntimeException e) {
-                throw new AssertionError("property failed on sample " + i + " (seed " + seed + "): "
-                        + describe(value) + "\n" + e.getMessage(), e);
+                throw new AssertionError(
+                        "property failed on sample " + i + " (seed " + seed + "): " + describe(value) + "\n"
+                                + e.getMessage(),
+                        e);
             }
         }
     }
@@ -40,7 +41,8 @@ public final class Samples {
             } else if (kind < 9) {
                 text.append((char) (128 + random.nextInt(0xD800 - 128)));
             } else {
-                text.appendCodePoint(random.nextBoolean() ? 0x1F600 + random.nextInt(80) : 0xD800 + random.nextInt(2048));
+                text.appendCodePoint(
+                        random.nextBoolean() ? 0x1F600 + random.nextInt(80) : 0xD800 + random.nextInt(2048));
             }
         }
         return text.toString();

@@ -27,8 +27,15 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class ScriptedUpstream implements AutoCloseable {
 
     /** A request the upstream read completely. Header names are lower case. */
-    public record Recorded(String method, String path, String version, Map<String, List<String>> headers, byte[] body,
-            int connection, int indexOnConnection, int number) {
+    public record Recorded(
+            String method,
+            String path,
+            String version,
+            Map<String, List<String>> headers,
+            byte[] body,
+            int connection,
+            int indexOnConnection,
+            int number) {
 
         /** The first value of {@code name} (any case), or null. */
         public String header(String name) {
@@ -127,8 +134,13 @@ public final class ScriptedUpstream implements AutoCloseable {
     /** A complete {@code status} response with a text body and {@code Content-Length}; {@code extraHeaders} are whole lines. */
     public static String response(int status, String body, String... extraHeaders) {
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        StringBuilder head = new StringBuilder("HTTP/1.1 ").append(status).append(' ').append(reason(status))
-                .append("\r\nContent-Type: text/plain\r\nContent-Length: ").append(bytes.length).append("\r\n");
+        StringBuilder head = new StringBuilder("HTTP/1.1 ")
+                .append(status)
+                .append(' ')
+                .append(reason(status))
+                .append("\r\nContent-Type: text/plain\r\nContent-Length: ")
+                .append(bytes.length)
+                .append("\r\n");
         for (String header : extraHeaders) {
             head.append(header).append("\r\n");
         }
@@ -334,7 +346,14 @@ public final class ScriptedUpstream implements AutoCloseable {
         }
         Map<String, List<String>> frozen = new LinkedHashMap<>();
         headers.forEach((k, v) -> frozen.put(k, List.copyOf(v)));
-        return new Recorded(parts[0], parts[1], parts[2], Collections.unmodifiableMap(frozen), body, connection, index,
+        return new Recorded(
+                parts[0],
+                parts[1],
+                parts[2],
+                Collections.unmodifiableMap(frozen),
+                body,
+                connection,
+                index,
                 requestNumbers.getAndIncrement());
     }
 

@@ -28,11 +28,15 @@ public final class TestProxy implements AutoCloseable {
     /** Starts Breakwater with {@code yaml}, resolving {@code ${NAME}} from {@code env}. */
     public static TestProxy start(String yaml, Map<String, String> env) {
         String full = (yaml.contains("listen:") ? "" : "listen: 127.0.0.1:0\n")
-                + (yaml.contains("admin:") ? "" : "admin: 127.0.0.1:0\n") + yaml;
+                + (yaml.contains("admin:") ? "" : "admin: 127.0.0.1:0\n")
+                + yaml;
         try {
             BreakwaterConfig config = new ConfigLoader(env).parse(full, "test.yaml");
-            return new TestProxy(Breakwater.start(config, Optional.empty(), Map.of(), BlockedEventLoopCheck.vertxOptions())
-                    .toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS));
+            return new TestProxy(
+                    Breakwater.start(config, Optional.empty(), Map.of(), BlockedEventLoopCheck.vertxOptions())
+                            .toCompletionStage()
+                            .toCompletableFuture()
+                            .get(20, TimeUnit.SECONDS));
         } catch (Exception e) {
             throw new IllegalStateException("could not start Breakwater: " + e.getMessage(), e);
         }
@@ -48,7 +52,9 @@ public final class TestProxy implements AutoCloseable {
         try {
             BreakwaterConfig config = new ConfigLoader(env).load(file);
             return new TestProxy(Breakwater.start(config, Optional.of(file), env, BlockedEventLoopCheck.vertxOptions())
-                    .toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS));
+                    .toCompletionStage()
+                    .toCompletableFuture()
+                    .get(20, TimeUnit.SECONDS));
         } catch (Exception e) {
             throw new IllegalStateException("could not start Breakwater: " + e.getMessage(), e);
         }
