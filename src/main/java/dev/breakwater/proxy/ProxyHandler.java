@@ -61,9 +61,8 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
                     requestId,
                     connection,
                     "-",
-                    400,
-                    "invalid_path",
-                    "The request path cannot be forwarded safely: " + e.getMessage());
+                    ProxyError.gaveUp(
+                            400, "invalid_path", "The request path cannot be forwarded safely: " + e.getMessage()));
             return;
         }
         if (draining.getAsBoolean()) {
@@ -72,9 +71,10 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
                     requestId,
                     connection,
                     target.path(),
-                    503,
-                    "shutting_down",
-                    "Breakwater is shutting down and takes no new requests; retry against another instance");
+                    ProxyError.gaveUp(
+                            503,
+                            "shutting_down",
+                            "Breakwater is shutting down and takes no new requests; retry against another instance"));
             return;
         }
         Optional<Route> route = routes.get().match(target.path());
@@ -84,9 +84,7 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
                     requestId,
                     connection,
                     target.path(),
-                    404,
-                    "no_route",
-                    "No Breakwater route matches path " + target.path());
+                    ProxyError.gaveUp(404, "no_route", "No Breakwater route matches path " + target.path()));
             return;
         }
         Exchange exchange = new Exchange(request, route.get(), runtime, target, requestId, replayMemory);
@@ -125,9 +123,11 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
                     requestId,
                     connection,
                     "-",
-                    405,
-                    "method_not_allowed",
-                    "Breakwater is a reverse proxy " + "for its configured routes; " + method.name() + " is refused");
+                    ProxyError.gaveUp(
+                            405,
+                            "method_not_allowed",
+                            "Breakwater is a reverse proxy for its configured routes; " + method.name()
+                                    + " is refused"));
             return true;
         }
         if (connection != null && connection.obsFold) {
@@ -136,9 +136,10 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
                     requestId,
                     connection,
                     "-",
-                    400,
-                    "invalid_request",
-                    "A header line starts with whitespace (obsolete line folding is not accepted)");
+                    ProxyError.gaveUp(
+                            400,
+                            "invalid_request",
+                            "A header line starts with whitespace (obsolete line folding is not accepted)"));
             return true;
         }
         if (request.version() == HttpVersion.HTTP_1_1) {
@@ -152,13 +153,14 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
                         requestId,
                         connection,
                         "-",
-                        400,
-                        "invalid_request",
-                        hosts.isEmpty()
-                                ? "An HTTP/1.1 request needs a Host header"
-                                : hosts.size() > 1
-                                        ? "A request may carry only one Host header"
-                                        : "The Host header is not a valid host");
+                        ProxyError.gaveUp(
+                                400,
+                                "invalid_request",
+                                hosts.isEmpty()
+                                        ? "An HTTP/1.1 request needs a Host header"
+                                        : hosts.size() > 1
+                                                ? "A request may carry only one Host header"
+                                                : "The Host header is not a valid host"));
                 return true;
             }
         }
@@ -168,9 +170,10 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
                     requestId,
                     connection,
                     "-",
-                    400,
-                    "invalid_request",
-                    "Breakwater accepts only 'Transfer-Encoding: chunked', alone and without Content-Length");
+                    ProxyError.gaveUp(
+                            400,
+                            "invalid_request",
+                            "Breakwater accepts only 'Transfer-Encoding: chunked', alone and without Content-Length"));
             return true;
         }
         String expect = request.getHeader("expect");
@@ -180,9 +183,8 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
                     requestId,
                     connection,
                     "-",
-                    417,
-                    "expectation_failed",
-                    "Breakwater supports only the expectation 100-continue");
+                    ProxyError.gaveUp(
+                            417, "expectation_failed", "Breakwater supports only the expectation 100-continue"));
             return true;
         }
         return false;
@@ -211,14 +213,9 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
      * the answer is written, and nothing pipelined behind it is served.
      */
     private void refuse(
-            HttpServerRequest request,
-            String requestId,
-            TrackedConnection connection,
-            String path,
-            int status,
-            String code,
-            String message) {
+            HttpServerRequest request, String requestId, TrackedConnection connection, String path, ProxyError error) {
         long start = runtime.ticker().nanoTime();
+        int status = error.status();
         HttpServerResponse response = request.response();
         response.setStatusCode(status)
                 .putHeader("content-type", "application/json")
@@ -235,7 +232,7 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
         if (connection != null) {
             connection.closing = true;
         }
-        response.end(ErrorResponses.body(code, message))
+        response.end(ErrorResponses.body(error.code(), error.message()))
                 .onComplete(ar -> request.connection().close());
         runtime.accessLog()
                 .request(new AccessLog.Entry(
@@ -247,7 +244,7 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
                         0,
                         runtime.ticker().nanoTime() - start,
                         AccessLog.Outcome.PROXY_ERROR,
-                        code,
+                        error.code(),
                         request.getHeader("traceparent")));
     }
 }
