@@ -2,11 +2,15 @@ package dev.breakwater.admin;
 
 import dev.breakwater.config.CircuitBreakerSpec;
 import dev.breakwater.config.Durations;
+import dev.breakwater.config.FallbackClass;
 import dev.breakwater.config.RetrySpec;
 import dev.breakwater.config.RouteSpec;
 import dev.breakwater.config.Sizes;
 import dev.breakwater.config.TimeoutSpec;
+import dev.breakwater.config.UpstreamTarget;
+import dev.breakwater.resilience.RateLimitGate;
 import dev.breakwater.resilience.RouteBreaker;
+import dev.breakwater.resilience.UpstreamGuard;
 import dev.breakwater.routing.Route;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.vertx.core.json.JsonArray;
@@ -29,6 +33,14 @@ final class RouteView {
                         "headers",
                         new JsonArray(new java.util.ArrayList<>(
                                 new TreeSet<>(spec.headers().keySet()))))
+                .put("upstreams", upstreams(route))
+                .put(
+                        "fallback-on",
+                        new JsonArray(spec.fallbackOn().stream()
+                                .sorted()
+                                .map(FallbackClass::yamlName)
+                                .toList()))
+                .put("strategy", spec.strategy().yamlName())
                 .put("timeouts", timeouts(spec.timeouts()))
                 .put("retry", retry(spec.retry()))
                 .put(
@@ -53,6 +65,42 @@ final class RouteView {
                                         route.guard().gate().map(g -> g.held()).orElse(0)));
         return json.put("requests-total", route.metrics().requestsTotal())
                 .put("retries-total", route.metrics().retriesTotal());
+    }
+
+    /**
+     * Each upstream of the route, the primary first: where it is, its provider, the names (never the values) of
+     * its headers, its model rewrites, and its own breaker and gate.
+     */
+    private static JsonArray upstreams(Route route) {
+        JsonArray upstreams = new JsonArray();
+        for (UpstreamGuard upstream : route.guard().upstreams()) {
+            UpstreamTarget target = upstream.target();
+            upstreams.add(new JsonObject()
+                    .put("name", target.name())
+                    .put("upstream", target.upstream().uri().toString())
+                    .put("provider", target.provider().yamlName())
+                    .put(
+                            "headers",
+                            new JsonArray(new java.util.ArrayList<>(
+                                    new TreeSet<>(target.headers().keySet()))))
+                    .put("models", new JsonObject(new java.util.TreeMap<String, Object>(target.models())))
+                    .put(
+                            "circuit-breaker",
+                            breaker(
+                                    route.spec().circuitBreaker(),
+                                    upstream.breaker().orElse(null)))
+                    .put(
+                            "rate-limit-gate",
+                            new JsonObject()
+                                    .put("enabled", upstream.gate().isPresent())
+                                    .put(
+                                            "held",
+                                            upstream.gate()
+                                                    .map(RateLimitGate::held)
+                                                    .orElse(0)))
+                    .put("remaining-capacity", upstream.remainingCapacity()));
+        }
+        return upstreams;
     }
 
     private static JsonObject timeouts(TimeoutSpec t) {

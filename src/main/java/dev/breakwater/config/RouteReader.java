@@ -6,12 +6,15 @@ import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -21,7 +24,17 @@ import java.util.stream.Stream;
  */
 final class RouteReader {
     static final List<String> KEYS = Stream.concat(
-                    Stream.of("name", "path-prefix", "upstream", "strip-prefix", "provider", "headers", "ca-file"),
+                    Stream.of(
+                            "name",
+                            "path-prefix",
+                            "upstream",
+                            "strip-prefix",
+                            "provider",
+                            "headers",
+                            "ca-file",
+                            "fallbacks",
+                            "fallback-on",
+                            "strategy"),
                     Policies.keys().stream())
             .toList();
 
@@ -32,6 +45,11 @@ final class RouteReader {
     private static final Pattern PREFIX_PATTERN = Pattern.compile("/[^\\s?#]*");
     private static final ValueReader<Boolean> BOOL = Readers.bool();
     private static final ValueReader<Provider> PROVIDER = Readers.oneOf(Provider.values(), Provider::yamlName);
+    private static final ValueReader<FallbackClass> FALLBACK_CLASS =
+            Readers.oneOf(FallbackClass.values(), FallbackClass::yamlName);
+    private static final ValueReader<Strategy> STRATEGY = Readers.oneOf(Strategy.values(), Strategy::yamlName);
+    private static final List<String> FALLBACK_KEYS =
+            List.of("name", "upstream", "provider", "headers", "ca-file", "models");
 
     private final Policies defaults;
     /** Prefix to the label of the route that has it. */
@@ -80,8 +98,22 @@ final class RouteReader {
                 .map(v -> caFile(v, upstream).map(Optional::of))
                 .orElse(Optional.of(Optional.empty()));
         Policies policies = defaults.readOver(Optional.of(section));
+        Optional<List<UpstreamTarget>> fallbacks = section.get("fallbacks")
+                .map(v -> fallbacks(v, name.orElse(""), provider))
+                .orElse(Optional.of(List.of()));
+        Optional<Set<FallbackClass>> fallbackOn =
+                section.get("fallback-on").map(RouteReader::fallbackOn).orElse(Optional.of(FallbackClass.ALL));
+        Optional<Strategy> strategy =
+                section.get("strategy").map(STRATEGY::read).orElse(Optional.of(Strategy.FAILOVER));
 
-        if (name.isEmpty() || prefix.isEmpty() || upstream.isEmpty() || headers.isEmpty() || caFile.isEmpty()) {
+        if (name.isEmpty()
+                || prefix.isEmpty()
+                || upstream.isEmpty()
+                || headers.isEmpty()
+                || caFile.isEmpty()
+                || fallbacks.isEmpty()
+                || fallbackOn.isEmpty()
+                || strategy.isEmpty()) {
             return Optional.empty();
         }
         return Optional.of(new RouteSpec(
@@ -95,7 +127,105 @@ final class RouteReader {
                 policies.timeouts(),
                 policies.retry(),
                 policies.retryBudget(),
-                policies.circuitBreaker()));
+                policies.circuitBreaker(),
+                fallbacks.get(),
+                fallbackOn.get(),
+                strategy.get()));
+    }
+
+    /** The {@code fallbacks} list: every item is read, so every problem is reported at once. */
+    private static Optional<List<UpstreamTarget>> fallbacks(YamlValue v, String routeName, Provider routeProvider) {
+        return v.list("a list of fallback upstreams").flatMap(items -> {
+            List<UpstreamTarget> targets = new ArrayList<>();
+            Set<String> names = new HashSet<>();
+            names.add(routeName);
+            boolean ok = true;
+            for (YamlValue item : items) {
+                Optional<UpstreamTarget> target = fallback(item, names, routeProvider);
+                ok &= target.isPresent();
+                target.ifPresent(targets::add);
+            }
+            return ok ? Optional.of(targets) : Optional.empty();
+        });
+    }
+
+    private static Optional<UpstreamTarget> fallback(YamlValue item, Set<String> names, Provider routeProvider) {
+        Optional<YamlSection> maybeSection = item.section(FALLBACK_KEYS);
+        if (maybeSection.isEmpty()) {
+            return Optional.empty();
+        }
+        YamlSection section = maybeSection.get();
+        Optional<String> name = section.require("name", NAME)
+                .flatMap(RouteReader::readName)
+                .filter(n -> {
+                    if (!names.add(n)) {
+                        section.get("name").orElseThrow().reject("a name not used by another upstream of this route");
+                        return false;
+                    }
+                    return true;
+                });
+        Optional<UpstreamSpec> upstream = section.require("upstream", UPSTREAM).flatMap(RouteReader::upstream);
+        Optional<Provider> provider =
+                section.get("provider").map(PROVIDER::read).orElse(Optional.of(routeProvider));
+        Optional<Map<String, String>> headers =
+                section.get("headers").map(RouteReader::headers).orElse(Optional.of(Map.of()));
+        Optional<Optional<Path>> caFile = section.get("ca-file")
+                .map(v -> caFile(v, upstream).map(Optional::of))
+                .orElse(Optional.of(Optional.empty()));
+        Optional<Map<String, String>> models =
+                section.get("models").map(v -> models(v, provider)).orElse(Optional.of(Map.of()));
+        if (name.isEmpty()
+                || upstream.isEmpty()
+                || provider.isEmpty()
+                || headers.isEmpty()
+                || caFile.isEmpty()
+                || models.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(new UpstreamTarget(
+                name.get(), upstream.get(), provider.get(), headers.get(), caFile.get(), models.get()));
+    }
+
+    /** Model rewrites need a provider whose requests name a model in their JSON body. */
+    private static Optional<Map<String, String>> models(YamlValue v, Optional<Provider> provider) {
+        if (provider.isPresent() && provider.get() == Provider.GENERIC) {
+            v.problem("not allowed for provider generic, whose requests have no model field (expected: a provider such"
+                    + " as openai on this upstream, or no models)");
+            return Optional.empty();
+        }
+        return v.entries("a map of client model names to this upstream's model names")
+                .flatMap(entries -> {
+                    Map<String, String> models = new LinkedHashMap<>();
+                    boolean ok = true;
+                    for (YamlValue.Entry entry : entries) {
+                        Optional<String> target = entry.value()
+                                .text("a model name")
+                                .filter(t -> {
+                                    if (t.isBlank() || t.chars().anyMatch(Character::isISOControl)) {
+                                        entry.value().reject("a one-line model name");
+                                        return false;
+                                    }
+                                    return true;
+                                });
+                        ok &= target.isPresent();
+                        target.ifPresent(t -> models.put(entry.key(), t));
+                    }
+                    return ok ? Optional.of(models) : Optional.empty();
+                });
+    }
+
+    private static Optional<Set<FallbackClass>> fallbackOn(YamlValue v) {
+        return v.list("a list of outcome classes (rate-limited, circuit-open, server-error, unreachable, timeout)")
+                .flatMap(items -> {
+                    Set<FallbackClass> classes = EnumSet.noneOf(FallbackClass.class);
+                    boolean ok = true;
+                    for (YamlValue item : items) {
+                        Optional<FallbackClass> c = FALLBACK_CLASS.read(item);
+                        ok &= c.isPresent();
+                        c.ifPresent(classes::add);
+                    }
+                    return ok ? Optional.of(classes) : Optional.empty();
+                });
     }
 
     private Optional<String> pathPrefix(YamlValue v) {

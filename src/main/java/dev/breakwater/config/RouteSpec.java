@@ -1,9 +1,12 @@
 package dev.breakwater.config;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * One validated route: which requests it takes, where it sends them and under which policies.
@@ -18,7 +21,10 @@ import java.util.Optional;
  * @param timeouts the route's timeouts
  * @param retry the route's retry policy
  * @param retryBudget the route's limit on retries in flight
- * @param circuitBreaker the route's circuit breaker settings
+ * @param circuitBreaker the route's circuit breaker settings (each upstream has its own breaker with them)
+ * @param fallbacks the upstreams tried, in order, when the primary cannot answer; empty for none
+ * @param fallbackOn the attempt outcomes that send the next attempt to the next upstream at once
+ * @param strategy how an attempt's upstream is picked among those that can take it now
  */
 public record RouteSpec(
         String name,
@@ -31,9 +37,22 @@ public record RouteSpec(
         TimeoutSpec timeouts,
         RetrySpec retry,
         RetryBudgetSpec retryBudget,
-        CircuitBreakerSpec circuitBreaker) {
+        CircuitBreakerSpec circuitBreaker,
+        List<UpstreamTarget> fallbacks,
+        Set<FallbackClass> fallbackOn,
+        Strategy strategy) {
     public RouteSpec {
         Objects.requireNonNull(name, "name");
         headers = Map.copyOf(headers);
+        fallbacks = List.copyOf(fallbacks);
+        fallbackOn = Set.copyOf(fallbackOn);
+    }
+
+    /** Every upstream of the route, the primary (named after the route, without model rewrites) first. */
+    public List<UpstreamTarget> targets() {
+        List<UpstreamTarget> all = new ArrayList<>(1 + fallbacks.size());
+        all.add(new UpstreamTarget(name, upstream, provider, headers, caFile, Map.of()));
+        all.addAll(fallbacks);
+        return all;
     }
 }

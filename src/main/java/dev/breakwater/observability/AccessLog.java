@@ -40,6 +40,7 @@ public final class AccessLog {
      * @param status the status sent, or 0 when none was
      * @param attempts upstream attempts made
      * @param reason why it ended so: the last decision's reason, or Breakwater's error code
+     * @param upstream the name of the upstream of the last attempt, or null when none was made
      * @param traceparent the W3C {@code traceparent} the client sent (passed upstream unchanged), or null
      */
     public record Entry(
@@ -52,6 +53,7 @@ public final class AccessLog {
             long durationNanos,
             Outcome outcome,
             String reason,
+            String upstream,
             String traceparent) {}
 
     /** Writes the line for one finished request. */
@@ -59,7 +61,7 @@ public final class AccessLog {
         if (!LOG.isInfoEnabled()) {
             return;
         }
-        Object[] fields = new Object[entry.traceparent() == null ? 9 : 10];
+        Object[] fields = new Object[entry.traceparent() == null ? 10 : 11];
         fields[0] = kv("request_id", entry.requestId());
         fields[1] = kv("route", entry.route());
         fields[2] = kv("method", entry.method());
@@ -69,8 +71,9 @@ public final class AccessLog {
         fields[6] = kv("duration_ms", entry.durationNanos() / 1_000_000.0);
         fields[7] = kv("outcome", entry.outcome().label());
         fields[8] = kv("reason", entry.reason());
+        fields[9] = kv("upstream", entry.upstream() == null ? "-" : entry.upstream());
         if (entry.traceparent() != null) {
-            fields[9] = kv("traceparent", entry.traceparent());
+            fields[10] = kv("traceparent", entry.traceparent());
         }
         LOG.info("request", fields);
     }

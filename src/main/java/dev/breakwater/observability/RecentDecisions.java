@@ -23,6 +23,7 @@ public final class RecentDecisions {
     /**
      * One decision as the status page shows it.
      *
+     * @param upstream the upstream the attempt went (or is held) to
      * @param result what the attempt ended with: a status, an exception type, {@code gate_closed}
      * @param action {@code retry}, {@code stop} or {@code wait}
      * @param hint what set the wait
@@ -30,6 +31,7 @@ public final class RecentDecisions {
      */
     public record Entry(
             String route,
+            String upstream,
             String requestId,
             int attempt,
             String result,
@@ -43,6 +45,7 @@ public final class RecentDecisions {
         JsonObject entry = new JsonObject()
                 .put("time", clock.instant().toString())
                 .put("route", decision.route())
+                .put("upstream", decision.upstream())
                 .put("request_id", decision.requestId())
                 .put("attempt", decision.attempt())
                 .put("result", decision.result())

@@ -33,15 +33,17 @@ public final class RetryLog {
     /**
      * Logs the decision taken after attempt {@code decision.attempt()}.
      *
+     * @param upstream the upstream the attempt went to
      * @param result the attempt's status code, or its exception type
      */
-    public void decision(String requestId, String route, String result, RetryDecision decision) {
+    public void decision(String requestId, String route, String upstream, String result, RetryDecision decision) {
         boolean retry = decision instanceof RetryDecision.Retry;
         long delay = decision instanceof RetryDecision.Retry r ? r.delayMillis() : 0;
         write(
                 retry ? RETRY : GIVE_UP,
                 new RecentDecisions.Entry(
                         route,
+                        upstream,
                         requestId,
                         decision.attempt(),
                         result,
@@ -51,12 +53,16 @@ public final class RetryLog {
                         decision.reasonLabel()));
     }
 
-    /** Logs that attempt {@code attempt} is held by the route's rate-limit gate for about {@code waitMillis}. */
-    public void held(String requestId, String route, int attempt, long waitMillis) {
+    /**
+     * Logs that attempt {@code attempt} is held by the rate-limit gate of {@code upstream} for about
+     * {@code waitMillis}.
+     */
+    public void held(String requestId, String route, String upstream, int attempt, long waitMillis) {
         write(
                 HELD,
                 new RecentDecisions.Entry(
                         route,
+                        upstream,
                         requestId,
                         attempt,
                         "gate_closed",
@@ -75,6 +81,7 @@ public final class RetryLog {
                 message,
                 kv("request_id", entry.requestId()),
                 kv("route", entry.route()),
+                kv("upstream", entry.upstream()),
                 kv("attempt", entry.attempt()),
                 kv("result", entry.result()),
                 kv("action", entry.action()),

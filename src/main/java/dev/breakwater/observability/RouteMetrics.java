@@ -109,14 +109,19 @@ public final class RouteMetrics {
         return retriesTotal.sum();
     }
 
-    /** One upstream attempt's outcome: a status class ({@code 2xx}...) or a failure kind. */
-    public void attempt(String outcome) {
+    /**
+     * One upstream attempt's outcome: a status class ({@code 2xx}...) or a failure kind.
+     *
+     * @param upstream the upstream's name (the route's own for its primary)
+     */
+    public void attempt(String upstream, String outcome) {
         attempts.computeIfAbsent(
-                        outcome,
+                        upstream + ' ' + outcome,
                         k -> Counter.builder("breakwater_upstream_attempts")
                                 .tag("route", route)
+                                .tag("upstream", upstream)
                                 .tag("outcome", outcome)
-                                .description("Upstream attempts by outcome")
+                                .description("Upstream attempts by upstream and outcome")
                                 .register(registry))
                 .increment();
     }

@@ -5,6 +5,7 @@ import dev.breakwater.resilience.OutgoingRequest;
 import dev.breakwater.resilience.RequestAdmission;
 import dev.breakwater.resilience.RequestFacts;
 import dev.breakwater.resilience.RetryDecision;
+import dev.breakwater.resilience.UpstreamGuard;
 import dev.breakwater.routing.Route;
 import dev.breakwater.time.Scheduler.Cancellable;
 import io.vertx.core.Context;
@@ -187,7 +188,7 @@ final class Exchange implements OutgoingRequest {
 
     /** The response head goes out now: records time to first byte, and Breakwater's own share of the latency. */
     void responseHeadSent(int status) {
-        HeaderPolicy.writeResponse(response.headers(), route, requestId, attempts, status);
+        HeaderPolicy.writeResponse(response.headers(), route, requestId, attempts, upstreamName(), status);
         long now = runtime.ticker().nanoTime();
         route.metrics().timeToFirstByte(now - startNanos);
         if (firstDispatchNanos != 0 && lastHeadNanos != 0) {
@@ -226,8 +227,11 @@ final class Exchange implements OutgoingRequest {
                     .set("x-request-id", requestId)
                     .set("x-breakwater-attempts", Integer.toString(attempts))
                     .set("retry-after", Long.toString(error.retryAfterSeconds()));
+            if (upstreamName() != null) {
+                response.headers().set("x-breakwater-upstream", upstreamName());
+            }
         } else {
-            HeaderPolicy.writeResponse(response.headers(), route, requestId, attempts, error.status());
+            HeaderPolicy.writeResponse(response.headers(), route, requestId, attempts, upstreamName(), error.status());
         }
         route.metrics().timeToFirstByte(runtime.ticker().nanoTime() - startNanos);
         response.headers().set("content-type", "application/json");
@@ -271,7 +275,14 @@ final class Exchange implements OutgoingRequest {
                         durationNanos,
                         outcome,
                         reason,
+                        upstreamName(),
                         request.getHeader("traceparent")));
+    }
+
+    /** The upstream of the last attempt, or of the refusal; null when none was chosen. */
+    String upstreamName() {
+        UpstreamGuard upstream = admission.upstream();
+        return upstream == null ? null : upstream.name();
     }
 
     /** Finishes with the relayed response complete. */
@@ -301,10 +312,10 @@ final class Exchange implements OutgoingRequest {
         deadlineTimer = Cancellable.NONE;
     }
 
-    /** A header as the upstream receives it, for the guard's rate-limit key. */
+    /** A header as the client sent it, for the guard's rate-limit keys. */
     @Override
     public String header(String name) {
-        return HeaderPolicy.upstreamValue(request, route, name);
+        return request.getHeader(name);
     }
 
     /** The buffered body, copied, for the guard's rate-limit key (read only while a gate is closed). */

@@ -1,9 +1,10 @@
 package dev.breakwater.proxy;
 
+import dev.breakwater.config.UpstreamTarget;
+import dev.breakwater.resilience.Credentials;
 import dev.breakwater.routing.Route;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpServerRequest;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -23,13 +24,28 @@ final class HeaderPolicy {
 
     private HeaderPolicy() {}
 
+    /** As {@link #SET_BY_PROXY}, and the client's credentials, for an upstream that has a credential of its own. */
+    private static final Set<String> SET_BY_PROXY_WITH_CREDENTIAL = HopByHopHeaders.caseInsensitive(
+            "host",
+            "content-length",
+            "expect",
+            "x-forwarded-for",
+            "x-forwarded-proto",
+            "x-forwarded-host",
+            "x-request-id",
+            "authorization",
+            "api-key",
+            "x-api-key");
+
     /**
-     * Writes the headers an attempt sends upstream straight into {@code out}: one copy per attempt, with no
-     * intermediate map.
+     * Writes the headers an attempt sends to {@code target} straight into {@code out}: one copy per attempt, with
+     * no intermediate map. An upstream whose {@code headers} carry a credential never receives the client's (see
+     * {@link Credentials}).
      */
-    static void writeUpstream(HttpServerRequest request, Route route, String requestId, MultiMap out) {
+    static void writeUpstream(HttpServerRequest request, UpstreamTarget target, String requestId, MultiMap out) {
         MultiMap incoming = request.headers();
-        HopByHopHeaders.copy(incoming, out, SET_BY_PROXY);
+        HopByHopHeaders.copy(
+                incoming, out, Credentials.setByUpstream(target) ? SET_BY_PROXY_WITH_CREDENTIAL : SET_BY_PROXY);
         String remote =
                 request.remoteAddress() == null ? null : request.remoteAddress().hostAddress();
         String priorFor = incoming.get("x-forwarded-for");
@@ -44,26 +60,22 @@ final class HeaderPolicy {
             out.set("x-forwarded-host", host);
         }
         out.set("x-request-id", requestId);
-        route.spec().headers().forEach(out::set);
-    }
-
-    /** The value of {@code name} the upstream receives: the route's own header wins over the client's. */
-    static String upstreamValue(HttpServerRequest request, Route route, String name) {
-        for (Map.Entry<String, String> header : route.spec().headers().entrySet()) {
-            if (header.getKey().equalsIgnoreCase(name)) {
-                return header.getValue();
-            }
-        }
-        return request.getHeader(name);
+        target.headers().forEach(out::set);
     }
 
     /**
      * Adds the headers every routed response carries, the proxy's own errors included, and
      * {@code x-should-retry: false} on a failure Breakwater has given up on, so the client's SDK does not retry
-     * on top of Breakwater's own retries.
+     * on top of Breakwater's own retries. {@code x-breakwater-upstream} names the upstream that answered (or was
+     * tried last), when there was one.
+     *
+     * @param upstream the upstream's name, or null before any attempt
      */
-    static void writeResponse(MultiMap out, Route route, String requestId, int attempts, int status) {
+    static void writeResponse(MultiMap out, Route route, String requestId, int attempts, String upstream, int status) {
         out.set("x-request-id", requestId).set("x-breakwater-attempts", Integer.toString(attempts));
+        if (upstream != null) {
+            out.set("x-breakwater-upstream", upstream);
+        }
         if (status >= 400 && route.spec().retry().sendXShouldRetry()) {
             out.set("x-should-retry", "false");
         }

@@ -245,6 +245,7 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
                         runtime.ticker().nanoTime() - start,
                         AccessLog.Outcome.PROXY_ERROR,
                         error.code(),
+                        null,
                         request.getHeader("traceparent")));
     }
 }

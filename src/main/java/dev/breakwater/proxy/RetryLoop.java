@@ -48,7 +48,12 @@ final class RetryLoop {
         } else if (clearance instanceof Clearance.Wait wait) {
             exchange.runtime()
                     .retryLog()
-                    .held(exchange.requestId(), exchange.route().name(), exchange.attempts() + 1, wait.waitMillis());
+                    .held(
+                            exchange.requestId(),
+                            exchange.route().name(),
+                            exchange.upstreamName(),
+                            exchange.attempts() + 1,
+                            wait.waitMillis());
             exchange.route().metrics().retryWait(WaitSource.GATE, wait.waitMillis());
         } else {
             send();
@@ -103,7 +108,12 @@ final class RetryLoop {
         exchange.decided(decision);
         exchange.runtime()
                 .retryLog()
-                .decision(exchange.requestId(), exchange.route().name(), failure.causeType(), decision);
+                .decision(
+                        exchange.requestId(),
+                        exchange.route().name(),
+                        exchange.upstreamName(),
+                        failure.causeType(),
+                        decision);
         if (decision instanceof RetryDecision.Retry retry) {
             scheduleRetry(retry);
         } else if (((RetryDecision.Stop) decision).reason() == StopReason.CIRCUIT_OPEN) {
@@ -125,6 +135,7 @@ final class RetryLoop {
                     .decision(
                             exchange.requestId(),
                             exchange.route().name(),
+                            exchange.upstreamName(),
                             Integer.toString(response.statusCode()),
                             decision);
         }
@@ -144,11 +155,12 @@ final class RetryLoop {
     }
 
     private void recordAttempt(String outcome) {
-        exchange.route().metrics().attempt(outcome);
+        exchange.route().metrics().attempt(exchange.upstreamName(), outcome);
     }
 
+    /** The rules of the upstream the attempt went to. */
     private ProviderRules provider() {
-        return exchange.route().guard().provider();
+        return exchange.admission().upstream().provider();
     }
 
     /** Reads and drops a response we will not relay, so its connection can go back to the pool. */

@@ -1,5 +1,6 @@
 package dev.breakwater.proxy;
 
+import dev.breakwater.config.UpstreamTarget;
 import dev.breakwater.resilience.FailureKind;
 import dev.breakwater.time.Scheduler.Cancellable;
 import io.vertx.core.Context;
@@ -47,6 +48,9 @@ final class UpstreamAttempt {
     private static final int MAX_RESENDS = 3;
 
     private final Exchange exchange;
+    /** The upstream this attempt goes to, chosen by the request's admission. */
+    private final UpstreamTarget target;
+
     private final boolean repeatable;
     private final Promise<HttpClientResponse> result = Promise.promise();
     private final Context context = Vertx.currentContext();
@@ -62,6 +66,7 @@ final class UpstreamAttempt {
      */
     UpstreamAttempt(Exchange exchange, boolean repeatable) {
         this.exchange = exchange;
+        this.target = exchange.admission().upstream().target();
         this.repeatable = repeatable;
     }
 
@@ -76,14 +81,16 @@ final class UpstreamAttempt {
 
     private void dispatch() {
         HttpClient client =
-                exchange.runtime().clients().clientFor(exchange.route().spec());
+                exchange.runtime().clients().clientFor(exchange.route().spec(), target);
         RequestOptions options = new RequestOptions()
                 .setMethod(exchange.request().method())
-                .setHost(exchange.route().spec().upstream().host())
-                .setPort(exchange.route().spec().upstream().port())
+                .setHost(target.upstream().host())
+                .setPort(target.upstream().port())
                 .setURI(exchange.route()
                         .upstreamPath(
-                                exchange.target().path(), exchange.target().query()));
+                                target.upstream(),
+                                exchange.target().path(),
+                                exchange.target().query()));
         client.request(options).onComplete(ar -> {
             if (ar.failed()
                     && ar.cause() instanceof ClosedChannelException
@@ -132,7 +139,7 @@ final class UpstreamAttempt {
         }
         long bytesBefore = connection == null ? 0 : connection.bytesRead();
         request = req;
-        HeaderPolicy.writeUpstream(exchange.request(), exchange.route(), exchange.requestId(), req.headers());
+        HeaderPolicy.writeUpstream(exchange.request(), target, exchange.requestId(), req.headers());
         Future<Void> written = writeBody(req);
         if (reused) {
             written.onSuccess(v -> connection.requestWritten());
@@ -203,7 +210,8 @@ final class UpstreamAttempt {
     private Future<Void> writeBody(HttpClientRequest req) {
         RequestBody body = exchange.body();
         if (body instanceof RequestBody.Buffered buffered) {
-            return buffered.bytes().length() == 0 ? req.end() : req.end(buffered.bytes());
+            Buffer bytes = ModelMapping.apply(buffered.bytes(), target.models());
+            return bytes.length() == 0 ? req.end() : req.end(bytes);
         }
         RequestBody.Streamed streamed = (RequestBody.Streamed) body;
         if (streamed.contentLength() >= 0) {

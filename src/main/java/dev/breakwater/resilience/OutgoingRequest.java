@@ -2,7 +2,7 @@ package dev.breakwater.resilience;
 
 /** What a rate-limit key may read of the request as the upstream will see it; read only when a key is needed. */
 public interface OutgoingRequest {
-    /** The value of header {@code name} (lower case) the upstream receives: the route's own header first. */
+    /** The value of header {@code name} (lower case) the client sent, or null. */
     String header(String name);
 
     /** The whole body when it is buffered, else null. */

@@ -19,9 +19,6 @@ public interface ProviderRules {
             "anthropic-ratelimit-requests-remaining",
             "anthropic-ratelimit-tokens-remaining");
 
-    /** Where an upstream credential travels: OpenAI, Azure OpenAI, Anthropic. */
-    List<String> CREDENTIAL_HEADERS = List.of("authorization", "api-key", "x-api-key");
-
     /** The rules for a route's configured {@code provider}. */
     static ProviderRules of(Provider provider) {
         return switch (provider) {
@@ -60,21 +57,6 @@ public interface ProviderRules {
             }
         }
         return false;
-    }
-
-    /**
-     * The rate-limit key of a request: the upstream, the credential it carries (as a fingerprint, never its
-     * value) and, for LLM providers, its model. Two keys never hold each other.
-     */
-    default String rateLimitKey(String upstream, OutgoingRequest request) {
-        String credential = null;
-        for (String name : CREDENTIAL_HEADERS) {
-            credential = request.header(name);
-            if (credential != null) {
-                break;
-            }
-        }
-        return GateKeys.of(upstream, credential, model(request));
     }
 
     /**

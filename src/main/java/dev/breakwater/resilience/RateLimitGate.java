@@ -94,6 +94,32 @@ public final class RateLimitGate {
     }
 
     /**
+     * True when an attempt for {@code key} would pass now (see {@link #admit}), without queueing anything: the
+     * key is not closed and nobody is waiting for it. Lets a route with several upstreams skip one whose gate
+     * holds this key.
+     */
+    public boolean wouldPass(String key) {
+        KeyState state = keys.get(key);
+        if (state == null) {
+            return true;
+        }
+        synchronized (state) {
+            return keys.get(key) != state || (ticker.nanoTime() >= state.closedUntilNanos && state.waiters.isEmpty());
+        }
+    }
+
+    /** Milliseconds until the gate opens for {@code key} (0 when open), for choosing the earliest upstream. */
+    public long closedForMillis(String key) {
+        KeyState state = keys.get(key);
+        if (state == null) {
+            return 0;
+        }
+        synchronized (state) {
+            return Math.max(0, (state.closedUntilNanos - ticker.nanoTime() + 999_999) / 1_000_000);
+        }
+    }
+
+    /**
      * Asks to send an attempt for {@code key}.
      *
      * @param maxWaitNanos the longest this request may be held ({@code max-retry-after}, and its deadline)

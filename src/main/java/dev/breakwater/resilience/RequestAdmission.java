@@ -1,14 +1,28 @@
 package dev.breakwater.resilience;
 
+import dev.breakwater.config.FallbackClass;
+import dev.breakwater.config.Strategy;
 import dev.breakwater.time.Scheduler;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 
 /**
- * One request's standing with its route's {@link RouteGuard}: whether each attempt may go, what happens after it,
- * and what the request holds meanwhile (the breaker's permission for the attempt in flight, a place in the retry
- * budget, a place in the rate-limit gate's queue). {@link #release()} gives all of it back, once, whatever
- * happened.
+ * One request's standing with its route's {@link RouteGuard}: which upstream each attempt may go to and when,
+ * what happens after it, and what the request holds meanwhile (the breaker's permission for the attempt in
+ * flight, a place in the retry budget, a place in a rate-limit gate's queue). {@link #release()} gives all of it
+ * back, once, whatever happened.
+ *
+ * <p><b>Choosing the upstream.</b> An attempt goes to the first upstream (in configured order, or by reported
+ * capacity for {@code strategy: spread}) whose breaker is not open and whose gate does not hold this request's
+ * key. An upstream that is blocked for a reason not in {@code fallback-on} is not skipped: the request is held
+ * at its gate or refused, as on a route without fallbacks. After an outcome in {@code fallback-on} the next
+ * attempt goes to another upstream at once, without a backoff wait; when none is left, the route's usual
+ * backoff applies and the order starts again from the top. With every upstream blocked, the request is held at
+ * the gate that opens first when that fits its wait, and refused with 429 {@code rate_limited} otherwise, or with
+ * 503 {@code circuit_open} when only breakers block.
  *
  * <p>Confined to the request's event loop; a held request is resumed there through the executor it gave.
  */
@@ -21,13 +35,19 @@ public final class RequestAdmission {
     private final OutgoingRequest outgoing;
     private final Scheduler timers;
     private final Executor loop;
+    private final String[] rateLimitKeys;
     private RequestFacts facts;
     private RetryContext retry;
+    /** The upstream of the attempt in flight, or of the last one. */
+    private UpstreamGuard current;
+
     private RouteBreaker.Permit permit;
     private RateLimitGate.Ticket gateTicket;
+    /** Upstreams this request should not go back to before the others were tried, one bit per index. */
+    private long avoided;
+
     private boolean holdsRetryPlace;
     private boolean released;
-    private String rateLimitKey;
 
     RequestAdmission(RouteGuard guard, long deadlineNanos, OutgoingRequest outgoing, Scheduler timers, Executor loop) {
         this.guard = guard;
@@ -35,6 +55,7 @@ public final class RequestAdmission {
         this.outgoing = outgoing;
         this.timers = timers;
         this.loop = loop;
+        this.rateLimitKeys = new String[guard.upstreams().size()];
     }
 
     /** The client's body is read, so what may be repeated is known: attempts may be asked for from now on. */
@@ -43,43 +64,131 @@ public final class RequestAdmission {
         this.retry = guard.retryPolicy().newContext(facts, deadlineNanos);
     }
 
+    /** The upstream of the attempt in flight, or of the last one; null before the first. */
+    public UpstreamGuard upstream() {
+        return current;
+    }
+
     /**
-     * May the next attempt go now? An open breaker refuses at once (holding the request at the gate first would
-     * only make the client wait for the same 503); a closed gate holds the request, or refuses when it stays
-     * closed past the request's {@code max-retry-after} or deadline. On {@link Clearance.Go} the breaker's
-     * permission for the attempt is taken.
+     * May the next attempt go now, and where? On {@link Clearance.Go} the chosen upstream is {@link #upstream()}
+     * and its breaker's permission for the attempt is taken. An open breaker refuses at once (holding the request
+     * at a gate first would only make the client wait for the same 503).
      *
      * @param whenReleased receives the clearance of a held request once the gate lets it go
      */
     public Clearance clearAttempt(Consumer<Clearance> whenReleased) {
-        RouteBreaker breaker = guard.breaker().orElse(null);
-        if (breaker != null && breaker.isOpen()) {
-            return circuitOpen(breaker);
-        }
-        RateLimitGate gate = guard.gate().orElse(null);
-        if (gate != null && gate.isActive()) {
-            long maxWaitNanos = Math.min(
-                    guard.maxWaitMillis() * 1_000_000L,
-                    deadlineNanos - guard.ticker().nanoTime());
-            RateLimitGate.Admission admission = gate.admit(rateLimitKey(), maxWaitNanos, loop, () -> {
-                gateTicket = null;
-                if (!released) {
-                    whenReleased.accept(takePermit());
+        List<UpstreamGuard> blocked = new ArrayList<>(2);
+        List<UpstreamGuard> order = order();
+        for (int pass = 0; pass < 2; pass++) {
+            for (UpstreamGuard upstream : order) {
+                if (isAvoided(upstream) != (pass == 1)) {
+                    continue;
                 }
-            });
-            if (admission instanceof RateLimitGate.Held held) {
-                gateTicket = held.ticket();
-                return new Clearance.Wait(held.waitMillis());
-            }
-            if (admission instanceof RateLimitGate.Rejected rejected) {
-                return new Clearance.Refuse(new Refusal.RateLimited(rejected.retryAfterSeconds()));
+                FallbackClass block = blockOf(upstream);
+                if (block == null) {
+                    Clearance clearance = takePermit(upstream);
+                    if (clearance == Clearance.GO) {
+                        return clearance;
+                    }
+                    block = FallbackClass.CIRCUIT_OPEN;
+                }
+                blocked.add(upstream);
+                if (!guard.fallsBackOn(block)) {
+                    return whenBlocked(blocked, whenReleased);
+                }
             }
         }
-        return takePermit();
+        return whenBlocked(blocked, whenReleased);
     }
 
-    private Clearance takePermit() {
-        RouteBreaker breaker = guard.breaker().orElse(null);
+    /** The order upstreams are considered in: configured, or by reported capacity for {@code spread}. */
+    private List<UpstreamGuard> order() {
+        List<UpstreamGuard> upstreams = guard.upstreams();
+        if (guard.strategy() != Strategy.SPREAD || upstreams.size() == 1) {
+            return upstreams;
+        }
+        boolean known = upstreams.stream().anyMatch(u -> u.remainingCapacity() >= 0);
+        List<UpstreamGuard> order = new ArrayList<>(upstreams.size());
+        if (!known) {
+            int start = guard.nextRotation();
+            for (int i = 0; i < upstreams.size(); i++) {
+                order.add(upstreams.get((start + i) % upstreams.size()));
+            }
+            return order;
+        }
+        order.addAll(upstreams);
+        order.sort(Comparator.comparingLong(UpstreamGuard::remainingCapacity).reversed());
+        return order;
+    }
+
+    /** Why {@code upstream} cannot take an attempt of this request now, or null when it can. */
+    private FallbackClass blockOf(UpstreamGuard upstream) {
+        if (upstream.breakerOpen()) {
+            return FallbackClass.CIRCUIT_OPEN;
+        }
+        RateLimitGate gate = upstream.gate().orElse(null);
+        if (gate != null && gate.isActive() && !gate.wouldPass(rateLimitKey(upstream))) {
+            return FallbackClass.RATE_LIMITED;
+        }
+        return null;
+    }
+
+    /**
+     * Every upstream considered is blocked: hold at the gate that opens first (429 when that is longer than the
+     * request may wait), or, when only breakers block, refuse with the breaker that reopens first.
+     */
+    private Clearance whenBlocked(List<UpstreamGuard> blocked, Consumer<Clearance> whenReleased) {
+        UpstreamGuard holdAt = null;
+        long earliest = Long.MAX_VALUE;
+        for (UpstreamGuard upstream : blocked) {
+            RateLimitGate gate = upstream.gate().orElse(null);
+            if (gate != null && !upstream.breakerOpen() && gate.isActive()) {
+                long wait = gate.closedForMillis(rateLimitKey(upstream));
+                if (wait < earliest) {
+                    earliest = wait;
+                    holdAt = upstream;
+                }
+            }
+        }
+        if (holdAt != null) {
+            return hold(holdAt, whenReleased);
+        }
+        RouteBreaker refusing = null;
+        for (UpstreamGuard upstream : blocked) {
+            RouteBreaker breaker = upstream.breaker().orElse(null);
+            if (breaker != null && (refusing == null || breaker.retryAfterSeconds() < refusing.retryAfterSeconds())) {
+                refusing = breaker;
+                current = upstream;
+            }
+        }
+        return refusing == null ? Clearance.GO : circuitOpen(refusing);
+    }
+
+    private Clearance hold(UpstreamGuard upstream, Consumer<Clearance> whenReleased) {
+        RateLimitGate gate = upstream.gate().orElseThrow();
+        current = upstream;
+        long maxWaitNanos = Math.min(
+                guard.maxWaitMillis() * 1_000_000L,
+                deadlineNanos - guard.ticker().nanoTime());
+        RateLimitGate.Admission admission = gate.admit(rateLimitKey(upstream), maxWaitNanos, loop, () -> {
+            gateTicket = null;
+            if (!released) {
+                whenReleased.accept(takePermit(upstream));
+            }
+        });
+        if (admission instanceof RateLimitGate.Held held) {
+            gateTicket = held.ticket();
+            return new Clearance.Wait(held.waitMillis());
+        }
+        if (admission instanceof RateLimitGate.Rejected rejected) {
+            return new Clearance.Refuse(new Refusal.RateLimited(rejected.retryAfterSeconds()));
+        }
+        return takePermit(upstream);
+    }
+
+    private Clearance takePermit(UpstreamGuard upstream) {
+        current = upstream;
+        RouteBreaker breaker = upstream.breaker().orElse(null);
         if (breaker == null) {
             return Clearance.GO;
         }
@@ -87,7 +196,7 @@ public final class RequestAdmission {
         if (permit == null) {
             // A refusal is an answer too: without this, requests the gate holds would leave it only at the
             // gate's slow one-per-second nudge while the breaker stays open.
-            guard.gate().filter(RateLimitGate::isActive).ifPresent(gate -> gate.onAnswer(rateLimitKey()));
+            upstream.gate().filter(RateLimitGate::isActive).ifPresent(gate -> gate.onAnswer(rateLimitKey(upstream)));
             return circuitOpen(breaker);
         }
         return Clearance.GO;
@@ -107,8 +216,13 @@ public final class RequestAdmission {
      * fields read from the body since).
      */
     public RetryDecision onResponse(ResponseHead head) {
-        RetryDecision decision = admitRetry(retry.onResponse(head));
-        updateGate(head, decision);
+        UpstreamGuard upstream = current;
+        upstream.observeCapacity(head);
+        int status = head.status();
+        FallbackClass outcome =
+                status == 429 ? FallbackClass.RATE_LIMITED : status >= 500 ? FallbackClass.SERVER_ERROR : null;
+        RetryDecision decision = admitRetry(retry.onResponse(head, upstream.provider(), fallBack(outcome)));
+        updateGate(upstream, head, decision);
         return decision;
     }
 
@@ -119,9 +233,37 @@ public final class RequestAdmission {
             permit = null;
         }
         releaseRetryPlace();
-        RetryDecision decision = admitRetry(retry.onFailure(kind));
-        updateGate(null, decision);
+        FallbackClass outcome = switch (kind) {
+            case CONNECT_FAILURE -> FallbackClass.UNREACHABLE;
+            case RESPONSE_TIMEOUT -> FallbackClass.TIMEOUT;
+            case RESET_BEFORE_HEADERS, PROTOCOL_ERROR -> FallbackClass.SERVER_ERROR;
+        };
+        RetryDecision decision = admitRetry(retry.onFailure(kind, fallBack(outcome)));
+        updateGate(current, null, decision);
         return decision;
+    }
+
+    /**
+     * After an outcome in {@code fallback-on}, the upstream that produced it is avoided, and the next attempt may
+     * go to another one at once if one can take it now. Any other outcome starts the order from the top again.
+     */
+    private boolean fallBack(FallbackClass outcome) {
+        if (outcome == null || !guard.fallsBackOn(outcome)) {
+            avoided = 0;
+            return false;
+        }
+        avoided |= 1L << current.index();
+        for (UpstreamGuard upstream : guard.upstreams()) {
+            if (!isAvoided(upstream) && blockOf(upstream) == null) {
+                return true;
+            }
+        }
+        avoided = 0;
+        return false;
+    }
+
+    private boolean isAvoided(UpstreamGuard upstream) {
+        return (avoided & (1L << upstream.index())) != 0;
     }
 
     /** The attempt in flight was abandoned without an outcome (client gone, deadline): no verdict on health. */
@@ -137,14 +279,16 @@ public final class RequestAdmission {
         retry.onCommitted();
     }
 
-    /** A response whose headers counted as fine broke off mid-body: a failure for the breaker after all. */
+    /** A response whose headers counted as fine broke off mid-body: a failure for its upstream's breaker. */
     public void onStreamBroken(Throwable cause) {
-        guard.breaker().ifPresent(breaker -> breaker.onStreamBroken(cause));
+        current.breaker().ifPresent(breaker -> breaker.onStreamBroken(cause));
     }
 
     /** The refusal to answer with when a {@link StopReason#CIRCUIT_OPEN} stop leaves nothing to relay. */
     public Refusal circuitOpenRefusal() {
-        return guard.breaker().map(breaker -> circuitOpen(breaker).refusal()).orElse(new Refusal.CircuitOpen(1, false));
+        return current.breaker()
+                .map(breaker -> circuitOpen(breaker).refusal())
+                .orElse(new Refusal.CircuitOpen(1, false));
     }
 
     /** True when the request may run twice (see {@link RetryClassifier#mayRepeat}). */
@@ -153,7 +297,7 @@ public final class RequestAdmission {
     }
 
     /**
-     * Gives back everything the request holds: the attempt's breaker permission, its place in the gate's queue
+     * Gives back everything the request holds: the attempt's breaker permission, its place in a gate's queue
      * and in the retry budget, and its count among the route's requests. Later calls do nothing.
      */
     public void release() {
@@ -170,12 +314,15 @@ public final class RequestAdmission {
         guard.budget().requestFinished();
     }
 
-    /** A retry the policy wants must also find the breaker not open and a free place in the retry budget. */
+    /**
+     * A retry the policy wants must also find a free place in the retry budget, and, unless it goes to another
+     * upstream at once, the breaker of the upstream that answered not open.
+     */
     private RetryDecision admitRetry(RetryDecision decision) {
         if (!(decision instanceof RetryDecision.Retry wanted)) {
             return decision;
         }
-        if (guard.breaker().map(RouteBreaker::isOpen).orElse(false)) {
+        if (wanted.waitSource() != WaitSource.FALLBACK && current.breakerOpen() && !anotherUpstreamUsable()) {
             return wanted.refusedBy(StopReason.CIRCUIT_OPEN);
         }
         if (!guard.budget().tryStartRetry()) {
@@ -185,12 +332,25 @@ public final class RequestAdmission {
         return decision;
     }
 
+    /** True when an upstream other than the current one has no open breaker and the route may fall back to it. */
+    private boolean anotherUpstreamUsable() {
+        if (!guard.fallsBackOn(FallbackClass.CIRCUIT_OPEN)) {
+            return false;
+        }
+        for (UpstreamGuard upstream : guard.upstreams()) {
+            if (upstream != current && !upstream.breakerOpen()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /**
-     * A 429 whose hint shows the key limited closes the gate for this key; any other answer (a failure has no
-     * head) lets held requests go.
+     * A 429 whose hint shows the key limited closes the upstream's gate for this key; any other answer (a failure
+     * has no head) lets held requests go.
      */
-    private void updateGate(ResponseHead head, RetryDecision decision) {
-        RateLimitGate gate = guard.gate().orElse(null);
+    private void updateGate(UpstreamGuard upstream, ResponseHead head, RetryDecision decision) {
+        RateLimitGate gate = upstream.gate().orElse(null);
         if (gate == null) {
             return;
         }
@@ -198,10 +358,10 @@ public final class RequestAdmission {
                 && head.status() == 429
                 && decision.hasServerHint()
                 && RateLimitGate.closesOn(
-                        decision.serverHintMillis(), guard.provider().quotaExhausted(head))) {
-            gate.close(rateLimitKey(), Math.min(decision.serverHintMillis(), MAX_GATE_CLOSE_MILLIS), timers);
+                        decision.serverHintMillis(), upstream.provider().quotaExhausted(head))) {
+            gate.close(rateLimitKey(upstream), Math.min(decision.serverHintMillis(), MAX_GATE_CLOSE_MILLIS), timers);
         } else if (gate.isActive()) {
-            gate.onAnswer(rateLimitKey());
+            gate.onAnswer(rateLimitKey(upstream));
         }
     }
 
@@ -216,11 +376,21 @@ public final class RequestAdmission {
         return new Clearance.Refuse(new Refusal.CircuitOpen(breaker.retryAfterSeconds(), breaker.isForcedOpen()));
     }
 
-    /** Computed on first use, which only happens once a gate has closed. */
-    private String rateLimitKey() {
-        if (rateLimitKey == null) {
-            rateLimitKey = guard.provider().rateLimitKey(guard.upstream(), outgoing);
+    /**
+     * The key of this request at {@code upstream}'s gate: the upstream's address, the credential it receives and
+     * the model it is asked for (after the upstream's {@code models} rewrite). Computed on first use, which only
+     * happens once a gate is active.
+     */
+    private String rateLimitKey(UpstreamGuard upstream) {
+        String key = rateLimitKeys[upstream.index()];
+        if (key == null) {
+            String model = upstream.provider().model(outgoing);
+            if (model != null) {
+                model = upstream.target().models().getOrDefault(model, model);
+            }
+            key = GateKeys.of(upstream.address(), Credentials.of(upstream.target(), outgoing), model);
+            rateLimitKeys[upstream.index()] = key;
         }
-        return rateLimitKey;
+        return key;
     }
 }

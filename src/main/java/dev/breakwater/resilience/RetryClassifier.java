@@ -19,16 +19,18 @@ public final class RetryClassifier {
 
     private final Set<Integer> retryOnStatus;
     private final Set<String> retryMethods;
-    private final ProviderRules provider;
 
-    public RetryClassifier(RetrySpec spec, ProviderRules provider) {
+    public RetryClassifier(RetrySpec spec) {
         this.retryOnStatus = spec.retryOnStatus();
         this.retryMethods = spec.retryMethods();
-        this.provider = provider;
     }
 
-    /** Why a response with this head may not be retried, or empty when it may. */
-    public Optional<StopReason> onResponse(RequestFacts request, ResponseHead head) {
+    /**
+     * Why a response with this head may not be retried, or empty when it may.
+     *
+     * @param provider the rules of the upstream that answered
+     */
+    public Optional<StopReason> onResponse(RequestFacts request, ResponseHead head, ProviderRules provider) {
         int status = head.status();
         boolean upstreamSaysRetry = false;
         // A success is never repeated, so provider headers are read on error responses only.

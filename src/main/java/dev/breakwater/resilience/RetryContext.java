@@ -27,21 +27,30 @@ public final class RetryContext {
         this.deadlineNanos = deadlineNanos;
     }
 
-    /** Decides after an attempt that returned {@code head}. */
-    public RetryDecision onResponse(ResponseHead head) {
+    /**
+     * Decides after an attempt that returned {@code head}.
+     *
+     * @param provider the rules of the upstream that answered
+     * @param toAnotherUpstream true when another upstream can take the next attempt at once: a retry then waits
+     *     for nothing (no backoff, no hint of the upstream that answered)
+     */
+    public RetryDecision onResponse(ResponseHead head, ProviderRules provider, boolean toAnotherUpstream) {
         attempts++;
-        Optional<StopReason> refusal = policy.classifier().onResponse(request, head);
+        Optional<StopReason> refusal = policy.classifier().onResponse(request, head, provider);
         // Hints only concern error responses: a successful one reads no extra headers on the request path.
-        ServerHint hint = head.status() >= 400
-                ? policy.provider().hint(policy.hints(), head).orElse(null)
-                : null;
-        return decide(refusal, hint, false, statusCause(head.status()));
+        ServerHint hint =
+                head.status() >= 400 ? provider.hint(policy.hints(), head).orElse(null) : null;
+        return decide(refusal, hint, false, statusCause(head.status()), toAnotherUpstream);
     }
 
-    /** Decides after an attempt that failed before response headers. */
-    public RetryDecision onFailure(FailureKind kind) {
+    /**
+     * Decides after an attempt that failed before response headers.
+     *
+     * @param toAnotherUpstream as for {@link #onResponse}
+     */
+    public RetryDecision onFailure(FailureKind kind, boolean toAnotherUpstream) {
         attempts++;
-        return decide(policy.classifier().onFailure(request, kind), null, true, kind.label());
+        return decide(policy.classifier().onFailure(request, kind), null, true, kind.label(), toAnotherUpstream);
     }
 
     /** Records that the request ended with a response passed to the client (no more attempts). */
@@ -54,12 +63,16 @@ public final class RetryContext {
         return attempts;
     }
 
-    private RetryDecision decide(Optional<StopReason> refusal, ServerHint hint, boolean failed, String cause) {
+    private RetryDecision decide(
+            Optional<StopReason> refusal, ServerHint hint, boolean failed, String cause, boolean toAnotherUpstream) {
         long hintMillis = hint == null ? -1 : hint.millis();
         WaitSource source = WaitSource.BACKOFF;
         StopReason stop = refusal.orElse(null);
         long planned = -1;
-        if (stop == null && hint != null && hint.millis() > policy.maxRetryAfterMillis()) {
+        if (stop == null && toAnotherUpstream) {
+            planned = 0;
+            source = WaitSource.FALLBACK;
+        } else if (stop == null && hint != null && hint.millis() > policy.maxRetryAfterMillis()) {
             stop = StopReason.RETRY_AFTER_TOO_LONG;
             source = hint.source();
         } else if (stop == null) {

@@ -17,14 +17,12 @@ import java.util.random.RandomGenerator;
 public final class RetryPolicy {
     private final Retry retry;
     private final RetryClassifier classifier;
-    private final ProviderRules provider;
     private final Backoff backoff;
     private final ServerHints hints;
     private final long maxRetryAfterMillis;
     private final Ticker ticker;
 
     /**
-     * @param provider what the route's upstream API adds to classification and hints
      * @param hints the server-hint reader (with its wall clock for HTTP-dates)
      * @param random the jitter source of the backoff
      * @param ticker the monotonic clock deadlines are measured on
@@ -34,13 +32,11 @@ public final class RetryPolicy {
     public RetryPolicy(
             String routeName,
             RetrySpec spec,
-            ProviderRules provider,
             ServerHints hints,
             RandomGenerator random,
             Ticker ticker,
             RetryRegistry registry) {
-        this.classifier = new RetryClassifier(spec, provider);
-        this.provider = provider;
+        this.classifier = new RetryClassifier(spec);
         this.backoff = Backoff.of(spec, random);
         this.hints = hints;
         this.maxRetryAfterMillis = spec.maxRetryAfter().toMillis();
@@ -77,10 +73,6 @@ public final class RetryPolicy {
      */
     public RetryContext newContext(RequestFacts request, long deadlineNanos) {
         return new RetryContext(retry.<RetryContext.Candidate>asyncContext(), request, this, deadlineNanos);
-    }
-
-    ProviderRules provider() {
-        return provider;
     }
 
     Backoff backoff() {

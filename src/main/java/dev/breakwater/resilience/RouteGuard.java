@@ -1,47 +1,52 @@
 package dev.breakwater.resilience;
 
+import dev.breakwater.config.FallbackClass;
+import dev.breakwater.config.Strategy;
 import dev.breakwater.time.Scheduler;
 import dev.breakwater.time.Ticker;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Everything that decides whether a route's attempts may go: its retry policy, circuit breaker, retry budget,
- * rate-limit gate and provider rules. {@code proxy} asks one {@link RequestAdmission} per request instead of
- * consulting these itself; a new admission step (pacing, fallback, a fleet-wide budget) is added here.
+ * Everything that decides whether a route's attempts may go, and where: its upstreams (each with its own breaker,
+ * gate and provider rules), its retry policy and retry budget, and how it falls back. {@code proxy} asks one
+ * {@link RequestAdmission} per request instead of consulting these itself; a new admission step (pacing, a
+ * fleet-wide budget) is added here.
  *
  * <p>One instance per route, shared by every event loop.
  */
 public final class RouteGuard {
-    private final String upstream;
+    private final List<UpstreamGuard> upstreams;
     private final RetryPolicy retryPolicy;
-    private final Optional<RouteBreaker> breaker;
     private final RetryBudget budget;
-    private final Optional<RateLimitGate> gate;
-    private final ProviderRules provider;
+    private final Set<FallbackClass> fallbackOn;
+    private final Strategy strategy;
     private final long maxWaitMillis;
     private final Ticker ticker;
+    private final AtomicInteger rotation = new AtomicInteger();
 
     /**
-     * @param upstream the upstream's {@code host:port}, part of every rate-limit key
-     * @param maxWaitMillis the longest a request may be held at the gate ({@code max-retry-after})
-     * @param ticker the monotonic clock of deadlines and the gate
+     * @param upstreams the primary first, then the fallbacks in order
+     * @param fallbackOn the outcomes that send the next attempt to the next upstream at once
+     * @param maxWaitMillis the longest a request may be held at a gate ({@code max-retry-after})
+     * @param ticker the monotonic clock of deadlines and the gates
      */
     public RouteGuard(
-            String upstream,
+            List<UpstreamGuard> upstreams,
             RetryPolicy retryPolicy,
-            Optional<RouteBreaker> breaker,
             RetryBudget budget,
-            Optional<RateLimitGate> gate,
-            ProviderRules provider,
+            Set<FallbackClass> fallbackOn,
+            Strategy strategy,
             long maxWaitMillis,
             Ticker ticker) {
-        this.upstream = upstream;
+        this.upstreams = List.copyOf(upstreams);
         this.retryPolicy = retryPolicy;
-        this.breaker = breaker;
         this.budget = budget;
-        this.gate = gate;
-        this.provider = provider;
+        this.fallbackOn = Set.copyOf(fallbackOn);
+        this.strategy = strategy;
         this.maxWaitMillis = maxWaitMillis;
         this.ticker = ticker;
     }
@@ -53,8 +58,8 @@ public final class RouteGuard {
      * {@link RequestAdmission#bodyRead} said what the request is.
      *
      * @param deadlineNanos the {@link Ticker} time the request must be answered by, or {@link Long#MAX_VALUE}
-     * @param outgoing what its rate-limit key is read from, when a gate needs one
-     * @param timers the request's event loop timers (the gate's release timer runs there)
+     * @param outgoing what its rate-limit keys are read from, when a gate needs one
+     * @param timers the request's event loop timers (a gate's release timer runs there)
      * @param loop runs a held request's continuation on its own event loop
      */
     public RequestAdmission admit(long deadlineNanos, OutgoingRequest outgoing, Scheduler timers, Executor loop) {
@@ -62,9 +67,24 @@ public final class RouteGuard {
         return new RequestAdmission(this, deadlineNanos, outgoing, timers, loop);
     }
 
-    /** The route's circuit breaker, when enabled. */
+    /** The route's upstreams, the primary first. */
+    public List<UpstreamGuard> upstreams() {
+        return upstreams;
+    }
+
+    /** The primary's circuit breaker, when enabled. */
     public Optional<RouteBreaker> breaker() {
-        return breaker;
+        return upstreams.get(0).breaker();
+    }
+
+    /** The primary's rate-limit gate, when enabled. */
+    public Optional<RateLimitGate> gate() {
+        return upstreams.get(0).gate();
+    }
+
+    /** What the primary's API adds to the decisions. */
+    public ProviderRules provider() {
+        return upstreams.get(0).provider();
     }
 
     /** The route's retry budget. */
@@ -72,23 +92,31 @@ public final class RouteGuard {
         return budget;
     }
 
-    /** The route's rate-limit gate, when enabled. */
-    public Optional<RateLimitGate> gate() {
-        return gate;
-    }
-
     /** The route's retry policy. */
     public RetryPolicy retryPolicy() {
         return retryPolicy;
     }
 
-    /** What the route's upstream API adds to the decisions. */
-    public ProviderRules provider() {
-        return provider;
+    /** Requests held at any of the route's gates. */
+    public int held() {
+        int held = 0;
+        for (UpstreamGuard upstream : upstreams) {
+            held += upstream.gate().map(RateLimitGate::held).orElse(0);
+        }
+        return held;
     }
 
-    String upstream() {
-        return upstream;
+    boolean fallsBackOn(FallbackClass outcome) {
+        return upstreams.size() > 1 && fallbackOn.contains(outcome);
+    }
+
+    Strategy strategy() {
+        return strategy;
+    }
+
+    /** The start of the next round-robin turn, for {@code spread} while no upstream reported its capacity. */
+    int nextRotation() {
+        return Math.floorMod(rotation.getAndIncrement(), upstreams.size());
     }
 
     long maxWaitMillis() {

@@ -11,7 +11,9 @@ public enum WaitSource {
     /** A rate-limit reset header whose remaining quota is zero (OpenAI's {@code x-ratelimit-reset-*}). */
     RATELIMIT_RESET("ratelimit-reset"),
     /** The route's rate-limit gate, closed by an earlier 429 of the same key. */
-    GATE("gate");
+    GATE("gate"),
+    /** No wait: the next attempt goes to another upstream of the route (a fallback) at once. */
+    FALLBACK("fallback");
 
     private final String label;
 

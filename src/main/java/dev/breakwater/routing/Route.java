@@ -1,6 +1,7 @@
 package dev.breakwater.routing;
 
 import dev.breakwater.config.RouteSpec;
+import dev.breakwater.config.UpstreamSpec;
 import dev.breakwater.observability.RouteMetrics;
 import dev.breakwater.resilience.RouteGuard;
 
@@ -23,16 +24,17 @@ public record Route(RouteSpec spec, RouteGuard guard, RouteMetrics metrics) {
      * The path to request upstream for a client request target: the upstream's base path joined with the client's
      * path (minus the route prefix when {@code strip-prefix} is set), the query kept as sent.
      *
+     * @param upstream the upstream the attempt goes to (its base path is joined to the client's path)
      * @param rawPath the client's path, still percent-encoded
      * @param rawQuery the client's query without {@code ?}, or null
      */
-    public String upstreamPath(String rawPath, String rawQuery) {
+    public String upstreamPath(UpstreamSpec upstream, String rawPath, String rawQuery) {
         String rest = rawPath;
         if (spec.stripPrefix()) {
             String prefix = spec.pathPrefix();
             rest = rawPath.length() >= prefix.length() ? rawPath.substring(prefix.length()) : "";
         }
-        String base = spec.upstream().basePath();
+        String base = upstream.basePath();
         StringBuilder out =
                 new StringBuilder(base.length() + rest.length() + 1 + (rawQuery == null ? 0 : rawQuery.length() + 1));
         out.append(base);

@@ -2,6 +2,7 @@ package dev.breakwater.routing;
 
 import dev.breakwater.config.BreakwaterConfig;
 import dev.breakwater.config.RouteSpec;
+import dev.breakwater.config.UpstreamTarget;
 import dev.breakwater.observability.Metrics;
 import dev.breakwater.observability.RouteMetrics;
 import dev.breakwater.resilience.ProviderRules;
@@ -11,8 +12,10 @@ import dev.breakwater.resilience.RetryPolicy;
 import dev.breakwater.resilience.RouteBreaker;
 import dev.breakwater.resilience.RouteGuard;
 import dev.breakwater.resilience.ServerHints;
+import dev.breakwater.resilience.UpstreamGuard;
 import dev.breakwater.time.Ticker;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -64,32 +67,54 @@ public final class RouteFactory {
         if (previous.isPresent() && previous.get().spec().equals(spec)) {
             return previous.get();
         }
-        RetryPolicy retry = new RetryPolicy(
-                spec.name(), spec.retry(), ProviderRules.of(spec.provider()), hints, random, ticker, metrics.retries());
-        Optional<RateLimitGate> gate =
-                spec.retry().rateLimitGate() ? Optional.of(new RateLimitGate(ticker)) : Optional.empty();
-        Optional<RouteBreaker> breaker = previous.filter(
-                        old -> old.spec().circuitBreaker().equals(spec.circuitBreaker()))
-                .flatMap(old -> old.guard().breaker());
-        if (breaker.isEmpty() && spec.circuitBreaker().enabled()) {
-            breaker = Optional.of(new RouteBreaker(spec.name(), spec.circuitBreaker(), clock, metrics.breakers()));
-        }
-        if (!spec.circuitBreaker().enabled()) {
-            metrics.breakers().remove(spec.name());
+        RetryPolicy retry = new RetryPolicy(spec.name(), spec.retry(), hints, random, ticker, metrics.retries());
+        List<UpstreamTarget> targets = spec.targets();
+        List<UpstreamGuard> upstreams = new ArrayList<>(targets.size());
+        for (int i = 0; i < targets.size(); i++) {
+            UpstreamTarget target = targets.get(i);
+            Optional<RateLimitGate> gate =
+                    spec.retry().rateLimitGate() ? Optional.of(new RateLimitGate(ticker)) : Optional.empty();
+            upstreams.add(new UpstreamGuard(
+                    i, target, ProviderRules.of(target.provider()), breaker(spec, target, previous), gate));
         }
         RetryBudget budget = new RetryBudget(spec.retryBudget());
         RouteGuard guard = new RouteGuard(
-                spec.upstream().host() + ":" + spec.upstream().port(),
+                upstreams,
                 retry,
-                breaker,
                 budget,
-                gate,
-                ProviderRules.of(spec.provider()),
+                spec.fallbackOn(),
+                spec.strategy(),
                 spec.retry().maxRetryAfter().toMillis(),
                 ticker);
         RouteMetrics routeMetrics = metrics.route(spec.name());
-        routeMetrics.bind(() -> gate.map(RateLimitGate::held).orElse(0), budget::refusedRetries);
+        routeMetrics.bind(guard::held, budget::refusedRetries);
         return new Route(spec, guard, routeMetrics);
+    }
+
+    /**
+     * The breaker of one upstream: the one it had before a reload when the route's {@code circuit-breaker}
+     * section is unchanged, else a new one. The primary's is registered under the route's name, a fallback's
+     * under {@code ROUTE/FALLBACK}.
+     */
+    private Optional<RouteBreaker> breaker(RouteSpec spec, UpstreamTarget target, Optional<Route> previous) {
+        String name = breakerName(spec.name(), target);
+        if (!spec.circuitBreaker().enabled()) {
+            metrics.breakers().remove(name);
+            return Optional.empty();
+        }
+        Optional<RouteBreaker> kept = previous.filter(
+                        old -> old.spec().circuitBreaker().equals(spec.circuitBreaker()))
+                .flatMap(old -> old.guard().upstreams().stream()
+                        .filter(u -> u.name().equals(target.name()))
+                        .findFirst())
+                .flatMap(UpstreamGuard::breaker);
+        return kept.isPresent()
+                ? kept
+                : Optional.of(new RouteBreaker(name, spec.circuitBreaker(), clock, metrics.breakers()));
+    }
+
+    private static String breakerName(String route, UpstreamTarget target) {
+        return route.equals(target.name()) ? route : route + "/" + target.name();
     }
 
     /** Unregisters the Resilience4j instances of routes that no longer exist. */
@@ -98,7 +123,7 @@ public final class RouteFactory {
         current.forEach(route -> names.add(route.name()));
         for (Route route : old.routes()) {
             if (!names.contains(route.name())) {
-                metrics.breakers().remove(route.name());
+                route.spec().targets().forEach(t -> metrics.breakers().remove(breakerName(route.name(), t)));
                 metrics.retries().remove(route.name());
             }
         }

@@ -1,6 +1,7 @@
 package dev.breakwater.routing;
 
 import dev.breakwater.config.RouteSpec;
+import dev.breakwater.config.UpstreamTarget;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
@@ -36,13 +37,14 @@ public final class UpstreamClients {
         this.connectHandler = connectHandler;
     }
 
-    /** The client for a route's upstream, created on first use. */
-    public HttpClient clientFor(RouteSpec route) {
+    /** The client for one upstream of a route, created on first use: every upstream has a pool of its own. */
+    public HttpClient clientFor(RouteSpec route, UpstreamTarget target) {
         Key key = new Key(
-                route.upstream().host(),
-                route.upstream().port(),
-                route.upstream().tls(),
-                route.caFile(),
+                route.name() + "/" + target.name(),
+                target.upstream().host(),
+                target.upstream().port(),
+                target.upstream().tls(),
+                target.caFile(),
                 route.timeouts().connect().toMillis());
         return clients.computeIfAbsent(key, this::create);
     }
@@ -78,5 +80,7 @@ public final class UpstreamClients {
                 .build();
     }
 
-    private record Key(String host, int port, boolean tls, Optional<Path> caFile, long connectTimeoutMillis) {}
+    /** One pool per upstream of each route ({@code owner}), and per address and TLS trust within it. */
+    private record Key(
+            String owner, String host, int port, boolean tls, Optional<Path> caFile, long connectTimeoutMillis) {}
 }

@@ -32,6 +32,26 @@ class InvalidConfigTest {
     static Stream<Arguments> badConfigs() {
         return Stream.of(
                 Arguments.of(
+                        "fallback without upstream",
+                        openai("fallbacks:\n  - name: second"),
+                        "t.yaml:6: routes[openai].fallbacks[0].upstream: missing (expected: an absolute http or https URL)"),
+                Arguments.of(
+                        "duplicate fallback name",
+                        openai("fallbacks:\n  - {name: openai, upstream: 'https://b.example'}"),
+                        "t.yaml:6: routes[openai].fallbacks[0].name: openai (expected: a name not used by another upstream of this route)"),
+                Arguments.of(
+                        "unknown fallback-on class",
+                        openai("fallback-on: [rate-limited, gone]"),
+                        "t.yaml:5: routes[openai].fallback-on[1]: gone (expected: one of: rate-limited, circuit-open, server-error, unreachable, timeout)"),
+                Arguments.of(
+                        "models on a generic upstream",
+                        openai("fallbacks:\n  - name: b\n    upstream: https://b.example\n    models: {a: b}"),
+                        "t.yaml:8: routes[openai].fallbacks[0].models: not allowed for provider generic, whose requests have no model field (expected: a provider such as openai on this upstream, or no models)"),
+                Arguments.of(
+                        "unknown strategy",
+                        openai("strategy: random"),
+                        "t.yaml:5: routes[openai].strategy: random (expected: failover or spread)"),
+                Arguments.of(
                         "max-attempts 0",
                         openai("retry:\n  max-attempts: 0"),
                         "t.yaml:6: routes[openai].retry.max-attempts: 0 (expected: >= 1)"),

@@ -88,7 +88,8 @@ class OperationsIT {
             assertThat(metrics.statusCode()).isEqualTo(200);
             assertThat(metrics.body())
                     .contains("breakwater_requests_total{outcome=\"ok\",route=\"tools\",status_class=\"2xx\"} 1.0")
-                    .contains("breakwater_upstream_attempts_total{outcome=\"5xx\",route=\"tools\"} 3.0")
+                    .contains(
+                            "breakwater_upstream_attempts_total{outcome=\"5xx\",route=\"tools\",upstream=\"tools\"} 3.0")
                     .contains("breakwater_retry_wait_seconds_count{reason=\"backoff\",route=\"tools\"} 2")
                     .contains("breakwater_request_duration_seconds_bucket{route=\"tools\"")
                     .contains("breakwater_time_to_first_byte_seconds_bucket{route=\"tools\"")

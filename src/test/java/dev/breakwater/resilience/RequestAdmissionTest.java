@@ -3,12 +3,17 @@ package dev.breakwater.resilience;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.breakwater.config.CircuitBreakerSpec;
+import dev.breakwater.config.FallbackClass;
 import dev.breakwater.config.Provider;
 import dev.breakwater.config.RetryBudgetSpec;
 import dev.breakwater.config.RetrySpec;
 import dev.breakwater.config.SlidingWindowType;
+import dev.breakwater.config.Strategy;
+import dev.breakwater.config.UpstreamSpec;
+import dev.breakwater.config.UpstreamTarget;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.retry.RetryRegistry;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -57,21 +62,40 @@ class RequestAdmissionTest {
     private final List<Clearance> released = new ArrayList<>();
 
     private RouteGuard guard(Provider provider, RetryBudgetSpec budget) {
+        return guard(provider, budget, FallbackClass.ALL, Strategy.FAILOVER, List.of());
+    }
+
+    private static UpstreamTarget target(String name, String host, Provider provider, Map<String, String> headers) {
+        UpstreamSpec spec = new UpstreamSpec(URI.create("https://" + host), true, host, 443, "");
+        return new UpstreamTarget(name, spec, provider, headers, Optional.empty(), Map.of());
+    }
+
+    private RouteGuard guard(
+            Provider provider,
+            RetryBudgetSpec budget,
+            Set<FallbackClass> fallbackOn,
+            Strategy strategy,
+            List<UpstreamTarget> fallbacks) {
         RetryPolicy policy = new RetryPolicy(
-                "chat",
-                RETRY,
-                ProviderRules.of(provider),
-                new ServerHints(clock),
-                new SplittableRandom(1),
-                time,
-                RetryRegistry.ofDefaults());
+                "chat", RETRY, new ServerHints(clock), new SplittableRandom(1), time, RetryRegistry.ofDefaults());
+        List<UpstreamTarget> targets = new ArrayList<>();
+        targets.add(target("chat", "api.example", provider, Map.of()));
+        targets.addAll(fallbacks);
+        List<UpstreamGuard> upstreams = new ArrayList<>();
+        for (UpstreamTarget t : targets) {
+            upstreams.add(new UpstreamGuard(
+                    upstreams.size(),
+                    t,
+                    ProviderRules.of(t.provider()),
+                    Optional.of(new RouteBreaker(t.name(), BREAKER, clock, CircuitBreakerRegistry.ofDefaults())),
+                    Optional.of(new RateLimitGate(time))));
+        }
         return new RouteGuard(
-                "api.example:443",
+                upstreams,
                 policy,
-                Optional.of(new RouteBreaker("chat", BREAKER, clock, CircuitBreakerRegistry.ofDefaults())),
                 new RetryBudget(budget),
-                Optional.of(new RateLimitGate(time)),
-                ProviderRules.of(provider),
+                fallbackOn,
+                strategy,
                 RETRY.maxRetryAfter().toMillis(),
                 time);
     }
@@ -342,6 +366,156 @@ class RequestAdmissionTest {
             assertThat(guard.gate().orElseThrow().held()).isZero();
             assertThat(released).isEmpty();
             assertThat(guard.budget().requestsInFlight()).isEqualTo(1);
+        }
+    }
+
+    @Nested
+    class Fallbacks {
+        private final UpstreamTarget second =
+                target("second", "api.example", Provider.OPENAI, Map.of("authorization", "Bearer sk-second"));
+        private final UpstreamTarget third = target("third", "third.example", Provider.OPENAI, Map.of());
+
+        private RouteGuard withFallbacks(Set<FallbackClass> fallbackOn, UpstreamTarget... fallbacks) {
+            return guard(Provider.OPENAI, RetryBudgetSpec.DEFAULT, fallbackOn, Strategy.FAILOVER, List.of(fallbacks));
+        }
+
+        private RequestAdmission request(RouteGuard guard, String model) {
+            return admit(guard, Map.of("authorization", "Bearer sk-client"), "{\"model\":\"" + model + "\"}");
+        }
+
+        @Test
+        void aLongRateLimitOnThePrimarySendsTheRetryToTheFallbackWithoutWaiting() {
+            RouteGuard guard = withFallbacks(FallbackClass.ALL, second);
+            RequestAdmission admission = request(guard, "gpt-4o");
+
+            RetryDecision decision = answer(admission, TestHead.of(429, "retry-after", "20"));
+
+            assertThat(decision).isInstanceOf(RetryDecision.Retry.class);
+            assertThat(((RetryDecision.Retry) decision).delayMillis()).isZero();
+            assertThat(decision.waitSource()).isEqualTo(WaitSource.FALLBACK);
+            assertThat(clear(admission)).isEqualTo(Clearance.GO);
+            assertThat(admission.upstream().name()).isEqualTo("second");
+        }
+
+        @Test
+        void whileThePrimarysWindowIsClosedThatModelGoesStraightToTheFallbackAndOthersStay() {
+            RouteGuard guard = withFallbacks(FallbackClass.ALL, second);
+            answer(request(guard, "gpt-4o"), TestHead.of(429, "retry-after", "20"));
+
+            RequestAdmission sameModel = request(guard, "gpt-4o");
+            RequestAdmission otherModel = request(guard, "gpt-4o-mini");
+
+            assertThat(clear(sameModel)).isEqualTo(Clearance.GO);
+            assertThat(sameModel.upstream().name()).isEqualTo("second");
+            assertThat(clear(otherModel)).isEqualTo(Clearance.GO);
+            assertThat(otherModel.upstream().name()).isEqualTo("chat");
+        }
+
+        @Test
+        void anOpenPrimaryBreakerSendsAttemptsToTheFallback() {
+            RouteGuard guard = withFallbacks(FallbackClass.ALL, second);
+            guard.upstreams().get(0).breaker().orElseThrow().circuitBreaker().transitionToOpenState();
+            RequestAdmission admission = request(guard, "gpt-4o");
+
+            assertThat(clear(admission)).isEqualTo(Clearance.GO);
+            assertThat(admission.upstream().name()).isEqualTo("second");
+        }
+
+        @Test
+        void withEveryUpstreamOpenTheBreakerThatReopensFirstAnswers() {
+            RouteGuard guard = withFallbacks(FallbackClass.ALL, second);
+            guard.upstreams().get(0).breaker().orElseThrow().circuitBreaker().transitionToOpenState();
+            clock.advance(Duration.ofSeconds(10));
+            guard.upstreams().get(1).breaker().orElseThrow().circuitBreaker().transitionToOpenState();
+
+            assertThat(clear(request(guard, "gpt-4o")))
+                    .isEqualTo(new Clearance.Refuse(new Refusal.CircuitOpen(20, false)));
+        }
+
+        @Test
+        void withEveryWindowClosedTheRequestWaitsAtTheGateThatOpensFirst() {
+            RouteGuard guard = withFallbacks(FallbackClass.ALL, second);
+            RequestAdmission first = request(guard, "gpt-4o");
+            answer(first, TestHead.of(429, "retry-after", "20"));
+            clear(first);
+            first.onHeaders(429);
+            first.onResponse(TestHead.of(429, "retry-after", "5"));
+
+            RequestAdmission next = request(guard, "gpt-4o");
+            assertThat(clear(next)).isEqualTo(new Clearance.Wait(5_000));
+            time.advance(5_000);
+            assertThat(released).containsExactly(Clearance.GO);
+            assertThat(next.upstream().name()).isEqualTo("second");
+        }
+
+        @Test
+        void everyUpstreamFailingEndsAfterMaxAttemptsInTotal() {
+            RouteGuard guard = withFallbacks(FallbackClass.ALL, second);
+            RequestAdmission admission = request(guard, "gpt-4o");
+            List<String> upstreams = new ArrayList<>();
+            RetryDecision decision;
+            do {
+                assertThat(clear(admission)).isEqualTo(Clearance.GO);
+                upstreams.add(admission.upstream().name());
+                admission.onHeaders(503);
+                decision = admission.onResponse(TestHead.of(503));
+                time.advance(1_000);
+            } while (decision instanceof RetryDecision.Retry);
+
+            assertThat(upstreams).containsExactly("chat", "second", "chat");
+            assertThat(((RetryDecision.Stop) decision).reason()).isEqualTo(StopReason.ATTEMPTS_EXHAUSTED);
+        }
+
+        @Test
+        void aClientErrorIsNeverAReasonToFallBack() {
+            RouteGuard guard = withFallbacks(FallbackClass.ALL, second);
+
+            RetryDecision decision = answer(request(guard, "gpt-4o"), TestHead.of(400));
+
+            assertThat(((RetryDecision.Stop) decision).reason()).isEqualTo(StopReason.STATUS_NOT_RETRYABLE);
+        }
+
+        @Test
+        void anOutcomeNotInFallbackOnKeepsTheRequestOnThePrimary() {
+            RouteGuard guard = withFallbacks(Set.of(FallbackClass.SERVER_ERROR), second);
+            answer(request(guard, "gpt-4o"), TestHead.of(429, "retry-after", "5"));
+
+            assertThat(clear(request(guard, "gpt-4o"))).isEqualTo(new Clearance.Wait(5_000));
+        }
+
+        @Test
+        void theFallbacksOwnCredentialMakesItsOwnRateLimitKey() {
+            RouteGuard guard = withFallbacks(FallbackClass.ALL, second, third);
+            RequestAdmission first = request(guard, "gpt-4o");
+            answer(first, TestHead.of(429, "retry-after", "20"));
+            clear(first);
+            assertThat(first.upstream().name()).isEqualTo("second");
+            first.onHeaders(429);
+            first.onResponse(TestHead.of(429, "retry-after", "20"));
+
+            RequestAdmission next = request(guard, "gpt-4o");
+            assertThat(clear(next)).isEqualTo(Clearance.GO);
+            assertThat(next.upstream().name()).isEqualTo("third");
+        }
+
+        @Test
+        void spreadPrefersTheUpstreamReportingMoreCapacity() {
+            RouteGuard guard =
+                    guard(Provider.OPENAI, RetryBudgetSpec.DEFAULT, FallbackClass.ALL, Strategy.SPREAD, List.of(third));
+            RequestAdmission a = request(guard, "gpt-4o");
+            answer(a, TestHead.of(200, "x-ratelimit-remaining-requests", "10"));
+            RequestAdmission b = request(guard, "gpt-4o");
+            assertThat(clear(b)).isEqualTo(Clearance.GO);
+            String other = b.upstream().name().equals("chat") ? "third" : "chat";
+            b.onHeaders(200);
+            b.onResponse(TestHead.of(200, "x-ratelimit-remaining-requests", "500"));
+            String richer = b.upstream().name();
+
+            for (int i = 0; i < 5; i++) {
+                RequestAdmission next = request(guard, "gpt-4o");
+                assertThat(clear(next)).isEqualTo(Clearance.GO);
+                assertThat(next.upstream().name()).isEqualTo(richer).isNotEqualTo(other);
+            }
         }
     }
 }

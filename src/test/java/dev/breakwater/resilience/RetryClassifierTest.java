@@ -28,7 +28,7 @@ class RetryClassifierTest {
             true,
             true);
 
-    private final RetryClassifier classifier = new RetryClassifier(SPEC, ProviderRules.of(Provider.GENERIC));
+    private final RetryClassifier classifier = new RetryClassifier(SPEC);
 
     /** What the classifier says of an outcome it lets be retried. */
     private static final Optional<StopReason> RETRY = Optional.empty();
@@ -48,23 +48,26 @@ class RetryClassifierTest {
     @ParameterizedTest
     @ValueSource(ints = {408, 429, 500, 502, 503, 504})
     void listedStatusIsRetriedForAnIdempotentMethod(int status) {
-        assertThat(classifier.onResponse(get(), TestHead.of(status))).isEqualTo(RETRY);
+        assertThat(classifier.onResponse(get(), TestHead.of(status), GenericRules.INSTANCE))
+                .isEqualTo(RETRY);
     }
 
     @ParameterizedTest
     @ValueSource(ints = {200, 201, 301, 400, 401, 404, 501})
     void unlistedStatusIsNotRetryable(int status) {
-        assertThat(classifier.onResponse(get(), TestHead.of(status))).isEqualTo(stop(StopReason.STATUS_NOT_RETRYABLE));
+        assertThat(classifier.onResponse(get(), TestHead.of(status), GenericRules.INSTANCE))
+                .isEqualTo(stop(StopReason.STATUS_NOT_RETRYABLE));
     }
 
     @Test
     void postWithARetryableStatusIsNotRetriedWithoutAnIdempotencyKey() {
-        assertThat(classifier.onResponse(post(), TestHead.of(503))).isEqualTo(stop(StopReason.METHOD_NOT_RETRYABLE));
+        assertThat(classifier.onResponse(post(), TestHead.of(503), GenericRules.INSTANCE))
+                .isEqualTo(stop(StopReason.METHOD_NOT_RETRYABLE));
     }
 
     @Test
     void postWithAnIdempotencyKeyIsRetriedOnARetryableStatus() {
-        assertThat(classifier.onResponse(new RequestFacts("POST", true, true), TestHead.of(503)))
+        assertThat(classifier.onResponse(new RequestFacts("POST", true, true), TestHead.of(503), GenericRules.INSTANCE))
                 .isEqualTo(RETRY);
     }
 
@@ -103,14 +106,16 @@ class RetryClassifierTest {
 
     @Test
     void nonReplayableBodyIsNeverRetriedOnARetryableStatus() {
-        assertThat(classifier.onResponse(new RequestFacts("GET", true, false), TestHead.of(503)))
+        assertThat(classifier.onResponse(new RequestFacts("GET", true, false), TestHead.of(503), GenericRules.INSTANCE))
                 .isEqualTo(stop(StopReason.BODY_NOT_REPLAYABLE));
     }
 
     @Test
     void aHeadWithOnlyAStatusIsClassifiedByStatusAndMethod() {
-        assertThat(classifier.onResponse(get(), TestHead.of(503))).isEqualTo(RETRY);
-        assertThat(classifier.onResponse(post(), TestHead.of(503))).isEqualTo(stop(StopReason.METHOD_NOT_RETRYABLE));
+        assertThat(classifier.onResponse(get(), TestHead.of(503), GenericRules.INSTANCE))
+                .isEqualTo(RETRY);
+        assertThat(classifier.onResponse(post(), TestHead.of(503), GenericRules.INSTANCE))
+                .isEqualTo(stop(StopReason.METHOD_NOT_RETRYABLE));
     }
 
     /** OpenAI's classification table, applied on top of {@code retry-on-status} and method safety. */
@@ -130,29 +135,31 @@ class RetryClassifierTest {
                 true,
                 true);
 
-        private final RetryClassifier openai = new RetryClassifier(LISTS_EVERYTHING, ProviderRules.of(Provider.OPENAI));
-        private final RetryClassifier generic =
-                new RetryClassifier(LISTS_EVERYTHING, ProviderRules.of(Provider.GENERIC));
+        private final RetryClassifier openai = new RetryClassifier(LISTS_EVERYTHING);
+        private final RetryClassifier generic = new RetryClassifier(LISTS_EVERYTHING);
 
         @ParameterizedTest
         @ValueSource(ints = {400, 401, 403, 404, 422})
         void clientErrorsAreNeverRetriedEvenWhenListed(int status) {
-            assertThat(openai.onResponse(get(), TestHead.of(status))).isEqualTo(stop(StopReason.STATUS_NOT_RETRYABLE));
-            assertThat(openai.onResponse(new RequestFacts("POST", true, true), TestHead.of(status)))
+            assertThat(openai.onResponse(get(), TestHead.of(status), OpenAiRules.INSTANCE))
+                    .isEqualTo(stop(StopReason.STATUS_NOT_RETRYABLE));
+            assertThat(openai.onResponse(
+                            new RequestFacts("POST", true, true), TestHead.of(status), OpenAiRules.INSTANCE))
                     .isEqualTo(stop(StopReason.STATUS_NOT_RETRYABLE));
         }
 
         @ParameterizedTest
         @ValueSource(ints = {400, 401, 403, 404, 422})
         void clientErrorsAreNeverRetriedEvenWhenTheUpstreamSaysRetry(int status) {
-            assertThat(openai.onResponse(get(), TestHead.of(status, "x-should-retry", "true")))
+            assertThat(openai.onResponse(get(), TestHead.of(status, "x-should-retry", "true"), OpenAiRules.INSTANCE))
                     .isEqualTo(stop(StopReason.STATUS_NOT_RETRYABLE));
         }
 
         @ParameterizedTest
         @ValueSource(ints = {400, 401, 403, 404, 422})
         void genericProviderRetriesTheClientErrorsItWasToldTo(int status) {
-            assertThat(generic.onResponse(get(), TestHead.of(status))).isEqualTo(RETRY);
+            assertThat(generic.onResponse(get(), TestHead.of(status), GenericRules.INSTANCE))
+                    .isEqualTo(RETRY);
         }
 
         @ParameterizedTest(name = "code {0}")
@@ -165,7 +172,7 @@ class RetryClassifierTest {
                     "INSUFFICIENT_QUOTA"
                 })
         void rateLimitForLackOfQuotaIsNotRetriedByErrorCode(String code) {
-            assertThat(openai.onResponse(get(), TestHead.of(429).error("requests", code)))
+            assertThat(openai.onResponse(get(), TestHead.of(429).error("requests", code), OpenAiRules.INSTANCE))
                     .isEqualTo(stop(StopReason.INSUFFICIENT_QUOTA));
         }
 
@@ -178,14 +185,16 @@ class RetryClassifierTest {
                     "credit_balance_exhausted"
                 })
         void rateLimitForLackOfQuotaIsNotRetriedByErrorType(String type) {
-            assertThat(openai.onResponse(get(), TestHead.of(429).error(type, null)))
+            assertThat(openai.onResponse(get(), TestHead.of(429).error(type, null), OpenAiRules.INSTANCE))
                     .isEqualTo(stop(StopReason.INSUFFICIENT_QUOTA));
         }
 
         @Test
         void quotaErrorStopsEvenWithARetryAfter() {
             assertThat(openai.onResponse(
-                            get(), TestHead.of(429, "Retry-After", "1").error(null, "insufficient_quota")))
+                            get(),
+                            TestHead.of(429, "Retry-After", "1").error(null, "insufficient_quota"),
+                            OpenAiRules.INSTANCE))
                     .isEqualTo(stop(StopReason.INSUFFICIENT_QUOTA));
         }
 
@@ -199,52 +208,61 @@ class RetryClassifierTest {
                     "null, null",
                 })
         void plainRateLimitIsRetried(String type, String code) {
-            assertThat(openai.onResponse(get(), TestHead.of(429).error(type, code)))
+            assertThat(openai.onResponse(get(), TestHead.of(429).error(type, code), OpenAiRules.INSTANCE))
                     .isEqualTo(RETRY);
         }
 
         @Test
         void plainRateLimitStillRespectsMethodSafety() {
-            assertThat(openai.onResponse(post(), TestHead.of(429).error("requests", "rate_limit_exceeded")))
+            assertThat(openai.onResponse(
+                            post(), TestHead.of(429).error("requests", "rate_limit_exceeded"), OpenAiRules.INSTANCE))
                     .isEqualTo(stop(StopReason.METHOD_NOT_RETRYABLE));
-            assertThat(openai.onResponse(new RequestFacts("POST", true, true), TestHead.of(429)))
+            assertThat(openai.onResponse(new RequestFacts("POST", true, true), TestHead.of(429), OpenAiRules.INSTANCE))
                     .isEqualTo(RETRY);
         }
 
         @Test
         void quotaErrorCodeOnAnotherStatusIsNotAQuotaStop() {
-            assertThat(openai.onResponse(get(), TestHead.of(503).error("insufficient_quota", "insufficient_quota")))
+            assertThat(openai.onResponse(
+                            get(),
+                            TestHead.of(503).error("insufficient_quota", "insufficient_quota"),
+                            OpenAiRules.INSTANCE))
                     .isEqualTo(RETRY);
         }
 
         @ParameterizedTest(name = "\"{0}\"")
         @ValueSource(strings = {"false", "False", "FALSE", " false "})
         void upstreamShouldRetryFalseStopsAListedStatus(String value) {
-            assertThat(openai.onResponse(get(), TestHead.of(503, "x-should-retry", value)))
+            assertThat(openai.onResponse(get(), TestHead.of(503, "x-should-retry", value), OpenAiRules.INSTANCE))
                     .isEqualTo(stop(StopReason.UPSTREAM_SHOULD_RETRY_FALSE));
-            assertThat(openai.onResponse(get(), TestHead.of(429, "X-Should-Retry", value)))
+            assertThat(openai.onResponse(get(), TestHead.of(429, "X-Should-Retry", value), OpenAiRules.INSTANCE))
                     .isEqualTo(stop(StopReason.UPSTREAM_SHOULD_RETRY_FALSE));
         }
 
         @Test
         void upstreamShouldRetryTrueMakesAnUnlistedStatusRetryable() {
-            assertThat(openai.onResponse(get(), TestHead.of(409))).isEqualTo(stop(StopReason.STATUS_NOT_RETRYABLE));
+            assertThat(openai.onResponse(get(), TestHead.of(409), OpenAiRules.INSTANCE))
+                    .isEqualTo(stop(StopReason.STATUS_NOT_RETRYABLE));
 
-            assertThat(openai.onResponse(get(), TestHead.of(409, "x-should-retry", "true")))
+            assertThat(openai.onResponse(get(), TestHead.of(409, "x-should-retry", "true"), OpenAiRules.INSTANCE))
                     .isEqualTo(RETRY);
-            assertThat(openai.onResponse(get(), TestHead.of(409, "X-Should-Retry", " TRUE ")))
+            assertThat(openai.onResponse(get(), TestHead.of(409, "X-Should-Retry", " TRUE "), OpenAiRules.INSTANCE))
                     .isEqualTo(RETRY);
         }
 
         @Test
         void upstreamShouldRetryTrueIsStillSubjectToMethodSafetyAndReplayability() {
-            assertThat(openai.onResponse(post(), TestHead.of(409, "x-should-retry", "true")))
+            assertThat(openai.onResponse(post(), TestHead.of(409, "x-should-retry", "true"), OpenAiRules.INSTANCE))
                     .isEqualTo(stop(StopReason.METHOD_NOT_RETRYABLE));
             assertThat(openai.onResponse(
-                            new RequestFacts("POST", true, true), TestHead.of(409, "x-should-retry", "true")))
+                            new RequestFacts("POST", true, true),
+                            TestHead.of(409, "x-should-retry", "true"),
+                            OpenAiRules.INSTANCE))
                     .isEqualTo(RETRY);
             assertThat(openai.onResponse(
-                            new RequestFacts("GET", false, false), TestHead.of(409, "x-should-retry", "true")))
+                            new RequestFacts("GET", false, false),
+                            TestHead.of(409, "x-should-retry", "true"),
+                            OpenAiRules.INSTANCE))
                     .isEqualTo(stop(StopReason.BODY_NOT_REPLAYABLE));
         }
 
@@ -252,35 +270,40 @@ class RetryClassifierTest {
         @ValueSource(ints = {200, 201, 204, 304})
         void upstreamShouldRetryNeverRetriesASuccessOrRedirect(int status) {
             // SDKs read x-should-retry on error responses only; a success is never repeated.
-            assertThat(openai.onResponse(get(), TestHead.of(status, "x-should-retry", "true")))
+            assertThat(openai.onResponse(get(), TestHead.of(status, "x-should-retry", "true"), OpenAiRules.INSTANCE))
                     .isEqualTo(stop(StopReason.STATUS_NOT_RETRYABLE));
             assertThat(openai.onResponse(
-                            new RequestFacts("POST", true, true), TestHead.of(status, "x-should-retry", "true")))
+                            new RequestFacts("POST", true, true),
+                            TestHead.of(status, "x-should-retry", "true"),
+                            OpenAiRules.INSTANCE))
                     .isEqualTo(stop(StopReason.STATUS_NOT_RETRYABLE));
-            assertThat(openai.onResponse(get(), TestHead.of(status, "x-should-retry", "false")))
+            assertThat(openai.onResponse(get(), TestHead.of(status, "x-should-retry", "false"), OpenAiRules.INSTANCE))
                     .isEqualTo(stop(StopReason.STATUS_NOT_RETRYABLE));
         }
 
         @ParameterizedTest(name = "\"{0}\"")
         @ValueSource(strings = {"", "yes", "1", "maybe"})
         void otherShouldRetryValuesChangeNothing(String value) {
-            assertThat(openai.onResponse(get(), TestHead.of(503, "x-should-retry", value)))
+            assertThat(openai.onResponse(get(), TestHead.of(503, "x-should-retry", value), OpenAiRules.INSTANCE))
                     .isEqualTo(RETRY);
-            assertThat(openai.onResponse(get(), TestHead.of(409, "x-should-retry", value)))
+            assertThat(openai.onResponse(get(), TestHead.of(409, "x-should-retry", value), OpenAiRules.INSTANCE))
                     .isEqualTo(stop(StopReason.STATUS_NOT_RETRYABLE));
         }
 
         @Test
         void genericProviderIgnoresShouldRetry() {
-            assertThat(generic.onResponse(get(), TestHead.of(503, "x-should-retry", "false")))
+            assertThat(generic.onResponse(get(), TestHead.of(503, "x-should-retry", "false"), GenericRules.INSTANCE))
                     .isEqualTo(RETRY);
-            assertThat(generic.onResponse(get(), TestHead.of(409, "x-should-retry", "true")))
+            assertThat(generic.onResponse(get(), TestHead.of(409, "x-should-retry", "true"), GenericRules.INSTANCE))
                     .isEqualTo(stop(StopReason.STATUS_NOT_RETRYABLE));
         }
 
         @Test
         void genericProviderIgnoresErrorCodes() {
-            assertThat(generic.onResponse(get(), TestHead.of(429).error("insufficient_quota", "insufficient_quota")))
+            assertThat(generic.onResponse(
+                            get(),
+                            TestHead.of(429).error("insufficient_quota", "insufficient_quota"),
+                            GenericRules.INSTANCE))
                     .isEqualTo(RETRY);
         }
 

@@ -27,6 +27,8 @@ class RetryContextTest {
     private static final Clock CLOCK = Clock.fixed(Instant.parse("2025-01-01T00:00:00Z"), ZoneOffset.UTC);
 
     private final AtomicLong now = new AtomicLong(1_000_000_000L);
+    /** The rules of the upstream that answers; a policy built by {@code hintPolicy} sets them. */
+    private ProviderRules rules = ProviderRules.of(Provider.GENERIC);
 
     private static RetrySpec spec(int maxAttempts, double factor) {
         return new RetrySpec(
@@ -45,13 +47,7 @@ class RetryContextTest {
 
     private RetryPolicy policy(RetrySpec spec, RandomGenerator random) {
         return new RetryPolicy(
-                "test-route",
-                spec,
-                ProviderRules.of(Provider.GENERIC),
-                new ServerHints(CLOCK),
-                random,
-                now::get,
-                RetryRegistry.ofDefaults());
+                "test-route", spec, new ServerHints(CLOCK), random, now::get, RetryRegistry.ofDefaults());
     }
 
     private RetryPolicy policy(int maxAttempts) {
@@ -110,16 +106,18 @@ class RetryContextTest {
     void retryableStatusIsRetriedAfterTheInitialBackoff() {
         RetryContext context = policy(3).newContext(GET, NO_DEADLINE);
 
-        assertThat(seen(context.onResponse(head(503)))).isEqualTo(noHint(true, 100, "status_503", 1));
+        assertThat(seen(context.onResponse(head(503), rules, false))).isEqualTo(noHint(true, 100, "status_503", 1));
     }
 
     @Test
     void consecutiveRetriesWaitTheGrowingBackoff() {
         RetryContext context = policy(4).newContext(GET, NO_DEADLINE);
 
-        assertThat(seen(context.onResponse(head(503))).delayMillis()).isEqualTo(100);
-        assertThat(seen(context.onResponse(head(429))).delayMillis()).isEqualTo(200);
-        assertThat(seen(context.onFailure(FailureKind.RESPONSE_TIMEOUT)).delayMillis())
+        assertThat(seen(context.onResponse(head(503), rules, false)).delayMillis())
+                .isEqualTo(100);
+        assertThat(seen(context.onResponse(head(429), rules, false)).delayMillis())
+                .isEqualTo(200);
+        assertThat(seen(context.onFailure(FailureKind.RESPONSE_TIMEOUT, false)).delayMillis())
                 .isEqualTo(400);
     }
 
@@ -138,44 +136,49 @@ class RetryContextTest {
         };
         RetryContext context = policy(spec(3, 0.5), lowest).newContext(GET, NO_DEADLINE);
 
-        assertThat(seen(context.onResponse(head(503))).delayMillis()).isEqualTo(50);
-        assertThat(seen(context.onResponse(head(503))).delayMillis()).isEqualTo(100);
+        assertThat(seen(context.onResponse(head(503), rules, false)).delayMillis())
+                .isEqualTo(50);
+        assertThat(seen(context.onResponse(head(503), rules, false)).delayMillis())
+                .isEqualTo(100);
     }
 
     @Test
     void statusNotInTheRetryListStopsWithStatusNotRetryable() {
         RetryContext context = policy(3).newContext(GET, NO_DEADLINE);
 
-        assertThat(seen(context.onResponse(head(404)))).isEqualTo(noHint(false, -1, "status_not_retryable", 1));
+        assertThat(seen(context.onResponse(head(404), rules, false)))
+                .isEqualTo(noHint(false, -1, "status_not_retryable", 1));
     }
 
     @Test
     void successAfterARetryStopsWithStatusNotRetryable() {
         RetryContext context = policy(3).newContext(GET, NO_DEADLINE);
-        seen(context.onResponse(head(503)));
+        seen(context.onResponse(head(503), rules, false));
 
-        assertThat(seen(context.onResponse(head(200)))).isEqualTo(noHint(false, -1, "status_not_retryable", 2));
+        assertThat(seen(context.onResponse(head(200), rules, false)))
+                .isEqualTo(noHint(false, -1, "status_not_retryable", 2));
     }
 
     @Test
     void postIsNotRetriedOnARetryableStatus() {
         RetryContext context = policy(3).newContext(POST, NO_DEADLINE);
 
-        assertThat(seen(context.onResponse(head(503)))).isEqualTo(noHint(false, -1, "method_not_retryable", 1));
+        assertThat(seen(context.onResponse(head(503), rules, false)))
+                .isEqualTo(noHint(false, -1, "method_not_retryable", 1));
     }
 
     @Test
     void postWithAnIdempotencyKeyIsRetriedOnARetryableStatus() {
         RetryContext context = policy(3).newContext(new RequestFacts("POST", true, true), NO_DEADLINE);
 
-        assertThat(seen(context.onResponse(head(503)))).isEqualTo(noHint(true, 100, "status_503", 1));
+        assertThat(seen(context.onResponse(head(503), rules, false))).isEqualTo(noHint(true, 100, "status_503", 1));
     }
 
     @Test
     void postIsRetriedAfterAConnectFailure() {
         RetryContext context = policy(3).newContext(POST, NO_DEADLINE);
 
-        assertThat(seen(context.onFailure(FailureKind.CONNECT_FAILURE)))
+        assertThat(seen(context.onFailure(FailureKind.CONNECT_FAILURE, false)))
                 .isEqualTo(noHint(true, 100, "connect_failure", 1));
     }
 
@@ -183,7 +186,7 @@ class RetryContextTest {
     void postIsNotRetriedAfterAResetBeforeHeaders() {
         RetryContext context = policy(3).newContext(POST, NO_DEADLINE);
 
-        assertThat(seen(context.onFailure(FailureKind.RESET_BEFORE_HEADERS)))
+        assertThat(seen(context.onFailure(FailureKind.RESET_BEFORE_HEADERS, false)))
                 .isEqualTo(noHint(false, -1, "method_not_retryable", 1));
     }
 
@@ -191,7 +194,7 @@ class RetryContextTest {
     void postIsNotRetriedAfterAResponseTimeout() {
         RetryContext context = policy(3).newContext(POST, NO_DEADLINE);
 
-        assertThat(seen(context.onFailure(FailureKind.RESPONSE_TIMEOUT)))
+        assertThat(seen(context.onFailure(FailureKind.RESPONSE_TIMEOUT, false)))
                 .isEqualTo(noHint(false, -1, "method_not_retryable", 1));
     }
 
@@ -199,7 +202,7 @@ class RetryContextTest {
     void nonReplayableBodyIsNotRetriedEvenAfterAConnectFailure() {
         RetryContext context = policy(3).newContext(new RequestFacts("GET", true, false), NO_DEADLINE);
 
-        assertThat(seen(context.onFailure(FailureKind.CONNECT_FAILURE)))
+        assertThat(seen(context.onFailure(FailureKind.CONNECT_FAILURE, false)))
                 .isEqualTo(noHint(false, -1, "body_not_replayable", 1));
     }
 
@@ -208,9 +211,9 @@ class RetryContextTest {
         RetryContext context = policy(3).newContext(GET, NO_DEADLINE);
 
         List<Seen> decisions = List.of(
-                seen(context.onResponse(head(503))),
-                seen(context.onResponse(head(503))),
-                seen(context.onResponse(head(503))));
+                seen(context.onResponse(head(503), rules, false)),
+                seen(context.onResponse(head(503), rules, false)),
+                seen(context.onResponse(head(503), rules, false)));
 
         assertThat(decisions).extracting(Seen::attempt).containsExactly(1, 2, 3);
         assertThat(decisions).extracting(Seen::retry).containsExactly(true, true, false);
@@ -222,8 +225,9 @@ class RetryContextTest {
     void retryableFailuresAreRetriedUntilMaxAttemptsThenExhausted() {
         RetryContext context = policy(2).newContext(POST, NO_DEADLINE);
 
-        assertThat(seen(context.onFailure(FailureKind.CONNECT_FAILURE)).retry()).isTrue();
-        assertThat(seen(context.onFailure(FailureKind.CONNECT_FAILURE)))
+        assertThat(seen(context.onFailure(FailureKind.CONNECT_FAILURE, false)).retry())
+                .isTrue();
+        assertThat(seen(context.onFailure(FailureKind.CONNECT_FAILURE, false)))
                 .isEqualTo(noHint(false, -1, "attempts_exhausted", 2));
     }
 
@@ -231,7 +235,8 @@ class RetryContextTest {
     void singleAttemptPolicyNeverRetries() {
         RetryContext context = policy(1).newContext(GET, NO_DEADLINE);
 
-        assertThat(seen(context.onResponse(head(503)))).isEqualTo(noHint(false, -1, "attempts_exhausted", 1));
+        assertThat(seen(context.onResponse(head(503), rules, false)))
+                .isEqualTo(noHint(false, -1, "attempts_exhausted", 1));
     }
 
     @Test
@@ -239,7 +244,7 @@ class RetryContextTest {
         long deadline = now.get() + millisToNanos(99);
         RetryContext context = policy(3).newContext(GET, deadline);
 
-        assertThat(seen(context.onResponse(head(503)))).isEqualTo(noHint(false, -1, "deadline", 1));
+        assertThat(seen(context.onResponse(head(503), rules, false))).isEqualTo(noHint(false, -1, "deadline", 1));
     }
 
     @Test
@@ -247,7 +252,8 @@ class RetryContextTest {
         long deadline = now.get() + millisToNanos(100);
         RetryContext context = policy(3).newContext(GET, deadline);
 
-        assertThat(seen(context.onFailure(FailureKind.CONNECT_FAILURE))).isEqualTo(noHint(false, -1, "deadline", 1));
+        assertThat(seen(context.onFailure(FailureKind.CONNECT_FAILURE, false)))
+                .isEqualTo(noHint(false, -1, "deadline", 1));
     }
 
     @Test
@@ -255,7 +261,7 @@ class RetryContextTest {
         long deadline = now.get() + millisToNanos(100) + 1;
         RetryContext context = policy(3).newContext(GET, deadline);
 
-        assertThat(seen(context.onResponse(head(503)))).isEqualTo(noHint(true, 100, "status_503", 1));
+        assertThat(seen(context.onResponse(head(503), rules, false))).isEqualTo(noHint(true, 100, "status_503", 1));
     }
 
     @Test
@@ -263,10 +269,10 @@ class RetryContextTest {
         long deadline = now.get() + millisToNanos(1_000);
         RetryContext context = policy(3).newContext(GET, deadline);
 
-        assertThat(seen(context.onResponse(head(503))).retry()).isTrue();
+        assertThat(seen(context.onResponse(head(503), rules, false)).retry()).isTrue();
         now.addAndGet(millisToNanos(850)); // 150 ms left, the next backoff is 200 ms
 
-        assertThat(seen(context.onResponse(head(503)))).isEqualTo(noHint(false, -1, "deadline", 2));
+        assertThat(seen(context.onResponse(head(503), rules, false))).isEqualTo(noHint(false, -1, "deadline", 2));
     }
 
     @Test
@@ -274,7 +280,7 @@ class RetryContextTest {
         now.set(Long.MAX_VALUE - 1);
         RetryContext context = policy(3).newContext(GET, NO_DEADLINE);
 
-        assertThat(seen(context.onResponse(head(503))).retry()).isTrue();
+        assertThat(seen(context.onResponse(head(503), rules, false)).retry()).isTrue();
     }
 
     @Test
@@ -282,7 +288,7 @@ class RetryContextTest {
         long deadline = now.get();
         RetryContext context = policy(3).newContext(POST, deadline);
 
-        assertThat(seen(context.onResponse(head(503))).reason()).isEqualTo("method_not_retryable");
+        assertThat(seen(context.onResponse(head(503), rules, false)).reason()).isEqualTo("method_not_retryable");
     }
 
     @Test
@@ -290,7 +296,7 @@ class RetryContextTest {
         RetryPolicy policy = policy(3);
         RetryContext context = policy.newContext(GET, NO_DEADLINE);
 
-        seen(context.onResponse(head(200)));
+        seen(context.onResponse(head(200), rules, false));
         context.onCommitted();
 
         Retry.Metrics metrics = policy.retry().getMetrics();
@@ -305,8 +311,8 @@ class RetryContextTest {
         RetryPolicy policy = policy(3);
         RetryContext context = policy.newContext(GET, NO_DEADLINE);
 
-        seen(context.onResponse(head(503)));
-        seen(context.onResponse(head(200)));
+        seen(context.onResponse(head(503), rules, false));
+        seen(context.onResponse(head(200), rules, false));
         context.onCommitted();
 
         Retry.Metrics metrics = policy.retry().getMetrics();
@@ -320,8 +326,8 @@ class RetryContextTest {
         RetryPolicy policy = policy(3);
         RetryContext context = policy.newContext(POST, NO_DEADLINE);
 
-        seen(context.onFailure(FailureKind.CONNECT_FAILURE));
-        seen(context.onResponse(head(201)));
+        seen(context.onFailure(FailureKind.CONNECT_FAILURE, false));
+        seen(context.onResponse(head(201), rules, false));
         context.onCommitted();
 
         assertThat(policy.retry().getMetrics().getNumberOfSuccessfulCallsWithRetryAttempt())
@@ -333,9 +339,9 @@ class RetryContextTest {
         RetryPolicy policy = policy(3);
         RetryContext context = policy.newContext(GET, NO_DEADLINE);
 
-        seen(context.onResponse(head(503)));
-        seen(context.onResponse(head(503)));
-        seen(context.onResponse(head(503)));
+        seen(context.onResponse(head(503), rules, false));
+        seen(context.onResponse(head(503), rules, false));
+        seen(context.onResponse(head(503), rules, false));
         context.onCommitted();
 
         Retry.Metrics metrics = policy.retry().getMetrics();
@@ -348,9 +354,9 @@ class RetryContextTest {
         RetryPolicy policy = policy(3);
         RetryContext context = policy.newContext(GET, NO_DEADLINE);
 
-        seen(context.onFailure(FailureKind.CONNECT_FAILURE));
-        seen(context.onFailure(FailureKind.RESET_BEFORE_HEADERS));
-        seen(context.onFailure(FailureKind.RESPONSE_TIMEOUT));
+        seen(context.onFailure(FailureKind.CONNECT_FAILURE, false));
+        seen(context.onFailure(FailureKind.RESET_BEFORE_HEADERS, false));
+        seen(context.onFailure(FailureKind.RESPONSE_TIMEOUT, false));
 
         assertThat(policy.retry().getMetrics().getNumberOfFailedCallsWithRetryAttempt())
                 .isEqualTo(1);
@@ -361,7 +367,7 @@ class RetryContextTest {
         RetryPolicy policy = policy(3);
         RetryContext context = policy.newContext(POST, NO_DEADLINE);
 
-        seen(context.onFailure(FailureKind.RESET_BEFORE_HEADERS));
+        seen(context.onFailure(FailureKind.RESET_BEFORE_HEADERS, false));
 
         Retry.Metrics metrics = policy.retry().getMetrics();
         assertThat(metrics.getNumberOfFailedCallsWithoutRetryAttempt()).isEqualTo(1);
@@ -375,9 +381,9 @@ class RetryContextTest {
         policy.retry().getEventPublisher().onRetry(events::add);
         RetryContext context = policy.newContext(GET, NO_DEADLINE);
 
-        seen(context.onResponse(head(503)));
-        seen(context.onFailure(FailureKind.RESPONSE_TIMEOUT));
-        seen(context.onResponse(head(503)));
+        seen(context.onResponse(head(503), rules, false));
+        seen(context.onFailure(FailureKind.RESPONSE_TIMEOUT, false));
+        seen(context.onResponse(head(503), rules, false));
 
         assertThat(events)
                 .extracting(RetryOnRetryEvent::getNumberOfRetryAttempts)
@@ -391,22 +397,22 @@ class RetryContextTest {
     void eachRequestHasItsOwnAttemptCount() {
         RetryPolicy policy = policy(2);
         RetryContext first = policy.newContext(GET, NO_DEADLINE);
-        seen(first.onResponse(head(503)));
-        seen(first.onResponse(head(503)));
+        seen(first.onResponse(head(503), rules, false));
+        seen(first.onResponse(head(503), rules, false));
 
         RetryContext second = policy.newContext(GET, NO_DEADLINE);
 
-        assertThat(seen(second.onResponse(head(503)))).isEqualTo(noHint(true, 100, "status_503", 1));
+        assertThat(seen(second.onResponse(head(503), rules, false))).isEqualTo(noHint(true, 100, "status_503", 1));
     }
 
     // Server hints: the wait is max(backoff, hint), capped by max-retry-after and the deadline.
 
     private RetryPolicy hintPolicy(int maxAttempts, boolean openai) {
         RetrySpec spec = spec(maxAttempts, 0.0);
+        rules = ProviderRules.of(openai ? Provider.OPENAI : Provider.GENERIC);
         return new RetryPolicy(
                 "test-route",
                 spec,
-                ProviderRules.of(openai ? Provider.OPENAI : Provider.GENERIC),
                 new ServerHints(CLOCK),
                 new java.util.SplittableRandom(42),
                 now::get,
@@ -419,7 +425,8 @@ class RetryContextTest {
 
     @Test
     void retryAfterLongerThanTheBackoffSetsTheWait() {
-        Seen decision = seen(hintContext(GET, NO_DEADLINE).onResponse(TestHead.of(429, "Retry-After", "2")));
+        Seen decision =
+                seen(hintContext(GET, NO_DEADLINE).onResponse(TestHead.of(429, "Retry-After", "2"), rules, false));
 
         assertThat(decision).isEqualTo(new Seen(true, 2_000, "status_429", 1, "retry-after", 2_000));
         assertThat(decision.hasServerHint()).isTrue();
@@ -427,14 +434,15 @@ class RetryContextTest {
 
     @Test
     void retryAfterMsLongerThanTheBackoffSetsTheWait() {
-        assertThat(seen(hintContext(GET, NO_DEADLINE).onResponse(TestHead.of(503, "retry-after-ms", "150"))))
+        assertThat(seen(hintContext(GET, NO_DEADLINE)
+                        .onResponse(TestHead.of(503, "retry-after-ms", "150"), rules, false)))
                 .isEqualTo(new Seen(true, 150, "status_503", 1, "retry-after-ms", 150));
     }
 
     @Test
     void retryAfterAsAnHttpDateSetsTheWait() {
         assertThat(seen(hintContext(GET, NO_DEADLINE)
-                        .onResponse(TestHead.of(503, "Retry-After", "Wed, 01 Jan 2025 00:00:03 GMT"))))
+                        .onResponse(TestHead.of(503, "Retry-After", "Wed, 01 Jan 2025 00:00:03 GMT"), rules, false)))
                 .isEqualTo(new Seen(true, 3_000, "status_503", 1, "retry-after", 3_000));
     }
 
@@ -442,16 +450,21 @@ class RetryContextTest {
     void openAiRateLimitResetSetsTheWait() {
         RetryContext context = hintPolicy(3, true).newContext(GET, NO_DEADLINE);
 
-        assertThat(seen(context.onResponse(head(
-                        TestHead.of(429, "x-ratelimit-remaining-tokens", "0", "x-ratelimit-reset-tokens", "1.5s")))))
+        assertThat(seen(context.onResponse(
+                        head(TestHead.of(429, "x-ratelimit-remaining-tokens", "0", "x-ratelimit-reset-tokens", "1.5s")),
+                        rules,
+                        false)))
                 .isEqualTo(new Seen(true, 1_500, "status_429", 1, "ratelimit-reset", 1_500));
     }
 
     @Test
     void rateLimitResetIsNotReadForAGenericRoute() {
         assertThat(seen(hintContext(GET, NO_DEADLINE)
-                        .onResponse(TestHead.of(
-                                429, "x-ratelimit-remaining-tokens", "0", "x-ratelimit-reset-tokens", "1.5s"))))
+                        .onResponse(
+                                TestHead.of(
+                                        429, "x-ratelimit-remaining-tokens", "0", "x-ratelimit-reset-tokens", "1.5s"),
+                                rules,
+                                false)))
                 .isEqualTo(noHint(true, 100, "status_429", 1));
     }
 
@@ -459,15 +472,16 @@ class RetryContextTest {
     void hintShorterThanTheBackoffKeepsTheBackoff() {
         RetryContext context = hintContext(GET, NO_DEADLINE);
 
-        assertThat(seen(context.onResponse(head(TestHead.of(503, "retry-after-ms", "40")))))
+        assertThat(seen(context.onResponse(head(TestHead.of(503, "retry-after-ms", "40")), rules, false)))
                 .isEqualTo(new Seen(true, 100, "status_503", 1, "backoff", 40));
-        assertThat(seen(context.onResponse(head(TestHead.of(503, "Retry-After", "0")))))
+        assertThat(seen(context.onResponse(head(TestHead.of(503, "Retry-After", "0")), rules, false)))
                 .isEqualTo(new Seen(true, 200, "status_503", 2, "backoff", 0));
     }
 
     @Test
     void hintEqualToTheBackoffIsReportedAsBackoff() {
-        assertThat(seen(hintContext(GET, NO_DEADLINE).onResponse(TestHead.of(503, "retry-after-ms", "100"))))
+        assertThat(seen(hintContext(GET, NO_DEADLINE)
+                        .onResponse(TestHead.of(503, "retry-after-ms", "100"), rules, false)))
                 .isEqualTo(new Seen(true, 100, "status_503", 1, "backoff", 100));
     }
 
@@ -475,10 +489,10 @@ class RetryContextTest {
     void laterAttemptsTakeTheLongerOfTheGrowingBackoffAndTheHint() {
         RetryContext context = hintPolicy(4, false).newContext(GET, NO_DEADLINE);
 
-        assertThat(seen(context.onResponse(head(TestHead.of(503, "retry-after-ms", "150"))))
+        assertThat(seen(context.onResponse(head(TestHead.of(503, "retry-after-ms", "150")), rules, false))
                         .waitSource())
                 .isEqualTo("retry-after-ms");
-        Seen second = seen(context.onResponse(head(TestHead.of(503, "retry-after-ms", "150"))));
+        Seen second = seen(context.onResponse(head(TestHead.of(503, "retry-after-ms", "150")), rules, false));
 
         assertThat(second.delayMillis()).isEqualTo(200);
         assertThat(second.waitSource()).isEqualTo("backoff");
@@ -487,7 +501,7 @@ class RetryContextTest {
 
     @Test
     void hintAtMaxRetryAfterIsHonoured() {
-        assertThat(seen(hintContext(GET, NO_DEADLINE).onResponse(TestHead.of(429, "Retry-After", "60"))))
+        assertThat(seen(hintContext(GET, NO_DEADLINE).onResponse(TestHead.of(429, "Retry-After", "60"), rules, false)))
                 .isEqualTo(new Seen(true, 60_000, "status_429", 1, "retry-after", 60_000));
     }
 
@@ -495,7 +509,7 @@ class RetryContextTest {
     void hintAboveMaxRetryAfterStopsAtOnceEvenOnTheFirstAttempt() {
         RetryContext context = hintContext(GET, NO_DEADLINE);
 
-        Seen decision = seen(context.onResponse(head(TestHead.of(429, "Retry-After", "61"))));
+        Seen decision = seen(context.onResponse(head(TestHead.of(429, "Retry-After", "61")), rules, false));
 
         assertThat(decision.retry()).isFalse();
         assertThat(decision.reason()).isEqualTo("retry_after_too_long");
@@ -508,7 +522,7 @@ class RetryContextTest {
     void hugeHintStopsWithRetryAfterTooLongWithoutOverflowing() {
         RetryContext context = hintContext(GET, now.get() + millisToNanos(5_000));
 
-        Seen decision = seen(context.onResponse(head(TestHead.of(429, "Retry-After", "9".repeat(30)))));
+        Seen decision = seen(context.onResponse(head(TestHead.of(429, "Retry-After", "9".repeat(30))), rules, false));
 
         assertThat(decision.retry()).isFalse();
         assertThat(decision.reason()).isEqualTo("retry_after_too_long");
@@ -517,7 +531,8 @@ class RetryContextTest {
 
     @Test
     void hintAboveMaxRetryAfterStopsEvenForAListedStatusThatIsNot429() {
-        Seen decision = seen(hintContext(GET, NO_DEADLINE).onResponse(TestHead.of(503, "retry-after-ms", "60001")));
+        Seen decision = seen(
+                hintContext(GET, NO_DEADLINE).onResponse(TestHead.of(503, "retry-after-ms", "60001"), rules, false));
 
         assertThat(decision.retry()).isFalse();
         assertThat(decision.reason()).isEqualTo("retry_after_too_long");
@@ -528,7 +543,7 @@ class RetryContextTest {
     void hintWithinTheCapButPastTheDeadlineStopsWithDeadline() {
         RetryContext context = hintContext(GET, now.get() + millisToNanos(1_000));
 
-        Seen decision = seen(context.onResponse(head(TestHead.of(429, "Retry-After", "2"))));
+        Seen decision = seen(context.onResponse(head(TestHead.of(429, "Retry-After", "2")), rules, false));
 
         assertThat(decision.retry()).isFalse();
         assertThat(decision.reason()).isEqualTo("deadline");
@@ -540,14 +555,15 @@ class RetryContextTest {
     void hintEndingBeforeTheDeadlineIsScheduled() {
         RetryContext context = hintContext(GET, now.get() + millisToNanos(2_000) + 1);
 
-        assertThat(seen(context.onResponse(head(TestHead.of(429, "Retry-After", "2"))))
+        assertThat(seen(context.onResponse(head(TestHead.of(429, "Retry-After", "2")), rules, false))
                         .retry())
                 .isTrue();
     }
 
     @Test
     void serverHintIsReportedWhenTheMethodIsNotRetryable() {
-        Seen decision = seen(hintContext(POST, NO_DEADLINE).onResponse(TestHead.of(429, "Retry-After", "5")));
+        Seen decision =
+                seen(hintContext(POST, NO_DEADLINE).onResponse(TestHead.of(429, "Retry-After", "5"), rules, false));
 
         assertThat(decision.retry()).isFalse();
         assertThat(decision.reason()).isEqualTo("method_not_retryable");
@@ -557,7 +573,8 @@ class RetryContextTest {
 
     @Test
     void serverHintIsReportedWhenTheStatusIsNotRetryable() {
-        Seen decision = seen(hintContext(GET, NO_DEADLINE).onResponse(TestHead.of(404, "retry-after-ms", "250")));
+        Seen decision =
+                seen(hintContext(GET, NO_DEADLINE).onResponse(TestHead.of(404, "retry-after-ms", "250"), rules, false));
 
         assertThat(decision.reason()).isEqualTo("status_not_retryable");
         assertThat(decision.serverHintMillis()).isEqualTo(250);
@@ -565,8 +582,9 @@ class RetryContextTest {
 
     @Test
     void serverHintIsReportedWhenAttemptsAreExhausted() {
-        Seen decision = seen(
-                hintPolicy(1, false).newContext(GET, NO_DEADLINE).onResponse(TestHead.of(429, "Retry-After", "2")));
+        Seen decision = seen(hintPolicy(1, false)
+                .newContext(GET, NO_DEADLINE)
+                .onResponse(TestHead.of(429, "Retry-After", "2"), rules, false));
 
         assertThat(decision.retry()).isFalse();
         assertThat(decision.reason()).isEqualTo("attempts_exhausted");
@@ -578,7 +596,9 @@ class RetryContextTest {
         RetryContext context = hintPolicy(3, true).newContext(GET, NO_DEADLINE);
 
         Seen decision = seen(context.onResponse(
-                head(TestHead.of(429, "Retry-After", "1").error("insufficient_quota", "insufficient_quota"))));
+                head(TestHead.of(429, "Retry-After", "1").error("insufficient_quota", "insufficient_quota")),
+                rules,
+                false));
 
         assertThat(decision.retry()).isFalse();
         assertThat(decision.reason()).isEqualTo("insufficient_quota");
@@ -587,7 +607,7 @@ class RetryContextTest {
 
     @Test
     void failuresNeverCarryAServerHint() {
-        Seen decision = seen(hintContext(GET, NO_DEADLINE).onFailure(FailureKind.RESPONSE_TIMEOUT));
+        Seen decision = seen(hintContext(GET, NO_DEADLINE).onFailure(FailureKind.RESPONSE_TIMEOUT, false));
 
         assertThat(decision).isEqualTo(noHint(true, 100, "response_timeout", 1));
         assertThat(decision.hasServerHint()).isFalse();
@@ -600,7 +620,7 @@ class RetryContextTest {
         policy.retry().getEventPublisher().onRetry(events::add);
         RetryContext context = policy.newContext(GET, NO_DEADLINE);
 
-        seen(context.onResponse(head(TestHead.of(429, "Retry-After", "3"))));
+        seen(context.onResponse(head(TestHead.of(429, "Retry-After", "3")), rules, false));
 
         assertThat(events).extracting(RetryOnRetryEvent::getWaitInterval).containsExactly(Duration.ofSeconds(3));
     }

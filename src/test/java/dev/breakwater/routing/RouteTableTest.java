@@ -3,11 +3,13 @@ package dev.breakwater.routing;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.breakwater.config.CircuitBreakerSpec;
+import dev.breakwater.config.FallbackClass;
 import dev.breakwater.config.Provider;
 import dev.breakwater.config.RetryBudgetSpec;
 import dev.breakwater.config.RetrySpec;
 import dev.breakwater.config.RouteSpec;
 import dev.breakwater.config.SlidingWindowType;
+import dev.breakwater.config.Strategy;
 import dev.breakwater.config.TimeoutSpec;
 import dev.breakwater.config.UpstreamSpec;
 import dev.breakwater.observability.Metrics;
@@ -63,7 +65,10 @@ class RouteTableTest {
                 TIMEOUTS,
                 RETRY,
                 RetryBudgetSpec.DEFAULT,
-                BREAKER);
+                BREAKER,
+                List.of(),
+                FallbackClass.ALL,
+                Strategy.FAILOVER);
         return new RouteFactory(new SplittableRandom(1), System::nanoTime, Clock.systemUTC(), new Metrics())
                 .route(spec, Optional.empty());
     }

@@ -1,0 +1,108 @@
+package dev.breakwater.resilience;
+
+import dev.breakwater.config.UpstreamTarget;
+import java.util.Optional;
+
+/**
+ * What decides whether one upstream of a route (its primary or a fallback) can take an attempt now: its own
+ * circuit breaker and rate-limit gate, and its provider's rules. It also remembers the capacity the upstream last
+ * reported, for {@code strategy: spread}.
+ *
+ * <p>Shared by every event loop; the breaker and gate are thread-safe, the capacity a racy but harmless hint.
+ */
+public final class UpstreamGuard {
+    private final int index;
+    private final UpstreamTarget target;
+    private final String address;
+    private final ProviderRules provider;
+    private final Optional<RouteBreaker> breaker;
+    private final Optional<RateLimitGate> gate;
+    /** Requests (or, when the upstream reports none, tokens) left in its window as last reported; -1 unknown. */
+    private volatile long remainingCapacity = -1;
+
+    /**
+     * @param index the upstream's place in the route's order, 0 for the primary
+     */
+    public UpstreamGuard(
+            int index,
+            UpstreamTarget target,
+            ProviderRules provider,
+            Optional<RouteBreaker> breaker,
+            Optional<RateLimitGate> gate) {
+        this.index = index;
+        this.target = target;
+        this.address = target.upstream().host() + ":" + target.upstream().port();
+        this.provider = provider;
+        this.breaker = breaker;
+        this.gate = gate;
+    }
+
+    /** The upstream's place in the route's order, 0 for the primary. */
+    public int index() {
+        return index;
+    }
+
+    /** The upstream's name: the route's for the primary. */
+    public String name() {
+        return target.name();
+    }
+
+    /** Where and how to send attempts to this upstream. */
+    public UpstreamTarget target() {
+        return target;
+    }
+
+    /** What this upstream's API adds to the decisions. */
+    public ProviderRules provider() {
+        return provider;
+    }
+
+    /** The upstream's circuit breaker, when enabled. */
+    public Optional<RouteBreaker> breaker() {
+        return breaker;
+    }
+
+    /** The upstream's rate-limit gate, when enabled. */
+    public Optional<RateLimitGate> gate() {
+        return gate;
+    }
+
+    /** The capacity the upstream last reported, or -1 when unknown. */
+    public long remainingCapacity() {
+        return remainingCapacity;
+    }
+
+    /** {@code host:port}, part of every rate-limit key. */
+    String address() {
+        return address;
+    }
+
+    boolean breakerOpen() {
+        return breaker.map(RouteBreaker::isOpen).orElse(false);
+    }
+
+    /** Remembers the capacity an answer of this upstream reported, if it reported any. */
+    void observeCapacity(ResponseHead head) {
+        long requests = remaining(head, "x-ratelimit-remaining-requests", "anthropic-ratelimit-requests-remaining");
+        long capacity = requests >= 0
+                ? requests
+                : remaining(head, "x-ratelimit-remaining-tokens", "anthropic-ratelimit-tokens-remaining");
+        if (capacity >= 0) {
+            remainingCapacity = capacity;
+        }
+    }
+
+    private static long remaining(ResponseHead head, String... names) {
+        for (String name : names) {
+            String value = head.header(name);
+            if (value != null) {
+                try {
+                    return Long.parseLong(value.trim());
+                } catch (NumberFormatException e) {
+                    // not a count: try the next header
+                }
+            }
+        }
+        return -1;
+    }
+}
