@@ -108,6 +108,7 @@ public final class RequestAdmission {
             return upstreams;
         }
         boolean known = upstreams.stream().anyMatch(u -> u.remainingCapacity() >= 0);
+        // While no upstream reported its capacity, take turns; once one did, rank by it (see spreadRank).
         List<UpstreamGuard> order = new ArrayList<>(upstreams.size());
         if (!known) {
             int start = guard.nextRotation();
@@ -117,7 +118,7 @@ public final class RequestAdmission {
             return order;
         }
         order.addAll(upstreams);
-        order.sort(Comparator.comparingLong(UpstreamGuard::remainingCapacity).reversed());
+        order.sort(Comparator.comparingLong(UpstreamGuard::spreadRank).reversed());
         return order;
     }
 

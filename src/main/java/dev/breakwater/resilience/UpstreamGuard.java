@@ -19,6 +19,8 @@ public final class UpstreamGuard {
     private final Optional<RateLimitGate> gate;
     /** Requests (or, when the upstream reports none, tokens) left in its window as last reported; -1 unknown. */
     private volatile long remainingCapacity = -1;
+    /** True once the upstream answered at all, with or without capacity headers. */
+    private volatile boolean answered;
 
     /**
      * @param index the upstream's place in the route's order, 0 for the primary
@@ -81,8 +83,19 @@ public final class UpstreamGuard {
         return breaker.map(RouteBreaker::isOpen).orElse(false);
     }
 
+    /**
+     * How {@code strategy: spread} ranks this upstream: the capacity it reported; before its first answer the
+     * highest rank, so every upstream is tried once and reports; after answers without capacity headers the
+     * lowest.
+     */
+    long spreadRank() {
+        long capacity = remainingCapacity;
+        return capacity >= 0 ? capacity : answered ? -1 : Long.MAX_VALUE;
+    }
+
     /** Remembers the capacity an answer of this upstream reported, if it reported any. */
     void observeCapacity(ResponseHead head) {
+        answered = true;
         long requests = remaining(head, "x-ratelimit-remaining-requests", "anthropic-ratelimit-requests-remaining");
         long capacity = requests >= 0
                 ? requests

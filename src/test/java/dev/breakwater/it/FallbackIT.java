@@ -168,4 +168,51 @@ class FallbackIT {
             assertThat(answer.headers().firstValue("x-breakwater-upstream")).contains("azure-eu");
         }
     }
+
+    @Test
+    void anOpenPrimaryBreakerSendsRequestsToTheFallback() throws Exception {
+        primary.stubFor(
+                post(urlEqualTo("/v1/chat/completions")).willReturn(aResponse().withStatus(200)));
+        fallbackAnswers();
+        try (TestProxy proxy = TestProxy.start(config(""))) {
+            HttpResponse<String> forced = Http.send(
+                    java.net.http.HttpRequest.newBuilder(proxy.adminUri("/admin/routes/openai/circuit-breaker/open"))
+                            .POST(java.net.http.HttpRequest.BodyPublishers.noBody())
+                            .build());
+            assertThat(forced.statusCode()).isEqualTo(200);
+
+            HttpResponse<String> answer = chat(proxy, "gpt-4o-mini");
+
+            assertThat(answer.statusCode()).isEqualTo(200);
+            assertThat(answer.headers().firstValue("x-breakwater-upstream")).contains("azure-eu");
+            assertThat(answer.headers().firstValue("x-breakwater-attempts")).contains("1");
+            assertThat(primary.findAll(postRequestedFor(urlEqualTo("/v1/chat/completions"))))
+                    .isEmpty();
+        }
+    }
+
+    @Test
+    void spreadSendsMoreTrafficToTheUpstreamReportingMoreCapacity() throws Exception {
+        primary.stubFor(post(urlEqualTo("/v1/chat/completions"))
+                .willReturn(aResponse()
+                        .withStatus(200)
+                        .withHeader("x-ratelimit-remaining-requests", "3")
+                        .withBody(OK.formatted("gpt-4o-mini"))));
+        fallback.stubFor(post(urlEqualTo("/openai/v1/chat/completions"))
+                .willReturn(aResponse()
+                        .withStatus(200)
+                        .withHeader("x-ratelimit-remaining-requests", "900")
+                        .withBody(OK.formatted("mini-prod-deployment"))));
+        try (TestProxy proxy = TestProxy.start(config("    strategy: spread\n"))) {
+            java.util.Map<String, Integer> answeredBy = new java.util.HashMap<>();
+            for (int i = 0; i < 20; i++) {
+                HttpResponse<String> answer = chat(proxy, "gpt-4o-mini");
+                assertThat(answer.statusCode()).isEqualTo(200);
+                answeredBy.merge(
+                        answer.headers().firstValue("x-breakwater-upstream").orElseThrow(), 1, Integer::sum);
+            }
+
+            assertThat(answeredBy.getOrDefault("azure-eu", 0)).isGreaterThanOrEqualTo(18);
+        }
+    }
 }
