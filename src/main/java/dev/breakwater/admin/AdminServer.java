@@ -1,6 +1,7 @@
 package dev.breakwater.admin;
 
 import dev.breakwater.proxy.ErrorResponses;
+import dev.breakwater.resilience.RouteBreaker;
 import dev.breakwater.routing.Route;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.vertx.core.Future;
@@ -15,6 +16,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -123,14 +125,19 @@ public final class AdminServer extends VerticleBase {
             error(ctx, 409, "circuit_breaker_disabled", "Route '" + name + "' has no circuit breaker");
             return;
         }
-        CircuitBreaker breaker = route.get().guard().breaker().get().circuitBreaker();
-        switch (ctx.pathParam("action")) {
-            case "open" -> breaker.transitionToForcedOpenState();
-            case "close" -> breaker.transitionToClosedState();
-            case "reset" -> breaker.reset();
-            default -> {
-                error(ctx, 400, "unknown_action", "Expected open, close or reset");
-                return;
+        String action = ctx.pathParam("action");
+        if (!List.of("open", "close", "reset").contains(action)) {
+            error(ctx, 400, "unknown_action", "Expected open, close or reset");
+            return;
+        }
+        // The primary's breakers, every model's included: an operator opening "the route" means all of it.
+        for (RouteBreaker each :
+                route.get().guard().upstreams().get(0).breakers().orElseThrow().all()) {
+            CircuitBreaker breaker = each.circuitBreaker();
+            switch (action) {
+                case "open" -> breaker.transitionToForcedOpenState();
+                case "close" -> breaker.transitionToClosedState();
+                default -> breaker.reset();
             }
         }
         json(ctx, 200, RouteView.of(route.get()));

@@ -98,9 +98,20 @@ final class RouteView {
                                             upstream.gate()
                                                     .map(RateLimitGate::held)
                                                     .orElse(0)))
+                    .put("model-breakers", modelBreakers(upstream))
                     .put("remaining-capacity", upstream.remainingCapacity()));
         }
         return upstreams;
+    }
+
+    /** The state of each model's breaker of an upstream, by model (empty for a generic provider). */
+    private static JsonObject modelBreakers(UpstreamGuard upstream) {
+        JsonObject states = new JsonObject();
+        upstream.breakers()
+                .ifPresent(set -> new java.util.TreeMap<>(set.byModel())
+                        .forEach((model, breaker) -> states.put(
+                                model, breaker.circuitBreaker().getState().name())));
+        return states;
     }
 
     private static JsonObject timeouts(TimeoutSpec t) {

@@ -36,6 +36,9 @@ public final class RequestAdmission {
     private final Scheduler timers;
     private final Executor loop;
     private final String[] rateLimitKeys;
+    /** Per upstream: the model it is asked for (after its models rewrite), "" for none; null until read. */
+    private final String[] models;
+
     private RequestFacts facts;
     private RetryContext retry;
     /** The upstream of the attempt in flight, or of the last one. */
@@ -56,6 +59,7 @@ public final class RequestAdmission {
         this.timers = timers;
         this.loop = loop;
         this.rateLimitKeys = new String[guard.upstreams().size()];
+        this.models = new String[guard.upstreams().size()];
     }
 
     /** The client's body is read, so what may be repeated is known: attempts may be asked for from now on. */
@@ -124,7 +128,7 @@ public final class RequestAdmission {
 
     /** Why {@code upstream} cannot take an attempt of this request now, or null when it can. */
     private FallbackClass blockOf(UpstreamGuard upstream) {
-        if (upstream.breakerOpen()) {
+        if (breakerOpen(upstream)) {
             return FallbackClass.CIRCUIT_OPEN;
         }
         RateLimitGate gate = upstream.gate().orElse(null);
@@ -143,7 +147,7 @@ public final class RequestAdmission {
         long earliest = Long.MAX_VALUE;
         for (UpstreamGuard upstream : blocked) {
             RateLimitGate gate = upstream.gate().orElse(null);
-            if (gate != null && !upstream.breakerOpen() && gate.isActive()) {
+            if (gate != null && !breakerOpen(upstream) && gate.isActive()) {
                 long wait = gate.closedForMillis(rateLimitKey(upstream));
                 if (wait < earliest) {
                     earliest = wait;
@@ -156,7 +160,7 @@ public final class RequestAdmission {
         }
         RouteBreaker refusing = null;
         for (UpstreamGuard upstream : blocked) {
-            RouteBreaker breaker = upstream.breaker().orElse(null);
+            RouteBreaker breaker = breakerOf(upstream);
             if (breaker != null && (refusing == null || breaker.retryAfterSeconds() < refusing.retryAfterSeconds())) {
                 refusing = breaker;
                 current = upstream;
@@ -189,7 +193,7 @@ public final class RequestAdmission {
 
     private Clearance takePermit(UpstreamGuard upstream) {
         current = upstream;
-        RouteBreaker breaker = upstream.breaker().orElse(null);
+        RouteBreaker breaker = breakerOf(upstream);
         if (breaker == null) {
             return Clearance.GO;
         }
@@ -282,14 +286,18 @@ public final class RequestAdmission {
 
     /** A response whose headers counted as fine broke off mid-body: a failure for its upstream's breaker. */
     public void onStreamBroken(Throwable cause) {
-        current.breaker().ifPresent(breaker -> breaker.onStreamBroken(cause));
+        RouteBreaker breaker = breakerOf(current);
+        if (breaker != null) {
+            breaker.onStreamBroken(cause);
+        }
     }
 
     /** The refusal to answer with when a {@link StopReason#CIRCUIT_OPEN} stop leaves nothing to relay. */
     public Refusal circuitOpenRefusal() {
-        return current.breaker()
-                .map(breaker -> circuitOpen(breaker).refusal())
-                .orElse(new Refusal.CircuitOpen(1, false));
+        RouteBreaker breaker = breakerOf(current);
+        return breaker == null
+                ? new Refusal.CircuitOpen(1, false)
+                : circuitOpen(breaker).refusal();
     }
 
     /** True when the request may run twice (see {@link RetryClassifier#mayRepeat}). */
@@ -323,7 +331,7 @@ public final class RequestAdmission {
         if (!(decision instanceof RetryDecision.Retry wanted)) {
             return decision;
         }
-        if (wanted.waitSource() != WaitSource.FALLBACK && current.breakerOpen() && !anotherUpstreamUsable()) {
+        if (wanted.waitSource() != WaitSource.FALLBACK && breakerOpen(current) && !anotherUpstreamUsable()) {
             return wanted.refusedBy(StopReason.CIRCUIT_OPEN);
         }
         if (!guard.budget().tryStartRetry()) {
@@ -339,7 +347,7 @@ public final class RequestAdmission {
             return false;
         }
         for (UpstreamGuard upstream : guard.upstreams()) {
-            if (upstream != current && !upstream.breakerOpen()) {
+            if (upstream != current && !breakerOpen(upstream)) {
                 return true;
             }
         }
@@ -373,6 +381,32 @@ public final class RequestAdmission {
         }
     }
 
+    /** The breaker of this request at {@code upstream}: the one of the model it asks for, or null when none. */
+    private RouteBreaker breakerOf(UpstreamGuard upstream) {
+        return upstream.breakers().isEmpty()
+                ? null
+                : upstream.breakerFor(model(upstream)).orElse(null);
+    }
+
+    private boolean breakerOpen(UpstreamGuard upstream) {
+        RouteBreaker breaker = breakerOf(upstream);
+        return breaker != null && breaker.isOpen();
+    }
+
+    /**
+     * The model this request asks {@code upstream} for, after the upstream's {@code models} rewrite; null when the
+     * provider has none or the body names none. Read once per upstream.
+     */
+    private String model(UpstreamGuard upstream) {
+        String model = models[upstream.index()];
+        if (model == null) {
+            String named = upstream.provider().model(outgoing);
+            model = named == null ? "" : upstream.target().models().getOrDefault(named, named);
+            models[upstream.index()] = model;
+        }
+        return model.isEmpty() ? null : model;
+    }
+
     private static Clearance.Refuse circuitOpen(RouteBreaker breaker) {
         return new Clearance.Refuse(new Refusal.CircuitOpen(breaker.retryAfterSeconds(), breaker.isForcedOpen()));
     }
@@ -385,11 +419,7 @@ public final class RequestAdmission {
     private String rateLimitKey(UpstreamGuard upstream) {
         String key = rateLimitKeys[upstream.index()];
         if (key == null) {
-            String model = upstream.provider().model(outgoing);
-            if (model != null) {
-                model = upstream.target().models().getOrDefault(model, model);
-            }
-            key = GateKeys.of(upstream.address(), Credentials.of(upstream.target(), outgoing), model);
+            key = GateKeys.of(upstream.address(), Credentials.of(upstream.target(), outgoing), model(upstream));
             rateLimitKeys[upstream.index()] = key;
         }
         return key;

@@ -15,7 +15,7 @@ public final class UpstreamGuard {
     private final UpstreamTarget target;
     private final String address;
     private final ProviderRules provider;
-    private final Optional<RouteBreaker> breaker;
+    private final Optional<BreakerSet> breakers;
     private final Optional<RateLimitGate> gate;
     /** Requests (or, when the upstream reports none, tokens) left in its window as last reported; -1 unknown. */
     private volatile long remainingCapacity = -1;
@@ -29,13 +29,13 @@ public final class UpstreamGuard {
             int index,
             UpstreamTarget target,
             ProviderRules provider,
-            Optional<RouteBreaker> breaker,
+            Optional<BreakerSet> breakers,
             Optional<RateLimitGate> gate) {
         this.index = index;
         this.target = target;
         this.address = target.upstream().host() + ":" + target.upstream().port();
         this.provider = provider;
-        this.breaker = breaker;
+        this.breakers = breakers;
         this.gate = gate;
     }
 
@@ -59,9 +59,19 @@ public final class UpstreamGuard {
         return provider;
     }
 
-    /** The upstream's circuit breaker, when enabled. */
+    /** The upstream's model-less circuit breaker (its only one for a generic provider), when enabled. */
     public Optional<RouteBreaker> breaker() {
-        return breaker;
+        return breakers.map(BreakerSet::shared);
+    }
+
+    /** All of the upstream's circuit breakers (one per model for an LLM provider), when enabled. */
+    public Optional<BreakerSet> breakers() {
+        return breakers;
+    }
+
+    /** The breaker of requests for {@code model} (null: none named), when enabled. */
+    Optional<RouteBreaker> breakerFor(String model) {
+        return breakers.map(set -> set.forModel(model));
     }
 
     /** The upstream's rate-limit gate, when enabled. */
@@ -77,10 +87,6 @@ public final class UpstreamGuard {
     /** {@code host:port}, part of every rate-limit key. */
     String address() {
         return address;
-    }
-
-    boolean breakerOpen() {
-        return breaker.map(RouteBreaker::isOpen).orElse(false);
     }
 
     /**

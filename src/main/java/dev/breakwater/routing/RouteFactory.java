@@ -1,10 +1,13 @@
 package dev.breakwater.routing;
 
 import dev.breakwater.config.BreakwaterConfig;
+import dev.breakwater.config.CircuitBreakerSpec;
+import dev.breakwater.config.Provider;
 import dev.breakwater.config.RouteSpec;
 import dev.breakwater.config.UpstreamTarget;
 import dev.breakwater.observability.Metrics;
 import dev.breakwater.observability.RouteMetrics;
+import dev.breakwater.resilience.BreakerSet;
 import dev.breakwater.resilience.ProviderRules;
 import dev.breakwater.resilience.RateLimitGate;
 import dev.breakwater.resilience.RetryBudget;
@@ -75,7 +78,7 @@ public final class RouteFactory {
             Optional<RateLimitGate> gate =
                     spec.retry().rateLimitGate() ? Optional.of(new RateLimitGate(ticker)) : Optional.empty();
             upstreams.add(new UpstreamGuard(
-                    i, target, ProviderRules.of(target.provider()), breaker(spec, target, previous), gate));
+                    i, target, ProviderRules.of(target.provider()), breakers(spec, target, previous), gate));
         }
         RetryBudget budget = new RetryBudget(spec.retryBudget());
         RouteGuard guard = new RouteGuard(
@@ -92,25 +95,34 @@ public final class RouteFactory {
     }
 
     /**
-     * The breaker of one upstream: the one it had before a reload when the route's {@code circuit-breaker}
-     * section is unchanged, else a new one. The primary's is registered under the route's name, a fallback's
-     * under {@code ROUTE/FALLBACK}.
+     * The breakers of one upstream: the ones it had before a reload when the route's {@code circuit-breaker}
+     * section and the upstream's provider are unchanged, else new ones. The primary's model-less breaker is
+     * registered under the route's name, a fallback's under {@code ROUTE/FALLBACK}; a model's breaker under that
+     * name and {@code [MODEL]}.
      */
-    private Optional<RouteBreaker> breaker(RouteSpec spec, UpstreamTarget target, Optional<Route> previous) {
+    private Optional<BreakerSet> breakers(RouteSpec spec, UpstreamTarget target, Optional<Route> previous) {
         String name = breakerName(spec.name(), target);
+        Optional<UpstreamGuard> old = previous.flatMap(route -> route.guard().upstreams().stream()
+                .filter(u -> u.name().equals(target.name()))
+                .findFirst());
+        boolean same = previous.isPresent()
+                && previous.get().spec().circuitBreaker().equals(spec.circuitBreaker())
+                && old.isPresent()
+                && old.get().target().provider() == target.provider();
+        if (same && old.get().breakers().isPresent()) {
+            return old.get().breakers();
+        }
+        old.flatMap(UpstreamGuard::breakers)
+                .ifPresent(set -> set.all().forEach(b -> metrics.breakers().remove(b.route())));
         if (!spec.circuitBreaker().enabled()) {
             metrics.breakers().remove(name);
             return Optional.empty();
         }
-        Optional<RouteBreaker> kept = previous.filter(
-                        old -> old.spec().circuitBreaker().equals(spec.circuitBreaker()))
-                .flatMap(old -> old.guard().upstreams().stream()
-                        .filter(u -> u.name().equals(target.name()))
-                        .findFirst())
-                .flatMap(UpstreamGuard::breaker);
-        return kept.isPresent()
-                ? kept
-                : Optional.of(new RouteBreaker(name, spec.circuitBreaker(), clock, metrics.breakers()));
+        CircuitBreakerSpec settings = spec.circuitBreaker();
+        return Optional.of(new BreakerSet(
+                new RouteBreaker(name, settings, clock, metrics.breakers()),
+                target.provider() != Provider.GENERIC,
+                model -> new RouteBreaker(name + "[" + model + "]", settings, clock, metrics.breakers())));
     }
 
     private static String breakerName(String route, UpstreamTarget target) {
@@ -123,7 +135,11 @@ public final class RouteFactory {
         current.forEach(route -> names.add(route.name()));
         for (Route route : old.routes()) {
             if (!names.contains(route.name())) {
-                route.spec().targets().forEach(t -> metrics.breakers().remove(breakerName(route.name(), t)));
+                route.guard()
+                        .upstreams()
+                        .forEach(u -> u.breakers()
+                                .ifPresent(set -> set.all()
+                                        .forEach(b -> metrics.breakers().remove(b.route()))));
                 metrics.retries().remove(route.name());
             }
         }

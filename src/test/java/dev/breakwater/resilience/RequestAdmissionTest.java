@@ -87,7 +87,14 @@ class RequestAdmissionTest {
                     upstreams.size(),
                     t,
                     ProviderRules.of(t.provider()),
-                    Optional.of(new RouteBreaker(t.name(), BREAKER, clock, CircuitBreakerRegistry.ofDefaults())),
+                    Optional.of(new BreakerSet(
+                            new RouteBreaker(t.name(), BREAKER, clock, CircuitBreakerRegistry.ofDefaults()),
+                            t.provider() != Provider.GENERIC,
+                            model -> new RouteBreaker(
+                                    t.name() + "[" + model + "]",
+                                    BREAKER,
+                                    clock,
+                                    CircuitBreakerRegistry.ofDefaults()))),
                     Optional.of(new RateLimitGate(time))));
         }
         return new RouteGuard(
@@ -383,6 +390,35 @@ class RequestAdmissionTest {
             return admit(guard, Map.of("authorization", "Bearer sk-client"), "{\"model\":\"" + model + "\"}");
         }
 
+        private void openBreaker(RouteGuard guard, int upstream, String model) {
+            guard.upstreams()
+                    .get(upstream)
+                    .breakers()
+                    .orElseThrow()
+                    .forModel(model)
+                    .circuitBreaker()
+                    .transitionToOpenState();
+        }
+
+        @Test
+        void oneModelsOpenBreakerDoesNotRefuseAnotherModel() {
+            RouteGuard guard = guard(Provider.OPENAI, RetryBudgetSpec.DEFAULT);
+            openBreaker(guard, 0, "gpt-4o");
+
+            assertThat(clear(request(guard, "gpt-4o-mini"))).isEqualTo(Clearance.GO);
+            assertThat(clear(request(guard, "gpt-4o")))
+                    .isEqualTo(new Clearance.Refuse(new Refusal.CircuitOpen(30, false)));
+        }
+
+        @Test
+        void anOperatorForcingTheSetOpenAlsoHoldsModelsSeenLater() {
+            RouteGuard guard = guard(Provider.OPENAI, RetryBudgetSpec.DEFAULT);
+            guard.upstreams().get(0).breaker().orElseThrow().circuitBreaker().transitionToForcedOpenState();
+
+            assertThat(clear(request(guard, "never-seen-before")))
+                    .isEqualTo(new Clearance.Refuse(new Refusal.CircuitOpen(30, true)));
+        }
+
         @Test
         void aLongRateLimitOnThePrimarySendsTheRetryToTheFallbackWithoutWaiting() {
             RouteGuard guard = withFallbacks(FallbackClass.ALL, second);
@@ -414,7 +450,7 @@ class RequestAdmissionTest {
         @Test
         void anOpenPrimaryBreakerSendsAttemptsToTheFallback() {
             RouteGuard guard = withFallbacks(FallbackClass.ALL, second);
-            guard.upstreams().get(0).breaker().orElseThrow().circuitBreaker().transitionToOpenState();
+            openBreaker(guard, 0, "gpt-4o");
             RequestAdmission admission = request(guard, "gpt-4o");
 
             assertThat(clear(admission)).isEqualTo(Clearance.GO);
@@ -424,9 +460,9 @@ class RequestAdmissionTest {
         @Test
         void withEveryUpstreamOpenTheBreakerThatReopensFirstAnswers() {
             RouteGuard guard = withFallbacks(FallbackClass.ALL, second);
-            guard.upstreams().get(0).breaker().orElseThrow().circuitBreaker().transitionToOpenState();
+            openBreaker(guard, 0, "gpt-4o");
             clock.advance(Duration.ofSeconds(10));
-            guard.upstreams().get(1).breaker().orElseThrow().circuitBreaker().transitionToOpenState();
+            openBreaker(guard, 1, "gpt-4o");
 
             assertThat(clear(request(guard, "gpt-4o")))
                     .isEqualTo(new Clearance.Refuse(new Refusal.CircuitOpen(20, false)));

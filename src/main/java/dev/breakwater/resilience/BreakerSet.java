@@ -1,0 +1,78 @@
+package dev.breakwater.resilience;
+
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+
+/**
+ * The circuit breakers of one upstream: one per model for an LLM provider (one model's failures must not refuse a
+ * healthy model's calls), created on first use, and one for requests that name no model. The number of model
+ * breakers is bounded ({@value #MAX_MODELS}): requests for further models share the model-less one, so a client
+ * inventing model names cannot grow memory or metrics without end.
+ *
+ * <p>An operator's override ({@code open}, {@code close}, {@code reset} on the admin API) applies to every breaker
+ * of the set, and a model breaker created later starts forced open while the set is.
+ *
+ * <p>Shared by every event loop; thread-safe.
+ */
+public final class BreakerSet {
+    static final int MAX_MODELS = 32;
+
+    private final RouteBreaker shared;
+    private final boolean perModel;
+    private final Function<String, RouteBreaker> factory;
+    private final Map<String, RouteBreaker> byModel = new ConcurrentHashMap<>();
+
+    /**
+     * @param shared the breaker of requests without a model (and of every request when not {@code perModel})
+     * @param perModel true for providers whose requests name a model
+     * @param factory makes the breaker of a model
+     */
+    public BreakerSet(RouteBreaker shared, boolean perModel, Function<String, RouteBreaker> factory) {
+        this.shared = shared;
+        this.perModel = perModel;
+        this.factory = factory;
+    }
+
+    /** The breaker of requests for {@code model} (null: none named). */
+    public RouteBreaker forModel(String model) {
+        if (!perModel || model == null || model.isEmpty()) {
+            return shared;
+        }
+        RouteBreaker breaker = byModel.get(model);
+        if (breaker != null) {
+            return breaker;
+        }
+        if (byModel.size() >= MAX_MODELS) {
+            return shared;
+        }
+        return byModel.computeIfAbsent(model, m -> {
+            RouteBreaker made = factory.apply(m);
+            if (shared.circuitBreaker().getState() == CircuitBreaker.State.FORCED_OPEN) {
+                made.circuitBreaker().transitionToForcedOpenState();
+            }
+            return made;
+        });
+    }
+
+    /** The model-less breaker: the one the admin API and route-level views show first. */
+    public RouteBreaker shared() {
+        return shared;
+    }
+
+    /** Every breaker of the set, the model-less one first. */
+    public List<RouteBreaker> all() {
+        List<RouteBreaker> all = new ArrayList<>(1 + byModel.size());
+        all.add(shared);
+        all.addAll(byModel.values());
+        return all;
+    }
+
+    /** The model breakers made so far, by model. */
+    public Map<String, RouteBreaker> byModel() {
+        return Map.copyOf(byModel);
+    }
+}
