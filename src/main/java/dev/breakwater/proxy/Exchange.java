@@ -307,6 +307,12 @@ final class Exchange implements OutgoingRequest {
         return HeaderPolicy.upstreamValue(request, route, name);
     }
 
+    /** The path the upstream receives, without the query, for the guard's rate-limit key (Azure's deployment). */
+    @Override
+    public String path() {
+        return route.upstreamPath(target.path(), null);
+    }
+
     /** The buffered body, copied, for the guard's rate-limit key (read only while a gate is closed). */
     @Override
     public byte[] bufferedBody() {
