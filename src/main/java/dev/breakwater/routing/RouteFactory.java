@@ -1,6 +1,7 @@
 package dev.breakwater.routing;
 
 import dev.breakwater.config.BreakwaterConfig;
+import dev.breakwater.config.CircuitBreakerSpec;
 import dev.breakwater.config.RouteSpec;
 import dev.breakwater.observability.Metrics;
 import dev.breakwater.observability.RouteMetrics;
@@ -69,10 +70,10 @@ public final class RouteFactory {
         Optional<RateLimitGate> gate =
                 spec.retry().rateLimitGate() ? Optional.of(new RateLimitGate(ticker)) : Optional.empty();
         Optional<RouteBreaker> breaker = previous.filter(
-                        old -> old.spec().circuitBreaker().equals(spec.circuitBreaker()))
+                        old -> breakerSpec(old.spec()).equals(breakerSpec(spec)))
                 .flatMap(old -> old.guard().breaker());
         if (breaker.isEmpty() && spec.circuitBreaker().enabled()) {
-            breaker = Optional.of(new RouteBreaker(spec.name(), spec.circuitBreaker(), clock, metrics.breakers()));
+            breaker = Optional.of(new RouteBreaker(spec.name(), breakerSpec(spec), clock, metrics.breakers()));
         }
         if (!spec.circuitBreaker().enabled()) {
             metrics.breakers().remove(spec.name());
@@ -90,6 +91,11 @@ public final class RouteFactory {
         RouteMetrics routeMetrics = metrics.route(spec.name());
         routeMetrics.bind(() -> gate.map(RateLimitGate::held).orElse(0), budget::refusedRetries);
         return new Route(spec, guard, routeMetrics);
+    }
+
+    /** The route's breaker settings as its provider reads them (Anthropic's 529 is a failure too). */
+    private static CircuitBreakerSpec breakerSpec(RouteSpec spec) {
+        return ProviderRules.of(spec.provider()).breakerSpec(spec.circuitBreaker());
     }
 
     /** Unregisters the Resilience4j instances of routes that no longer exist. */
