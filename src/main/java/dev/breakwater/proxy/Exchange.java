@@ -233,7 +233,7 @@ final class Exchange implements OutgoingRequest {
         response.headers().set("content-type", "application/json");
         // Finish before ending: on HTTP/2 ending the stream fires the close handler.
         finish(error.status(), AccessLog.Outcome.PROXY_ERROR, error.code());
-        response.end(ErrorResponses.body(error.code(), error.message()));
+        response.end(ErrorResponses.body(errorShape(), error.status(), error.code(), error.message()));
     }
 
     /**
@@ -244,6 +244,11 @@ final class Exchange implements OutgoingRequest {
         response.headers().clear();
         state = State.ACTIVE;
         respond(error);
+    }
+
+    /** The error shape of the route's API, for Breakwater's own errors. */
+    ErrorResponses.Shape errorShape() {
+        return ErrorResponses.Shape.of(route.spec().provider());
     }
 
     /** Marks the exchange finished, gives back all it holds and writes its access-log line; later calls do nothing. */
