@@ -26,7 +26,9 @@ public final class Main {
             Usage: bin/breakwater [options]    (the launcher; or: java -jar breakwater.jar [options])
 
             Breakwater is a resilience sidecar proxy for AI agents: per-route retries with backoff,
-            failure classification, timeouts and SSE streaming in front of the OpenAI API and tool backends.
+            failure classification, timeouts and SSE streaming in front of LLM APIs and tool backends.
+            A route's provider (generic, openai, azure-openai, anthropic) adds that API's error and
+            rate-limit rules: docs/providers.md.
 
             Options:
               --config PATH   configuration file, UTF-8, at most 1 MiB

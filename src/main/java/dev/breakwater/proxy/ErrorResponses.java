@@ -1,19 +1,46 @@
 package dev.breakwater.proxy;
 
+import dev.breakwater.config.Provider;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
 
 /**
- * Errors Breakwater makes itself, in OpenAI's error shape so agent SDKs surface them like API errors:
- * {@code {"error":{"message":...,"type":"breakwater_error","code":...,"param":null}}}.
+ * Errors Breakwater makes itself, in the error shape of the API the client speaks, so its SDK surfaces them like
+ * that API's own errors. OpenAI's shape (every route but {@code anthropic}, and the admin API):
+ * {@code {"error":{"message":...,"type":"breakwater_error","code":...,"param":null}}}. Anthropic's shape:
+ * {@code {"type":"error","error":{"type":<Anthropic type for the status>,"message":...,"details":{"error_code":...}}}},
+ * with Breakwater's code where Anthropic puts its own machine-readable code.
  */
 public final class ErrorResponses {
-    /** The {@code type} of every error Breakwater makes itself. */
+    /** The {@code type} of every error Breakwater makes itself in OpenAI's shape. */
     public static final String TYPE = "breakwater_error";
+
+    /** The error format a client expects. */
+    public enum Shape {
+        /** OpenAI's {@code {"error":{...}}}; also what generic routes and the admin API answer. */
+        OPENAI,
+        /** Anthropic's {@code {"type":"error","error":{...}}}, and {@code event: error} in a stream. */
+        ANTHROPIC;
+
+        /** The shape of a route's provider. */
+        public static Shape of(Provider provider) {
+            return provider == Provider.ANTHROPIC ? ANTHROPIC : OPENAI;
+        }
+
+        /**
+         * The shape for an answer made before any route was chosen ({@code no_route}, {@code invalid_path}, ...):
+         * Anthropic's when the request carries {@code anthropic-version}, which Anthropic's API requires and its
+         * SDKs always send.
+         */
+        static Shape ofClient(HttpServerRequest request) {
+            return request.headers().contains("anthropic-version") ? ANTHROPIC : OPENAI;
+        }
+    }
 
     private ErrorResponses() {}
 
-    /** The JSON error object, without the outer {@code error} wrapper. */
+    /** The JSON error object in OpenAI's shape, without the outer {@code error} wrapper. */
     public static JsonObject error(String code, String message) {
         return new JsonObject()
                 .put("message", message)
@@ -22,13 +49,57 @@ public final class ErrorResponses {
                 .putNull("param");
     }
 
-    /** A complete JSON body: {@code {"error":{...}}}. */
+    /** A complete JSON body in OpenAI's shape: {@code {"error":{...}}}. */
     public static Buffer body(String code, String message) {
         return new JsonObject().put("error", error(code, message)).toBuffer();
     }
 
-    /** A server-sent event carrying the error, ending the event with a blank line. */
+    /** A complete JSON body in {@code shape} for an error answered with {@code status}. */
+    public static Buffer body(Shape shape, int status, String code, String message) {
+        return shape == Shape.ANTHROPIC ? anthropicBody(status, code, message).toBuffer() : body(code, message);
+    }
+
+    /** A server-sent event in OpenAI's shape carrying the error, ending the event with a blank line. */
     public static Buffer sseEvent(String code, String message) {
         return Buffer.buffer("data: ").appendBuffer(body(code, message)).appendString("\n\n");
+    }
+
+    /**
+     * A server-sent event in {@code shape}, ending with a blank line. Anthropic's streams name the event
+     * {@code error} (its SDKs ignore an unnamed one), OpenAI's send a bare {@code data:} line.
+     */
+    public static Buffer sseEvent(Shape shape, int status, String code, String message) {
+        if (shape != Shape.ANTHROPIC) {
+            return sseEvent(code, message);
+        }
+        return Buffer.buffer("event: error\ndata: ")
+                .appendBuffer(anthropicBody(status, code, message).toBuffer())
+                .appendString("\n\n");
+    }
+
+    /**
+     * The Anthropic error type for a status: Breakwater's 503s (an open breaker, a shutdown) are
+     * {@code overloaded_error}, 504s {@code timeout_error}, other 5xx {@code api_error}; 429
+     * {@code rate_limit_error}, 404 {@code not_found_error}, other 4xx {@code invalid_request_error}.
+     */
+    static String anthropicType(int status) {
+        return switch (status) {
+            case 404 -> "not_found_error";
+            case 429 -> "rate_limit_error";
+            case 503 -> "overloaded_error";
+            case 504 -> "timeout_error";
+            default -> status >= 500 ? "api_error" : "invalid_request_error";
+        };
+    }
+
+    private static JsonObject anthropicBody(int status, String code, String message) {
+        return new JsonObject()
+                .put("type", "error")
+                .put(
+                        "error",
+                        new JsonObject()
+                                .put("type", anthropicType(status))
+                                .put("message", message)
+                                .put("details", new JsonObject().put("error_code", code)));
     }
 }

@@ -237,7 +237,7 @@ final class Exchange implements OutgoingRequest {
         response.headers().set("content-type", "application/json");
         // Finish before ending: on HTTP/2 ending the stream fires the close handler.
         finish(error.status(), AccessLog.Outcome.PROXY_ERROR, error.code());
-        response.end(ErrorResponses.body(error.code(), error.message()));
+        response.end(ErrorResponses.body(errorShape(), error.status(), error.code(), error.message()));
     }
 
     /**
@@ -248,6 +248,11 @@ final class Exchange implements OutgoingRequest {
         response.headers().clear();
         state = State.ACTIVE;
         respond(error);
+    }
+
+    /** The error shape of the route's API, for Breakwater's own errors. */
+    ErrorResponses.Shape errorShape() {
+        return ErrorResponses.Shape.of(route.spec().provider());
     }
 
     /** Marks the exchange finished, gives back all it holds and writes its access-log line; later calls do nothing. */
@@ -316,6 +321,12 @@ final class Exchange implements OutgoingRequest {
     @Override
     public String header(String name) {
         return request.getHeader(name);
+    }
+
+    /** The path the primary upstream receives, without the query, for the rate-limit key (Azure's deployment). */
+    @Override
+    public String path() {
+        return route.upstreamPath(route.spec().upstream(), target.path(), null);
     }
 
     /** The buffered body, copied, for the guard's rate-limit key (read only while a gate is closed). */

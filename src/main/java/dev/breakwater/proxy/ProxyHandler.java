@@ -232,7 +232,7 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
         if (connection != null) {
             connection.closing = true;
         }
-        response.end(ErrorResponses.body(error.code(), error.message()))
+        response.end(ErrorResponses.body(ErrorResponses.Shape.ofClient(request), status, error.code(), error.message()))
                 .onComplete(ar -> request.connection().close());
         runtime.accessLog()
                 .request(new AccessLog.Entry(

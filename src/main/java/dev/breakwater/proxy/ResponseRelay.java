@@ -110,7 +110,8 @@ final class ResponseRelay {
         // the client leaving.
         exchange.finish(upstream.statusCode(), AccessLog.Outcome.INTERRUPTED, error.code());
         if (eventStream && !client.closed()) {
-            Buffer event = ErrorResponses.sseEvent(error.code(), error.message());
+            Buffer event =
+                    ErrorResponses.sseEvent(exchange.errorShape(), error.status(), error.code(), error.message());
             // Close a half-sent event first so the error event is parsed on its own.
             client.end(trailingNewlines >= 2 ? event : Buffer.buffer("\n\n").appendBuffer(event));
         } else {

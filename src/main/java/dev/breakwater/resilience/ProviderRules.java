@@ -1,5 +1,6 @@
 package dev.breakwater.resilience;
 
+import dev.breakwater.config.CircuitBreakerSpec;
 import dev.breakwater.config.Provider;
 import java.util.List;
 import java.util.Optional;
@@ -17,13 +18,17 @@ public interface ProviderRules {
             "x-ratelimit-remaining-requests",
             "x-ratelimit-remaining-tokens",
             "anthropic-ratelimit-requests-remaining",
-            "anthropic-ratelimit-tokens-remaining");
+            "anthropic-ratelimit-tokens-remaining",
+            "anthropic-ratelimit-input-tokens-remaining",
+            "anthropic-ratelimit-output-tokens-remaining");
 
     /** The rules for a route's configured {@code provider}. */
     static ProviderRules of(Provider provider) {
         return switch (provider) {
             case GENERIC -> GenericRules.INSTANCE;
             case OPENAI -> OpenAiRules.INSTANCE;
+            case AZURE_OPENAI -> AzureOpenAiRules.INSTANCE;
+            case ANTHROPIC -> AnthropicRules.INSTANCE;
         };
     }
 
@@ -48,6 +53,15 @@ public interface ProviderRules {
     /** The model the request names, for rate-limit keys, or null when the provider has none. */
     String model(OutgoingRequest request);
 
+    /**
+     * The circuit-breaker settings for an upstream of this provider, given the route's: a provider whose API has
+     * its own failure statuses adds them to {@code record-status} (Anthropic's 529). Apply it wherever an
+     * upstream's {@link RouteBreaker} is built.
+     */
+    default CircuitBreakerSpec breakerSpec(CircuitBreakerSpec route) {
+        return route;
+    }
+
     /** True when the upstream says a quota of the key is at zero. */
     default boolean quotaExhausted(ResponseHead head) {
         for (String name : REMAINING_QUOTA_HEADERS) {
@@ -60,10 +74,11 @@ public interface ProviderRules {
     }
 
     /**
-     * The identifying fields of an error body.
+     * The identifying fields of an error body, as the provider reads them.
      *
      * @param type {@code error.type}, or null
-     * @param code {@code error.code}, or null
+     * @param code {@code error.code} (OpenAI), {@code error.details.error_code} (Anthropic, or
+     *     {@link AnthropicRules#SPEND_LIMIT_IN_MESSAGE} when only the message names a spend limit), or null
      */
     record ErrorFields(String type, String code) {
         /** No fields known. */

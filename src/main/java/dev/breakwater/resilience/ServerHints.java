@@ -3,8 +3,10 @@ package dev.breakwater.resilience;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
@@ -17,7 +19,8 @@ import java.util.OptionalLong;
 /**
  * Reads how long an upstream asked clients to wait, in this order: {@code retry-after-ms} (milliseconds),
  * {@code Retry-After} (delta-seconds or an HTTP-date, measured against an injected clock). Provider-specific
- * headers (OpenAI's {@code x-ratelimit-reset-*}) are read by the provider's {@link ProviderRules#hint}.
+ * headers (OpenAI's {@code x-ratelimit-reset-*}, Anthropic's {@code anthropic-ratelimit-*-reset}) are read by the
+ * provider's {@link ProviderRules#hint}, which measures timestamps with {@link #untilTimestamp} on the same clock.
  *
  * <p>Garbage, negative and past values are ignored, never fatal: the next source is tried.
  */
@@ -86,6 +89,33 @@ public final class ServerHints {
                 })
                 .map(OptionalLong::of)
                 .orElse(OptionalLong.empty());
+    }
+
+    /**
+     * Milliseconds from now until an RFC 3339 timestamp ({@code 2025-01-01T00:00:30Z}, any offset, fractions of a
+     * second rounded up), measured against this reader's clock; empty for garbage and for a time not in the
+     * future.
+     */
+    public OptionalLong untilTimestamp(String value) {
+        if (value == null || value.isBlank()) {
+            return OptionalLong.empty();
+        }
+        // RFC 3339 allows a lower-case t and z, and a space for the T.
+        String v = value.trim().toUpperCase(Locale.ROOT).replace(' ', 'T');
+        try {
+            Instant at = OffsetDateTime.parse(v, DateTimeFormatter.ISO_OFFSET_DATE_TIME)
+                    .toInstant();
+            Duration left = Duration.between(clock.instant(), at);
+            if (left.isNegative() || left.isZero()) {
+                return OptionalLong.empty();
+            }
+            if (left.getSeconds() >= HUGE_MILLIS / 1000) {
+                return OptionalLong.of(HUGE_MILLIS);
+            }
+            return OptionalLong.of(left.toMillis() + (left.getNano() % 1_000_000 == 0 ? 0 : 1));
+        } catch (DateTimeParseException e) {
+            return OptionalLong.empty();
+        }
     }
 
     private static Optional<Instant> httpDate(String value, Clock clock) {

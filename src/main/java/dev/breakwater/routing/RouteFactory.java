@@ -118,7 +118,8 @@ public final class RouteFactory {
             metrics.breakers().remove(name);
             return Optional.empty();
         }
-        CircuitBreakerSpec settings = spec.circuitBreaker();
+        // The provider may count more as failures (Anthropic's 529 overloaded_error) than record-status lists.
+        CircuitBreakerSpec settings = ProviderRules.of(target.provider()).breakerSpec(spec.circuitBreaker());
         return Optional.of(new BreakerSet(
                 new RouteBreaker(name, settings, clock, metrics.breakers()),
                 target.provider() != Provider.GENERIC,

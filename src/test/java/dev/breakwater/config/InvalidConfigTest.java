@@ -186,8 +186,9 @@ class InvalidConfigTest {
                         "t.yaml:5: routes[openai].retry.retry-methods[1]: \"PO ST\" (expected: an HTTP method such as GET or POST)"),
                 Arguments.of(
                         "unknown provider",
-                        openai("provider: anthropic"),
-                        "t.yaml:5: routes[openai].provider: anthropic (expected: generic or openai)"),
+                        openai("provider: gemini"),
+                        "t.yaml:5: routes[openai].provider: gemini (expected: one of: generic, openai, azure-openai,"
+                                + " anthropic)"),
                 Arguments.of(
                         "ca-file with an http upstream",
                         "routes:\n  - name: tool\n    path-prefix: /\n    upstream: http://tool\n    ca-file: pom.xml\n",

@@ -2,8 +2,12 @@ package dev.breakwater.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.breakwater.config.Provider;
+import dev.breakwater.proxy.ErrorResponses.Shape;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class ErrorResponsesTest {
 
@@ -60,5 +64,66 @@ class ErrorResponsesTest {
         String event = ErrorResponses.sseEvent("c", "line one\nline two\r\n").toString();
 
         assertThat(event.substring(0, event.length() - 2)).doesNotContain("\n", "\r");
+    }
+
+    @Test
+    void everyProviderButAnthropicGetsOpenAisShape() {
+        assertThat(Shape.of(Provider.GENERIC)).isEqualTo(Shape.OPENAI);
+        assertThat(Shape.of(Provider.OPENAI)).isEqualTo(Shape.OPENAI);
+        assertThat(Shape.of(Provider.AZURE_OPENAI)).isEqualTo(Shape.OPENAI);
+        assertThat(Shape.of(Provider.ANTHROPIC)).isEqualTo(Shape.ANTHROPIC);
+        assertThat(ErrorResponses.body(Shape.OPENAI, 503, "circuit_open", "open"))
+                .isEqualTo(ErrorResponses.body("circuit_open", "open"));
+        assertThat(ErrorResponses.sseEvent(Shape.OPENAI, 502, "upstream_reset", "closed"))
+                .isEqualTo(ErrorResponses.sseEvent("upstream_reset", "closed"));
+    }
+
+    @Test
+    void anthropicBodyHasAnthropicsErrorShapeWithBreakwatersCodeInItsDetails() {
+        String body = ErrorResponses.body(Shape.ANTHROPIC, 503, "circuit_open", "The circuit breaker is open")
+                .toString();
+
+        assertThat(body)
+                .isEqualTo(
+                        "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\","
+                                + "\"message\":\"The circuit breaker is open\",\"details\":{\"error_code\":\"circuit_open\"}}}");
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+        "400, invalid_path, invalid_request_error",
+        "400, invalid_request, invalid_request_error",
+        "404, no_route, not_found_error",
+        "405, method_not_allowed, invalid_request_error",
+        "417, expectation_failed, invalid_request_error",
+        "429, rate_limited, rate_limit_error",
+        "502, upstream_unreachable, api_error",
+        "502, upstream_reset, api_error",
+        "502, upstream_protocol_error, api_error",
+        "502, upstream_interrupted, api_error",
+        "503, circuit_open, overloaded_error",
+        "503, shutting_down, overloaded_error",
+        "504, upstream_timeout, timeout_error",
+        "504, deadline_exceeded, timeout_error"
+    })
+    void everyBreakwaterCodeMapsToAnAnthropicErrorType(int status, String code, String type) {
+        JsonObject error =
+                new JsonObject(ErrorResponses.body(Shape.ANTHROPIC, status, code, "m")).getJsonObject("error");
+
+        assertThat(error.getString("type")).isEqualTo(type);
+        assertThat(error.getJsonObject("details").getString("error_code")).isEqualTo(code);
+    }
+
+    @Test
+    void anthropicSseEventIsANamedErrorEventOnOneDataLine() {
+        String event = ErrorResponses.sseEvent(Shape.ANTHROPIC, 502, "upstream_interrupted", "broke\noff")
+                .toString();
+
+        assertThat(event).startsWith("event: error\ndata: ").endsWith("\n\n");
+        String payload = event.substring("event: error\ndata: ".length(), event.length() - 2);
+        assertThat(payload).doesNotContain("\n", "\r");
+        assertThat(new JsonObject(payload))
+                .isEqualTo(new JsonObject(
+                        ErrorResponses.body(Shape.ANTHROPIC, 502, "upstream_interrupted", "broke\noff")));
     }
 }
