@@ -40,32 +40,20 @@ final class AnthropicRules implements ProviderRules {
     /** The quotas Anthropic reports, each as {@code anthropic-ratelimit-NAME-remaining} and {@code -reset}. */
     private static final List<String> QUOTAS = List.of("requests", "tokens", "input-tokens", "output-tokens");
 
-    private static final Set<Integer> NEVER = Set.of(400, 401, 402, 403, 404, 413);
-    private static final Optional<StopReason> SHOULD_NOT_RETRY = Optional.of(StopReason.UPSTREAM_SHOULD_RETRY_FALSE);
-    private static final Optional<StopReason> NOT_RETRYABLE = Optional.of(StopReason.STATUS_NOT_RETRYABLE);
-    private static final Optional<StopReason> NO_QUOTA = Optional.of(StopReason.INSUFFICIENT_QUOTA);
+    private static final ErrorAnswers ANSWERS =
+            new ErrorAnswers(Set.of(400, 401, 402, 403, 404, 413), AnthropicRules::isSpendLimit);
     private static final JsonFactory JSON = JsonFactory.builder().build();
 
     private AnthropicRules() {}
 
     @Override
     public Optional<StopReason> neverRetry(ResponseHead head) {
-        if ("false".equalsIgnoreCase(trim(head.header("x-should-retry")))) {
-            return SHOULD_NOT_RETRY;
-        }
-        int status = head.status();
-        if (NEVER.contains(status)) {
-            return NOT_RETRYABLE;
-        }
-        if (status == 429 && (isSpendLimit(head.errorCode()) || isSpendLimit(head.errorType()))) {
-            return NO_QUOTA;
-        }
-        return Optional.empty();
+        return ANSWERS.neverRetry(head);
     }
 
     @Override
     public boolean upstreamSaysRetry(ResponseHead head) {
-        return head.status() == OVERLOADED || "true".equalsIgnoreCase(trim(head.header("x-should-retry")));
+        return head.status() == OVERLOADED || ErrorAnswers.upstreamSaysRetry(head);
     }
 
     @Override
@@ -203,9 +191,5 @@ final class AnthropicRules implements ProviderRules {
         }
         String m = message.toLowerCase(Locale.ROOT);
         return SPEND_LIMIT_PHRASES.stream().anyMatch(m::contains);
-    }
-
-    private static String trim(String value) {
-        return value == null ? null : value.trim();
     }
 }

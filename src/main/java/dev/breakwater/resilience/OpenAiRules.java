@@ -13,31 +13,19 @@ import java.util.Set;
  */
 final class OpenAiRules implements ProviderRules {
     static final OpenAiRules INSTANCE = new OpenAiRules();
-    private static final Set<Integer> NEVER = Set.of(400, 401, 403, 404, 422);
-    private static final Optional<StopReason> SHOULD_NOT_RETRY = Optional.of(StopReason.UPSTREAM_SHOULD_RETRY_FALSE);
-    private static final Optional<StopReason> NOT_RETRYABLE = Optional.of(StopReason.STATUS_NOT_RETRYABLE);
-    private static final Optional<StopReason> NO_QUOTA = Optional.of(StopReason.INSUFFICIENT_QUOTA);
+    private static final ErrorAnswers ANSWERS =
+            new ErrorAnswers(Set.of(400, 401, 403, 404, 422), OpenAiRules::isQuotaError);
 
     private OpenAiRules() {}
 
     @Override
     public Optional<StopReason> neverRetry(ResponseHead head) {
-        if ("false".equalsIgnoreCase(trim(head.header("x-should-retry")))) {
-            return SHOULD_NOT_RETRY;
-        }
-        int status = head.status();
-        if (NEVER.contains(status)) {
-            return NOT_RETRYABLE;
-        }
-        if (status == 429 && (isQuotaError(head.errorCode()) || isQuotaError(head.errorType()))) {
-            return NO_QUOTA;
-        }
-        return Optional.empty();
+        return ANSWERS.neverRetry(head);
     }
 
     @Override
     public boolean upstreamSaysRetry(ResponseHead head) {
-        return "true".equalsIgnoreCase(trim(head.header("x-should-retry")));
+        return ErrorAnswers.upstreamSaysRetry(head);
     }
 
     @Override
@@ -94,9 +82,5 @@ final class OpenAiRules implements ProviderRules {
         }
         String c = codeOrType.toLowerCase(Locale.ROOT);
         return c.contains("quota") || c.contains("billing") || c.contains("credit");
-    }
-
-    private static String trim(String value) {
-        return value == null ? null : value.trim();
     }
 }
