@@ -12,6 +12,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import java.io.InputStream;
 
 /**
  * The state of one proxied request, from arrival to the last byte, changed only through its transitions: body
@@ -329,9 +330,11 @@ final class Exchange implements OutgoingRequest {
         return route.upstreamPath(route.spec().upstream(), target.path(), null);
     }
 
-    /** The buffered body, copied, for the guard's rate-limit key (read only while a gate is closed). */
+    /** The buffered body as a stream, for the model of rate-limit keys and breakers; never copied whole. */
     @Override
-    public byte[] bufferedBody() {
-        return body instanceof RequestBody.Buffered buffered ? buffered.bytes().getBytes() : null;
+    public InputStream bodyStream() {
+        return body instanceof RequestBody.Buffered buffered && buffered.bytes().length() > 0
+                ? new BufferInputStream(buffered.bytes())
+                : null;
     }
 }

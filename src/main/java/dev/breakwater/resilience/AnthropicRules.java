@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import dev.breakwater.config.CircuitBreakerSpec;
 import java.io.IOException;
+import java.io.InputStream;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -146,8 +147,8 @@ final class AnthropicRules implements ProviderRules {
 
     @Override
     public String model(OutgoingRequest request) {
-        byte[] body = request.bufferedBody();
-        return body == null || body.length == 0 ? null : OpenAiBodies.model(body);
+        InputStream body = request.bodyStream();
+        return body == null ? null : OpenAiBodies.model(body);
     }
 
     /** The route's breaker settings with 529 recorded as a failure, like the 5xx statuses of the default list. */

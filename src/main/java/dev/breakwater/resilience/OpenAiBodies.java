@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import dev.breakwater.resilience.ProviderRules.ErrorFields;
 import java.io.IOException;
+import java.io.InputStream;
 
 /**
  * Reads the few fields Breakwater needs from OpenAI JSON bodies with a streaming parser: the request's
@@ -16,8 +17,8 @@ public final class OpenAiBodies {
 
     private OpenAiBodies() {}
 
-    /** The top-level {@code model} string of a request body, or null. */
-    public static String model(byte[] body) {
+    /** The top-level {@code model} string of a request body, read as a stream (never copied whole), or null. */
+    public static String model(InputStream body) {
         try (JsonParser parser = JSON.createParser(body)) {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
                 return null;

@@ -1,5 +1,6 @@
 package dev.breakwater.resilience;
 
+import java.io.InputStream;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -67,8 +68,8 @@ final class OpenAiRules implements ProviderRules {
 
     @Override
     public String model(OutgoingRequest request) {
-        byte[] body = request.bufferedBody();
-        return body == null || body.length == 0 ? null : OpenAiBodies.model(body);
+        InputStream body = request.bodyStream();
+        return body == null ? null : OpenAiBodies.model(body);
     }
 
     /**

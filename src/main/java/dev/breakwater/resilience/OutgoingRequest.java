@@ -1,5 +1,7 @@
 package dev.breakwater.resilience;
 
+import java.io.InputStream;
+
 /** What a rate-limit key may read of the request as the upstream will see it; read only when a key is needed. */
 public interface OutgoingRequest {
     /** The value of header {@code name} (lower case) the client sent, or null. */
@@ -13,6 +15,9 @@ public interface OutgoingRequest {
         return null;
     }
 
-    /** The whole body when it is buffered, else null. */
-    byte[] bufferedBody();
+    /**
+     * The whole body as a new stream over the buffered bytes (no copy is made), or null when the body is not
+     * buffered or empty.
+     */
+    InputStream bodyStream();
 }

@@ -33,8 +33,8 @@ class AzureOpenAiRulesTest {
             }
 
             @Override
-            public byte[] bufferedBody() {
-                return body == null ? null : body.getBytes(StandardCharsets.UTF_8);
+            public java.io.InputStream bodyStream() {
+                return body == null ? null : new java.io.ByteArrayInputStream(body.getBytes(StandardCharsets.UTF_8));
             }
         };
     }

@@ -14,7 +14,7 @@ class OpenAiBodiesTest {
     }
 
     private static String model(String body) {
-        return OpenAiBodies.model(bytes(body));
+        return OpenAiBodies.model(new java.io.ByteArrayInputStream(bytes(body)));
     }
 
     private static ProviderRules.ErrorFields error(String body) {
@@ -90,7 +90,8 @@ class OpenAiBodiesTest {
 
     @Test
     void notUtf8JsonGivesNoModel() {
-        assertThat(OpenAiBodies.model(new byte[] {(byte) 0xff, (byte) 0xfe, 0x00, 0x01, (byte) 0x80}))
+        assertThat(OpenAiBodies.model(new java.io.ByteArrayInputStream(
+                        new byte[] {(byte) 0xff, (byte) 0xfe, 0x00, 0x01, (byte) 0x80})))
                 .isNull();
     }
 

@@ -103,8 +103,8 @@ class ProviderAdmissionTest {
             }
 
             @Override
-            public byte[] bufferedBody() {
-                return body.getBytes(StandardCharsets.UTF_8);
+            public java.io.InputStream bodyStream() {
+                return new java.io.ByteArrayInputStream(body.getBytes(StandardCharsets.UTF_8));
             }
         };
         RequestAdmission admission = guard.admit(Long.MAX_VALUE, outgoing, time, DIRECT);

@@ -119,8 +119,8 @@ class RequestAdmissionTest {
             }
 
             @Override
-            public byte[] bufferedBody() {
-                return body.getBytes(StandardCharsets.UTF_8);
+            public java.io.InputStream bodyStream() {
+                return new java.io.ByteArrayInputStream(body.getBytes(StandardCharsets.UTF_8));
             }
         };
         RequestAdmission admission = guard.admit(Long.MAX_VALUE, outgoing, time, DIRECT);
@@ -266,7 +266,7 @@ class RequestAdmissionTest {
                         }
 
                         @Override
-                        public byte[] bufferedBody() {
+                        public java.io.InputStream bodyStream() {
                             return null;
                         }
                     },
