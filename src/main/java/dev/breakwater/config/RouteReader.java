@@ -48,6 +48,9 @@ final class RouteReader {
     private static final ValueReader<FallbackClass> FALLBACK_CLASS =
             Readers.oneOf(FallbackClass.values(), FallbackClass::yamlName);
     private static final ValueReader<Strategy> STRATEGY = Readers.oneOf(Strategy.values(), Strategy::yamlName);
+    /** Enough for any sensible chain; the admission keeps one bit per upstream in a long. */
+    static final int MAX_FALLBACKS = 16;
+
     private static final List<String> FALLBACK_KEYS =
             List.of("name", "upstream", "provider", "headers", "ca-file", "models");
 
@@ -136,6 +139,10 @@ final class RouteReader {
     /** The {@code fallbacks} list: every item is read, so every problem is reported at once. */
     private static Optional<List<UpstreamTarget>> fallbacks(YamlValue v, String routeName, Provider routeProvider) {
         return v.list("a list of fallback upstreams").flatMap(items -> {
+            if (items.size() > MAX_FALLBACKS) {
+                v.problem("has " + items.size() + " fallbacks (expected: at most " + MAX_FALLBACKS + ")");
+                return Optional.empty();
+            }
             List<UpstreamTarget> targets = new ArrayList<>();
             Set<String> names = new HashSet<>();
             names.add(routeName);
@@ -195,6 +202,10 @@ final class RouteReader {
         }
         return v.entries("a map of client model names to this upstream's model names")
                 .flatMap(entries -> {
+                    if (entries.isEmpty()) {
+                        v.problem("empty (expected: client model names mapped to this upstream's, or no models)");
+                        return Optional.empty();
+                    }
                     Map<String, String> models = new LinkedHashMap<>();
                     boolean ok = true;
                     for (YamlValue.Entry entry : entries) {

@@ -23,8 +23,8 @@ final class ModelMapping {
         if (models.isEmpty() || body.length() == 0) {
             return body;
         }
-        byte[] bytes = body.getBytes();
-        try (JsonParser parser = JSON.createParser(bytes)) {
+        // Parsed in place; bytes are copied only to build a rewritten body.
+        try (JsonParser parser = JSON.createParser(new BufferInputStream(body))) {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
                 return body;
             }
@@ -35,15 +35,20 @@ final class ModelMapping {
                     int start = (int) parser.currentTokenLocation().getByteOffset();
                     String mapped = models.get(parser.getText());
                     int end = (int) parser.currentLocation().getByteOffset();
-                    if (mapped == null || start < 0 || end <= start || bytes[start] != '"' || bytes[end - 1] != '"') {
+                    if (mapped == null
+                            || start < 0
+                            || end <= start
+                            || body.getByte(start) != '"'
+                            || body.getByte(end - 1) != '"') {
                         return body;
                     }
-                    return Buffer.buffer(bytes.length + mapped.length())
-                            .appendBytes(bytes, 0, start)
+                    byte[] quoted = JsonStringEncoder.getInstance().quoteAsUTF8(mapped);
+                    return Buffer.buffer(body.length() - (end - start) + quoted.length + 2)
+                            .appendBuffer(body, 0, start)
                             .appendByte((byte) '"')
-                            .appendBytes(JsonStringEncoder.getInstance().quoteAsUTF8(mapped))
+                            .appendBytes(quoted)
                             .appendByte((byte) '"')
-                            .appendBytes(bytes, end, bytes.length - end);
+                            .appendBuffer(body, end, body.length() - end);
                 }
                 parser.skipChildren();
             }

@@ -20,6 +20,8 @@ import java.util.function.Function;
  */
 public final class BreakerSet {
     static final int MAX_MODELS = 32;
+    /** Longer model names (or ones with control characters) are no model a provider has: they share. */
+    static final int MAX_MODEL_LENGTH = 100;
 
     private final RouteBreaker shared;
     private final boolean perModel;
@@ -37,25 +39,39 @@ public final class BreakerSet {
         this.factory = factory;
     }
 
-    /** The breaker of requests for {@code model} (null: none named). */
+    /** The breaker of requests for {@code model} (null: none named), made on first use. */
     public RouteBreaker forModel(String model) {
-        if (!perModel || model == null || model.isEmpty()) {
+        RouteBreaker existing = peek(model);
+        if (existing != shared || !ownsBreaker(model) || byModel.size() >= MAX_MODELS) {
+            return existing;
+        }
+        RouteBreaker breaker = byModel.computeIfAbsent(model, factory);
+        if (shared.circuitBreaker().getState() == CircuitBreaker.State.FORCED_OPEN
+                && breaker.circuitBreaker().getState() != CircuitBreaker.State.FORCED_OPEN) {
+            // Checked after the insert: an operator's "open" that iterated all() just before sees this one too.
+            breaker.circuitBreaker().transitionToForcedOpenState();
+        }
+        return breaker;
+    }
+
+    /**
+     * The breaker {@code model}'s requests use now, without making one: a model never sent yet is judged by the
+     * model-less breaker (which it would inherit a forced-open state from).
+     */
+    public RouteBreaker peek(String model) {
+        if (!ownsBreaker(model)) {
             return shared;
         }
         RouteBreaker breaker = byModel.get(model);
-        if (breaker != null) {
-            return breaker;
-        }
-        if (byModel.size() >= MAX_MODELS) {
-            return shared;
-        }
-        return byModel.computeIfAbsent(model, m -> {
-            RouteBreaker made = factory.apply(m);
-            if (shared.circuitBreaker().getState() == CircuitBreaker.State.FORCED_OPEN) {
-                made.circuitBreaker().transitionToForcedOpenState();
-            }
-            return made;
-        });
+        return breaker == null ? shared : breaker;
+    }
+
+    private boolean ownsBreaker(String model) {
+        return perModel
+                && model != null
+                && !model.isEmpty()
+                && model.length() <= MAX_MODEL_LENGTH
+                && model.chars().noneMatch(Character::isISOControl);
     }
 
     /** The model-less breaker: the one the admin API and route-level views show first. */

@@ -3,6 +3,7 @@ package dev.breakwater.resilience;
 import dev.breakwater.config.FallbackClass;
 import dev.breakwater.config.Strategy;
 import dev.breakwater.time.Scheduler;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -81,11 +82,11 @@ public final class RequestAdmission {
      * @param whenReleased receives the clearance of a held request once the gate lets it go
      */
     public Clearance clearAttempt(Consumer<Clearance> whenReleased) {
-        List<UpstreamGuard> blocked = new ArrayList<>(2);
+        List<Blocked> blocked = new ArrayList<>(2);
         List<UpstreamGuard> order = order();
         for (int pass = 0; pass < 2; pass++) {
             for (UpstreamGuard upstream : order) {
-                if (isAvoided(upstream) != (pass == 1)) {
+                if (isAvoided(upstream) != (pass == 1) || !canCarryBody(upstream)) {
                     continue;
                 }
                 FallbackClass block = blockOf(upstream);
@@ -94,15 +95,29 @@ public final class RequestAdmission {
                     if (clearance == Clearance.GO) {
                         return clearance;
                     }
+                    // Half-open with every probe out: refused like an open breaker.
                     block = FallbackClass.CIRCUIT_OPEN;
                 }
-                blocked.add(upstream);
+                blocked.add(new Blocked(upstream, block));
                 if (!guard.fallsBackOn(block)) {
                     return whenBlocked(blocked, whenReleased);
                 }
             }
         }
         return whenBlocked(blocked, whenReleased);
+    }
+
+    /** An upstream blocked for this request, and why. */
+    private record Blocked(UpstreamGuard upstream, FallbackClass reason) {}
+
+    /**
+     * A body streamed through (too large to keep) is sent once and never rewritten, so it may only go to an
+     * upstream without {@code models} (the primary always qualifies).
+     */
+    private boolean canCarryBody(UpstreamGuard upstream) {
+        return facts.replayable()
+                || upstream.index() == 0
+                || upstream.target().models().isEmpty();
     }
 
     /** The order upstreams are considered in: configured, or by reported capacity for {@code spread}. */
@@ -142,16 +157,15 @@ public final class RequestAdmission {
      * Every upstream considered is blocked: hold at the gate that opens first (429 when that is longer than the
      * request may wait), or, when only breakers block, refuse with the breaker that reopens first.
      */
-    private Clearance whenBlocked(List<UpstreamGuard> blocked, Consumer<Clearance> whenReleased) {
+    private Clearance whenBlocked(List<Blocked> blocked, Consumer<Clearance> whenReleased) {
         UpstreamGuard holdAt = null;
         long earliest = Long.MAX_VALUE;
-        for (UpstreamGuard upstream : blocked) {
-            RateLimitGate gate = upstream.gate().orElse(null);
-            if (gate != null && !breakerOpen(upstream) && gate.isActive()) {
-                long wait = gate.closedForMillis(rateLimitKey(upstream));
+        for (Blocked b : blocked) {
+            if (b.reason() == FallbackClass.RATE_LIMITED) {
+                long wait = b.upstream().gate().orElseThrow().closedForMillis(rateLimitKey(b.upstream()));
                 if (wait < earliest) {
                     earliest = wait;
-                    holdAt = upstream;
+                    holdAt = b.upstream();
                 }
             }
         }
@@ -159,14 +173,19 @@ public final class RequestAdmission {
             return hold(holdAt, whenReleased);
         }
         RouteBreaker refusing = null;
-        for (UpstreamGuard upstream : blocked) {
-            RouteBreaker breaker = breakerOf(upstream);
+        for (Blocked b : blocked) {
+            RouteBreaker breaker = peekBreaker(b.upstream());
             if (breaker != null && (refusing == null || breaker.retryAfterSeconds() < refusing.retryAfterSeconds())) {
                 refusing = breaker;
-                current = upstream;
+                current = b.upstream();
             }
         }
-        return refusing == null ? Clearance.GO : circuitOpen(refusing);
+        if (refusing != null) {
+            return circuitOpen(refusing);
+        }
+        // Nothing blocks any more (a gate opened on another event loop meanwhile): the first one goes.
+        return takePermit(
+                blocked.isEmpty() ? guard.upstreams().get(0) : blocked.get(0).upstream());
     }
 
     private Clearance hold(UpstreamGuard upstream, Consumer<Clearance> whenReleased) {
@@ -195,9 +214,13 @@ public final class RequestAdmission {
         current = upstream;
         RouteBreaker breaker = breakerOf(upstream);
         if (breaker == null) {
+            upstream.dispatched();
             return Clearance.GO;
         }
         permit = breaker.tryAcquire();
+        if (permit != null) {
+            upstream.dispatched();
+        }
         if (permit == null) {
             // A refusal is an answer too: without this, requests the gate holds would leave it only at the
             // gate's slow one-per-second nudge while the breaker stays open.
@@ -259,7 +282,7 @@ public final class RequestAdmission {
         }
         avoided |= 1L << current.index();
         for (UpstreamGuard upstream : guard.upstreams()) {
-            if (!isAvoided(upstream) && blockOf(upstream) == null) {
+            if (!isAvoided(upstream) && canCarryBody(upstream) && blockOf(upstream) == null && !halfOpen(upstream)) {
                 return true;
             }
         }
@@ -294,7 +317,7 @@ public final class RequestAdmission {
 
     /** The refusal to answer with when a {@link StopReason#CIRCUIT_OPEN} stop leaves nothing to relay. */
     public Refusal circuitOpenRefusal() {
-        RouteBreaker breaker = breakerOf(current);
+        RouteBreaker breaker = peekBreaker(current);
         return breaker == null
                 ? new Refusal.CircuitOpen(1, false)
                 : circuitOpen(breaker).refusal();
@@ -388,9 +411,25 @@ public final class RequestAdmission {
                 : upstream.breakerFor(model(upstream)).orElse(null);
     }
 
+    /** As {@link #breakerOf}, without making a model's breaker: for looking at upstreams not (yet) tried. */
+    private RouteBreaker peekBreaker(UpstreamGuard upstream) {
+        return upstream.breakers().isEmpty()
+                ? null
+                : upstream.peekBreaker(model(upstream)).orElse(null);
+    }
+
     private boolean breakerOpen(UpstreamGuard upstream) {
-        RouteBreaker breaker = breakerOf(upstream);
+        RouteBreaker breaker = peekBreaker(upstream);
         return breaker != null && breaker.isOpen();
+    }
+
+    /**
+     * Half-open: it may refuse for want of a probe. Not counted as free when deciding to go elsewhere at once, so
+     * a refused probe does not send the request straight back to the upstream that just failed.
+     */
+    private boolean halfOpen(UpstreamGuard upstream) {
+        RouteBreaker breaker = peekBreaker(upstream);
+        return breaker != null && breaker.circuitBreaker().getState() == CircuitBreaker.State.HALF_OPEN;
     }
 
     /**

@@ -21,6 +21,8 @@ public final class UpstreamGuard {
     private volatile long remainingCapacity = -1;
     /** True once the upstream answered at all, with or without capacity headers. */
     private volatile boolean answered;
+    /** True once an attempt was sent to it. */
+    private volatile boolean dispatched;
 
     /**
      * @param index the upstream's place in the route's order, 0 for the primary
@@ -69,9 +71,23 @@ public final class UpstreamGuard {
         return breakers;
     }
 
-    /** The breaker of requests for {@code model} (null: none named), when enabled. */
+    /** The breaker of requests for {@code model} (null: none named), made on first use, when enabled. */
     Optional<RouteBreaker> breakerFor(String model) {
         return breakers.map(set -> set.forModel(model));
+    }
+
+    /** As {@link #breakerFor}, without making a breaker: for looking, not for sending. */
+    Optional<RouteBreaker> peekBreaker(String model) {
+        return breakers.map(set -> set.peek(model));
+    }
+
+    /** An attempt goes to this upstream: one request less left until it reports again (for {@code spread}). */
+    void dispatched() {
+        dispatched = true;
+        long capacity = remainingCapacity;
+        if (capacity > 0) {
+            remainingCapacity = capacity - 1; // racy by design: a hint, corrected by the next answer
+        }
     }
 
     /** The upstream's rate-limit gate, when enabled. */
@@ -90,13 +106,13 @@ public final class UpstreamGuard {
     }
 
     /**
-     * How {@code strategy: spread} ranks this upstream: the capacity it reported; before its first answer the
-     * highest rank, so every upstream is tried once and reports; after answers without capacity headers the
-     * lowest.
+     * How {@code strategy: spread} ranks this upstream: the capacity it reported, less the attempts sent since;
+     * before its first attempt the highest rank, so every upstream is tried once and reports; without capacity
+     * headers the lowest.
      */
     long spreadRank() {
         long capacity = remainingCapacity;
-        return capacity >= 0 ? capacity : answered ? -1 : Long.MAX_VALUE;
+        return capacity >= 0 ? capacity : answered || dispatched ? -1 : Long.MAX_VALUE;
     }
 
     /** Remembers the capacity an answer of this upstream reported, if it reported any. */

@@ -80,6 +80,7 @@ public final class RouteFactory {
             upstreams.add(new UpstreamGuard(
                     i, target, ProviderRules.of(target.provider()), breakers(spec, target, previous), gate));
         }
+        previous.ifPresent(old -> unregisterReplaced(old, upstreams));
         RetryBudget budget = new RetryBudget(spec.retryBudget());
         RouteGuard guard = new RouteGuard(
                 upstreams,
@@ -108,12 +109,12 @@ public final class RouteFactory {
         boolean same = previous.isPresent()
                 && previous.get().spec().circuitBreaker().equals(spec.circuitBreaker())
                 && old.isPresent()
-                && old.get().target().provider() == target.provider();
+                && old.get().target().provider() == target.provider()
+                && old.get().target().upstream().equals(target.upstream())
+                && old.get().target().caFile().equals(target.caFile());
         if (same && old.get().breakers().isPresent()) {
             return old.get().breakers();
         }
-        old.flatMap(UpstreamGuard::breakers)
-                .ifPresent(set -> set.all().forEach(b -> metrics.breakers().remove(b.route())));
         if (!spec.circuitBreaker().enabled()) {
             metrics.breakers().remove(name);
             return Optional.empty();
@@ -124,6 +125,30 @@ public final class RouteFactory {
                 new RouteBreaker(name, settings, clock, metrics.breakers()),
                 target.provider() != Provider.GENERIC,
                 model -> new RouteBreaker(name + "[" + model + "]", settings, clock, metrics.breakers())));
+    }
+
+    /**
+     * Unregisters the breakers of {@code old} that the new upstreams did not keep (a fallback removed, renamed or
+     * moved, settings changed), model breakers included, so their metric series end. Names the new breakers use
+     * stay registered.
+     */
+    private void unregisterReplaced(Route old, List<UpstreamGuard> upstreams) {
+        Set<String> kept = new HashSet<>();
+        Set<BreakerSet> keptSets = new HashSet<>();
+        for (UpstreamGuard upstream : upstreams) {
+            upstream.breakers().ifPresent(set -> {
+                keptSets.add(set);
+                set.all().forEach(b -> kept.add(b.route()));
+            });
+        }
+        for (UpstreamGuard upstream : old.guard().upstreams()) {
+            upstream.breakers()
+                    .filter(set -> !keptSets.contains(set))
+                    .ifPresent(set -> set.all().stream()
+                            .map(RouteBreaker::route)
+                            .filter(name -> !kept.contains(name))
+                            .forEach(name -> metrics.breakers().remove(name)));
+        }
     }
 
     private static String breakerName(String route, UpstreamTarget target) {

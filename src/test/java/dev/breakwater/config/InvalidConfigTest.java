@@ -48,6 +48,11 @@ class InvalidConfigTest {
                         openai("fallbacks:\n  - name: b\n    upstream: https://b.example\n    models: {a: b}"),
                         "t.yaml:8: routes[openai].fallbacks[0].models: not allowed for provider generic, whose requests have no model field (expected: a provider such as openai on this upstream, or no models)"),
                 Arguments.of(
+                        "empty models",
+                        openai(
+                                "fallbacks:\n  - name: b\n    upstream: https://b.example\n    provider: openai\n    models: {}"),
+                        "t.yaml:9: routes[openai].fallbacks[0].models: empty (expected: client model names mapped to this upstream's, or no models)"),
+                Arguments.of(
                         "unknown strategy",
                         openai("strategy: random"),
                         "t.yaml:5: routes[openai].strategy: random (expected: failover or spread)"),

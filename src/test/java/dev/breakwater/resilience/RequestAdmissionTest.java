@@ -420,6 +420,39 @@ class RequestAdmissionTest {
         }
 
         @Test
+        void aStreamedBodyNeverGoesToAnUpstreamThatWouldRewriteItsModel() {
+            UpstreamTarget mapped = new UpstreamTarget(
+                    "azure",
+                    new UpstreamSpec(URI.create("https://azure.example"), true, "azure.example", 443, ""),
+                    Provider.OPENAI,
+                    Map.of("api-key", "k"),
+                    Optional.empty(),
+                    Map.of("gpt-4o", "deployment"));
+            RouteGuard guard = withFallbacks(FallbackClass.ALL, mapped);
+            // A streamed body is not read for its model: the primary's model-less breaker judges it.
+            guard.upstreams().get(0).breaker().orElseThrow().circuitBreaker().transitionToOpenState();
+            RequestAdmission streamed = guard.admit(
+                    Long.MAX_VALUE,
+                    new OutgoingRequest() {
+                        @Override
+                        public String header(String name) {
+                            return null;
+                        }
+
+                        @Override
+                        public java.io.InputStream bodyStream() {
+                            return null;
+                        }
+                    },
+                    time,
+                    DIRECT);
+            streamed.bodyRead(new RequestFacts("POST", false, false));
+
+            assertThat(clear(streamed)).isInstanceOf(Clearance.Refuse.class);
+            assertThat(streamed.upstream().name()).isEqualTo("chat");
+        }
+
+        @Test
         void aLongRateLimitOnThePrimarySendsTheRetryToTheFallbackWithoutWaiting() {
             RouteGuard guard = withFallbacks(FallbackClass.ALL, second);
             RequestAdmission admission = request(guard, "gpt-4o");
