@@ -23,6 +23,9 @@ public final class ProxyVerticle extends VerticleBase {
     private UpstreamClients clients;
     private HttpServer server;
     private long sweepTimer = -1;
+    private long clientSweepTimer = -1;
+    private static final long CLIENT_SWEEP_MILLIS = 60_000;
+    private static final java.time.Duration CLIENT_GRACE = java.time.Duration.ofMinutes(10);
 
     /**
      * @param shared the state every proxy verticle shares
@@ -53,6 +56,9 @@ public final class ProxyVerticle extends VerticleBase {
                 limits.idleTimeout(),
                 limits.headerReadTimeout());
         sweepTimer = vertx.setPeriodic(guard.sweepIntervalMillis(), id -> guard.sweep());
+        // After a reload, pools of upstreams that are gone are shut down, with the longest total timeout as grace.
+        clientSweepTimer = vertx.setPeriodic(
+                CLIENT_SWEEP_MILLIS, id -> clients.retainOnly(shared.routes().get(), CLIENT_GRACE));
         HttpServerOptions options = new HttpServerOptions()
                 .setTcpNoDelay(true)
                 .setHandle100ContinueAutomatically(true)
@@ -80,6 +86,7 @@ public final class ProxyVerticle extends VerticleBase {
     @Override
     public Future<?> stop() {
         vertx.cancelTimer(sweepTimer);
+        vertx.cancelTimer(clientSweepTimer);
         return server.shutdown(shared.shutdownGrace().toMillis(), TimeUnit.MILLISECONDS)
                 .eventually(() -> {
                     clients.close();

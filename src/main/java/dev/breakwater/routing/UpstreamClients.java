@@ -10,9 +10,13 @@ import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.net.PemTrustOptions;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -39,14 +43,43 @@ public final class UpstreamClients {
 
     /** The client for one upstream of a route, created on first use: every upstream has a pool of its own. */
     public HttpClient clientFor(RouteSpec route, UpstreamTarget target) {
-        Key key = new Key(
+        return clients.computeIfAbsent(key(route, target), this::create);
+    }
+
+    private static Key key(RouteSpec route, UpstreamTarget target) {
+        return new Key(
                 route.name() + "/" + target.name(),
                 target.upstream().host(),
                 target.upstream().port(),
                 target.upstream().tls(),
                 target.caFile(),
                 route.timeouts().connect().toMillis());
-        return clients.computeIfAbsent(key, this::create);
+    }
+
+    /**
+     * Shuts down, gracefully, the clients of upstreams the route table no longer has (a route or fallback
+     * renamed or removed, its address, trust or connect timeout changed): their requests in flight get
+     * {@code grace} to finish, then the pool closes.
+     *
+     * @return how many clients were shut down
+     */
+    public int retainOnly(RouteTable table, Duration grace) {
+        Set<Key> live = new HashSet<>();
+        for (Route route : table.routes()) {
+            for (UpstreamTarget target : route.spec().targets()) {
+                live.add(key(route.spec(), target));
+            }
+        }
+        int closed = 0;
+        for (var it = clients.entrySet().iterator(); it.hasNext(); ) {
+            var entry = it.next();
+            if (!live.contains(entry.getKey())) {
+                it.remove();
+                entry.getValue().shutdown(grace.toMillis(), TimeUnit.MILLISECONDS);
+                closed++;
+            }
+        }
+        return closed;
     }
 
     /** Closes every client. */
