@@ -31,7 +31,9 @@ public final class RouteMetrics {
     private final java.util.concurrent.atomic.AtomicReferenceArray<Counter> requests =
             new java.util.concurrent.atomic.AtomicReferenceArray<>(6 * OUTCOMES);
 
-    private final Map<String, Counter> attempts = new ConcurrentHashMap<>();
+    /** Attempt counters by upstream, then outcome: two lookups, no key built per attempt. */
+    private final Map<String, Map<String, Counter>> attempts = new ConcurrentHashMap<>();
+
     private final Map<WaitSource, Timer> retryWaits = new ConcurrentHashMap<>();
     private final Timer duration;
     private final Timer timeToFirstByte;
@@ -115,8 +117,9 @@ public final class RouteMetrics {
      * @param upstream the upstream's name (the route's own for its primary)
      */
     public void attempt(String upstream, String outcome) {
-        attempts.computeIfAbsent(
-                        upstream + ' ' + outcome,
+        attempts.computeIfAbsent(upstream, u -> new ConcurrentHashMap<>())
+                .computeIfAbsent(
+                        outcome,
                         k -> Counter.builder("breakwater_upstream_attempts")
                                 .tag("route", route)
                                 .tag("upstream", upstream)

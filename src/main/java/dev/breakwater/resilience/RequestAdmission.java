@@ -82,7 +82,7 @@ public final class RequestAdmission {
      * @param whenReleased receives the clearance of a held request once the gate lets it go
      */
     public Clearance clearAttempt(Consumer<Clearance> whenReleased) {
-        List<Blocked> blocked = new ArrayList<>(2);
+        List<Blocked> blocked = null; // made only when an upstream is blocked: the common attempt allocates none
         List<UpstreamGuard> order = order();
         for (int pass = 0; pass < 2; pass++) {
             for (UpstreamGuard upstream : order) {
@@ -98,13 +98,16 @@ public final class RequestAdmission {
                     // Half-open with every probe out: refused like an open breaker.
                     block = FallbackClass.CIRCUIT_OPEN;
                 }
+                if (blocked == null) {
+                    blocked = new ArrayList<>(2);
+                }
                 blocked.add(new Blocked(upstream, block));
                 if (!guard.fallsBackOn(block)) {
                     return whenBlocked(blocked, whenReleased);
                 }
             }
         }
-        return whenBlocked(blocked, whenReleased);
+        return whenBlocked(blocked == null ? List.of() : blocked, whenReleased);
     }
 
     /** An upstream blocked for this request, and why. */

@@ -82,11 +82,6 @@ public final class RouteGuard {
         return upstreams.get(0).gate();
     }
 
-    /** What the primary's API adds to the decisions. */
-    public ProviderRules provider() {
-        return upstreams.get(0).provider();
-    }
-
     /** The route's retry budget. */
     public RetryBudget budget() {
         return budget;

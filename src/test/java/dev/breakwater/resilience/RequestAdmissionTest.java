@@ -57,6 +57,19 @@ class RequestAdmissionTest {
             Duration.ofMinutes(10),
             Set.of(500, 502, 503, 504));
 
+    /** A request that is still uploading, or whose body was streamed through: nothing to read a key from. */
+    private static final OutgoingRequest NO_HEADERS_NO_BODY = new OutgoingRequest() {
+        @Override
+        public String header(String name) {
+            return null;
+        }
+
+        @Override
+        public java.io.InputStream bodyStream() {
+            return null;
+        }
+    };
+
     private final ManualTime time = new ManualTime(5_000_000_000L);
     private final FakeClock clock = new FakeClock();
     private final List<Clearance> released = new ArrayList<>();
@@ -257,21 +270,7 @@ class RequestAdmissionTest {
             RouteGuard guard = guard();
             admit(guard);
 
-            RequestAdmission stillUploading = guard.admit(
-                    Long.MAX_VALUE,
-                    new OutgoingRequest() {
-                        @Override
-                        public String header(String name) {
-                            return null;
-                        }
-
-                        @Override
-                        public java.io.InputStream bodyStream() {
-                            return null;
-                        }
-                    },
-                    time,
-                    DIRECT);
+            RequestAdmission stillUploading = guard.admit(Long.MAX_VALUE, NO_HEADERS_NO_BODY, time, DIRECT);
 
             assertThat(guard.budget().requestsInFlight()).isEqualTo(2);
             stillUploading.release();
@@ -431,21 +430,7 @@ class RequestAdmissionTest {
             RouteGuard guard = withFallbacks(FallbackClass.ALL, mapped);
             // A streamed body is not read for its model: the primary's model-less breaker judges it.
             guard.upstreams().get(0).breaker().orElseThrow().circuitBreaker().transitionToOpenState();
-            RequestAdmission streamed = guard.admit(
-                    Long.MAX_VALUE,
-                    new OutgoingRequest() {
-                        @Override
-                        public String header(String name) {
-                            return null;
-                        }
-
-                        @Override
-                        public java.io.InputStream bodyStream() {
-                            return null;
-                        }
-                    },
-                    time,
-                    DIRECT);
+            RequestAdmission streamed = guard.admit(Long.MAX_VALUE, NO_HEADERS_NO_BODY, time, DIRECT);
             streamed.bodyRead(new RequestFacts("POST", false, false));
 
             assertThat(clear(streamed)).isInstanceOf(Clearance.Refuse.class);
