@@ -15,6 +15,7 @@ import dev.breakwater.observability.RecentDecisions;
 import dev.breakwater.proxy.ProxyShared;
 import dev.breakwater.proxy.ProxyVerticle;
 import dev.breakwater.proxy.ReplayMemory;
+import dev.breakwater.resilience.FleetLink;
 import dev.breakwater.routing.RouteFactory;
 import dev.breakwater.routing.RouteTable;
 import dev.breakwater.time.Ticker;
@@ -73,7 +74,8 @@ public final class Breakwater {
         this.metrics = metrics;
         this.configFile = configFile;
         this.env = env;
-        this.factory = new RouteFactory(THREAD_LOCAL_RANDOM, Ticker.system(), Clock.systemUTC(), metrics);
+        this.factory =
+                new RouteFactory(THREAD_LOCAL_RANDOM, Ticker.system(), Clock.systemUTC(), metrics, FleetLink.LOCAL);
         this.startup = config;
         this.routes = new AtomicReference<>(factory.table(config));
     }

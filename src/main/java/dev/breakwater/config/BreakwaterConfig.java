@@ -18,6 +18,7 @@ import java.util.Optional;
  * @param shutdownGrace how long in-flight requests may run after SIGTERM (default 30s)
  * @param logging log level and format
  * @param limits connection, timeout and memory bounds of the proxy listener
+ * @param fleet the Redis shared with other instances, when configured
  */
 public record BreakwaterConfig(
         HostPort listen,
@@ -26,7 +27,8 @@ public record BreakwaterConfig(
         Optional<String> adminToken,
         Duration shutdownGrace,
         LoggingSpec logging,
-        ListenerLimits limits) {
+        ListenerLimits limits,
+        Optional<FleetSpec> fleet) {
     /** The default shutdown grace. */
     public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(30);
 
@@ -42,6 +44,6 @@ public record BreakwaterConfig(
     public String toString() {
         return "BreakwaterConfig[listen=" + listen + ", admin=" + admin + ", routes=" + routes
                 + ", adminToken=" + adminToken.map(t -> "***").orElse("none") + ", shutdownGrace=" + shutdownGrace
-                + ", logging=" + logging + ", limits=" + limits + "]";
+                + ", logging=" + logging + ", limits=" + limits + ", fleet=" + fleet + "]";
     }
 }

@@ -38,8 +38,8 @@ import org.yaml.snakeyaml.nodes.Tag;
  * <p>Instances are stateless apart from the environment and may be reused.
  */
 public final class ConfigLoader {
-    private static final List<String> TOP_KEYS =
-            List.of("listen", "admin", "admin-token", "shutdown-grace", "logging", "limits", "defaults", "routes");
+    private static final List<String> TOP_KEYS = List.of(
+            "listen", "admin", "admin-token", "shutdown-grace", "logging", "limits", "fleet", "defaults", "routes");
     private static final List<String> LOGGING_KEYS = List.of("level", "format");
     private static final List<String> LEVELS = List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR");
     private static final HostPort DEFAULT_LISTEN = new HostPort("127.0.0.1", 8080);
@@ -200,16 +200,28 @@ public final class ConfigLoader {
                 top.get().get("logging").map(ConfigLoader::logging).orElse(Optional.of(LoggingSpec.DEFAULT));
         Optional<ListenerLimits> limits =
                 top.get().get("limits").map(LimitsReader::read).orElse(Optional.of(ListenerLimits.DEFAULT));
+        Optional<Optional<FleetSpec>> fleet = top.get()
+                .get("fleet")
+                .map(v -> FleetReader.read(v).map(Optional::of))
+                .orElse(Optional.of(Optional.empty()));
         if (listen.isEmpty()
                 || admin.isEmpty()
                 || routes.isEmpty()
                 || grace.isEmpty()
                 || logging.isEmpty()
-                || limits.isEmpty()) {
+                || limits.isEmpty()
+                || fleet.isEmpty()) {
             return Optional.empty();
         }
         return Optional.of(new BreakwaterConfig(
-                listen.get(), admin.get(), routes.get(), adminToken, grace.get(), logging.get(), limits.get()));
+                listen.get(),
+                admin.get(),
+                routes.get(),
+                adminToken,
+                grace.get(),
+                logging.get(),
+                limits.get(),
+                fleet.get()));
     }
 
     private static Optional<LoggingSpec> logging(YamlValue value) {

@@ -12,7 +12,11 @@ import java.util.Optional;
  */
 final class Policies {
     static final List<SectionSchema> SECTIONS = List.of(
-            TimeoutSettings.SCHEMA, RetrySettings.SCHEMA, RetryBudgetSettings.SCHEMA, CircuitBreakerSettings.SCHEMA);
+            TimeoutSettings.SCHEMA,
+            RetrySettings.SCHEMA,
+            RetryBudgetSettings.SCHEMA,
+            CircuitBreakerSettings.SCHEMA,
+            RateLimitSettings.SCHEMA);
 
     private final Map<SectionSchema, Layer> layers;
 
@@ -50,6 +54,10 @@ final class Policies {
 
     RetryBudgetSpec retryBudget() {
         return RetryBudgetSettings.build(layers.get(RetryBudgetSettings.SCHEMA));
+    }
+
+    RateLimitSpec rateLimit() {
+        return RateLimitSettings.build(layers.get(RateLimitSettings.SCHEMA));
     }
 
     CircuitBreakerSpec circuitBreaker() {

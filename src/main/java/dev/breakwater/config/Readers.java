@@ -73,6 +73,23 @@ final class Readers {
         });
     }
 
+    /** A percentage: {@code 5%} or {@code 5}, checked against {@code bounds} as a number of percent. */
+    static ValueReader<Double> percent(Bound... bounds) {
+        ValueReader<Double> number = decimal(bounds);
+        return v -> v.text("a percentage such as 5%").flatMap(t -> {
+            String digits = t.endsWith("%") ? t.substring(0, t.length() - 1).trim() : t;
+            if (!DECIMAL.matcher(digits).matches()) {
+                v.reject("a percentage such as 5%");
+                return Optional.empty();
+            }
+            return digits.equals(t)
+                    ? number.read(v)
+                    : within(v, new BigDecimal(digits), bounds)
+                            ? Optional.of(Double.parseDouble(digits))
+                            : Optional.empty();
+        });
+    }
+
     /**
      * A duration; a bare number other than 0 is refused because its unit would be a guess.
      *

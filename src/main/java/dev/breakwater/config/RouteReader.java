@@ -133,7 +133,8 @@ final class RouteReader {
                 policies.circuitBreaker(),
                 fallbacks.get(),
                 fallbackOn.get(),
-                strategy.get()));
+                strategy.get(),
+                policies.rateLimit()));
     }
 
     /** The {@code fallbacks} list: every item is read, so every problem is reported at once. */

@@ -25,6 +25,7 @@ import java.util.Set;
  * @param fallbacks the upstreams tried, in order, when the primary cannot answer; empty for none
  * @param fallbackOn the attempt outcomes that send the next attempt to the next upstream at once
  * @param strategy how an attempt's upstream is picked among those that can take it now
+ * @param rateLimit pacing by the upstream's reported budget, and the queue of held requests
  */
 public record RouteSpec(
         String name,
@@ -40,7 +41,8 @@ public record RouteSpec(
         CircuitBreakerSpec circuitBreaker,
         List<UpstreamTarget> fallbacks,
         Set<FallbackClass> fallbackOn,
-        Strategy strategy) {
+        Strategy strategy,
+        RateLimitSpec rateLimit) {
     public RouteSpec {
         Objects.requireNonNull(name, "name");
         headers = Map.copyOf(headers);

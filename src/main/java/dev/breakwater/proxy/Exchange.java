@@ -330,6 +330,15 @@ final class Exchange implements OutgoingRequest {
         return route.upstreamPath(route.spec().upstream(), target.path(), null);
     }
 
+    /** The body's size in bytes, for pacing's token estimate; -1 when a streamed body did not declare it. */
+    @Override
+    public long bodyLength() {
+        if (body instanceof RequestBody.Buffered buffered) {
+            return buffered.bytes().length();
+        }
+        return body instanceof RequestBody.Streamed streamed ? streamed.contentLength() : -1;
+    }
+
     /** The buffered body as a stream, for the model of rate-limit keys and breakers; never copied whole. */
     @Override
     public InputStream bodyStream() {

@@ -20,7 +20,8 @@ final class HeaderPolicy {
             "x-forwarded-for",
             "x-forwarded-proto",
             "x-forwarded-host",
-            "x-request-id");
+            "x-request-id",
+            "x-breakwater-priority");
 
     private HeaderPolicy() {}
 
@@ -33,6 +34,7 @@ final class HeaderPolicy {
             "x-forwarded-proto",
             "x-forwarded-host",
             "x-request-id",
+            "x-breakwater-priority",
             "authorization",
             "api-key",
             "x-api-key");

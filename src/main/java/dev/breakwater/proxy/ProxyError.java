@@ -28,12 +28,17 @@ record ProxyError(int status, String code, String message, long retryAfterSecond
                             + "; try again in " + open.retryAfterSeconds() + " s",
                     open.retryAfterSeconds());
         }
+        boolean queueFull = refusal instanceof Refusal.RateLimited limited && limited.queueFull();
         return new ProxyError(
                 429,
                 "rate_limited",
-                "The upstream of route '" + route.name()
-                        + "' is rate limited for another " + refusal.retryAfterSeconds()
-                        + " s; Breakwater held this request back",
+                queueFull
+                        ? "Too many requests of route '" + route.name()
+                                + "' already wait for its rate limit (rate-limit.max-queued); try again in "
+                                + refusal.retryAfterSeconds() + " s"
+                        : "The upstream of route '" + route.name()
+                                + "' is rate limited for another " + refusal.retryAfterSeconds()
+                                + " s; Breakwater held this request back",
                 refusal.retryAfterSeconds());
     }
 

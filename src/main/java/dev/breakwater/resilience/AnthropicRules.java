@@ -122,6 +122,11 @@ final class AnthropicRules implements ProviderRules {
     }
 
     @Override
+    public BudgetReport budget(ServerHints hints, ResponseHead head) {
+        return BudgetHeaders.anthropic(hints, head);
+    }
+
+    @Override
     public Optional<ServerHint> hint(ServerHints hints, ResponseHead head) {
         return hints.read(head).or(() -> rateLimitReset(hints, head));
     }

@@ -37,6 +37,35 @@ public final class OpenAiBodies {
         return null;
     }
 
+    /**
+     * The completion-token cap of a request body: the top-level {@code max_completion_tokens},
+     * {@code max_output_tokens} or {@code max_tokens} (OpenAI Chat, Responses, legacy and Anthropic), read as a
+     * stream; -1 when none is named.
+     */
+    public static long maxOutputTokens(InputStream body) {
+        long found = -1;
+        try (JsonParser parser = JSON.createParser(body)) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                return -1;
+            }
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                String name = parser.currentName();
+                JsonToken value = parser.nextToken();
+                if (value == JsonToken.VALUE_NUMBER_INT
+                        && (name.equals("max_tokens")
+                                || name.equals("max_completion_tokens")
+                                || name.equals("max_output_tokens"))) {
+                    found = Math.max(found, parser.getLongValue());
+                } else {
+                    parser.skipChildren();
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not JSON, or cut short: what was read so far
+        }
+        return found;
+    }
+
     /** {@code error.type} and {@code error.code} of an error body prefix; either may be null. */
     public static ErrorFields error(byte[] bodyPrefix) {
         String type = null;

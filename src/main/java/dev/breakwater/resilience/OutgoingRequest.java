@@ -15,6 +15,11 @@ public interface OutgoingRequest {
         return null;
     }
 
+    /** The body's size in bytes, or -1 when unknown. */
+    default long bodyLength() {
+        return -1;
+    }
+
     /**
      * The whole body as a new stream over the buffered bytes (no copy is made), or null when the body is not
      * buffered or empty.

@@ -50,6 +50,11 @@ public interface ProviderRules {
     /** The wait an error response asks for, read from the headers this provider sends. */
     Optional<ServerHint> hint(ServerHints hints, ResponseHead head);
 
+    /** What an answer says about its rate-limit key's budget, for pacing; {@link BudgetReport#NONE} for nothing. */
+    default BudgetReport budget(ServerHints hints, ResponseHead head) {
+        return BudgetHeaders.openAi(head);
+    }
+
     /** The model the request names, for rate-limit keys, or null when the provider has none. */
     String model(OutgoingRequest request);
 

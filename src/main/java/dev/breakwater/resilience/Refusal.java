@@ -12,6 +12,10 @@ public sealed interface Refusal {
      */
     record CircuitOpen(long retryAfterSeconds, boolean byOperator) implements Refusal {}
 
-    /** The rate-limit gate of the request's key stays closed longer than the request may wait. */
-    record RateLimited(long retryAfterSeconds) implements Refusal {}
+    /**
+     * The request's rate-limit key cannot take it within the time it may wait, or its queue is full.
+     *
+     * @param queueFull true when {@code rate-limit.max-queued} requests already wait for the key
+     */
+    record RateLimited(long retryAfterSeconds, boolean queueFull) implements Refusal {}
 }

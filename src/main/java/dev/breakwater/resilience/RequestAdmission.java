@@ -1,9 +1,11 @@
 package dev.breakwater.resilience;
 
 import dev.breakwater.config.FallbackClass;
+import dev.breakwater.config.Priority;
 import dev.breakwater.config.Strategy;
 import dev.breakwater.time.Scheduler;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -30,6 +32,10 @@ import java.util.function.Consumer;
 public final class RequestAdmission {
     /** An absurd hint (a date decades ahead) must not lock a key until restart: the gate probes hourly at most. */
     static final long MAX_GATE_CLOSE_MILLIS = 3_600_000;
+    /** The request header that sets a request's place in a rate-limit queue: high, normal or low. */
+    public static final String PRIORITY_HEADER = "x-breakwater-priority";
+    /** About how many bytes of a JSON body make one token, for pacing's estimate of a prompt. */
+    static final long BYTES_PER_TOKEN = 4;
 
     private final RouteGuard guard;
     private final long deadlineNanos;
@@ -47,6 +53,10 @@ public final class RequestAdmission {
 
     private RouteBreaker.Permit permit;
     private RateLimitGate.Ticket gateTicket;
+    /** What pacing counted for the attempt in flight. */
+    private Grant grant = Grant.NONE;
+    /** The estimated tokens of one attempt (prompt and completion), -1 until needed. */
+    private long tokenCost = -1;
     /** Upstreams this request should not go back to before the others were tried, one bit per index. */
     private long avoided;
 
@@ -91,7 +101,8 @@ public final class RequestAdmission {
                 }
                 FallbackClass block = blockOf(upstream);
                 if (block == null) {
-                    Clearance clearance = takePermit(upstream);
+                    // A pacing gate counts every attempt: ask it (it lets this one pass, barring a race).
+                    Clearance clearance = paces(upstream) ? hold(upstream, whenReleased) : takePermit(upstream);
                     if (clearance == Clearance.GO) {
                         return clearance;
                     }
@@ -150,7 +161,7 @@ public final class RequestAdmission {
             return FallbackClass.CIRCUIT_OPEN;
         }
         RateLimitGate gate = upstream.gate().orElse(null);
-        if (gate != null && gate.isActive() && !gate.wouldPass(rateLimitKey(upstream))) {
+        if (gate != null && gate.isActive() && !gate.wouldPass(rateLimitKey(upstream), tokenCost(upstream))) {
             return FallbackClass.RATE_LIMITED;
         }
         return null;
@@ -165,7 +176,10 @@ public final class RequestAdmission {
         long earliest = Long.MAX_VALUE;
         for (Blocked b : blocked) {
             if (b.reason() == FallbackClass.RATE_LIMITED) {
-                long wait = b.upstream().gate().orElseThrow().closedForMillis(rateLimitKey(b.upstream()));
+                long wait = b.upstream()
+                        .gate()
+                        .orElseThrow()
+                        .closedForMillis(rateLimitKey(b.upstream()), tokenCost(b.upstream()));
                 if (wait < earliest) {
                     earliest = wait;
                     holdAt = b.upstream();
@@ -197,19 +211,28 @@ public final class RequestAdmission {
         long maxWaitNanos = Math.min(
                 guard.maxWaitMillis() * 1_000_000L,
                 deadlineNanos - guard.ticker().nanoTime());
-        RateLimitGate.Admission admission = gate.admit(rateLimitKey(upstream), maxWaitNanos, loop, () -> {
-            gateTicket = null;
-            if (!released) {
-                whenReleased.accept(takePermit(upstream));
-            }
-        });
+        RateLimitGate.Admission admission = gate.admit(
+                rateLimitKey(upstream),
+                tokenCost(upstream),
+                priority(gate),
+                maxWaitNanos,
+                loop,
+                granted -> {
+                    gateTicket = null;
+                    grant = granted;
+                    if (!released) {
+                        whenReleased.accept(takePermit(upstream));
+                    }
+                },
+                timers);
         if (admission instanceof RateLimitGate.Held held) {
             gateTicket = held.ticket();
             return new Clearance.Wait(held.waitMillis());
         }
         if (admission instanceof RateLimitGate.Rejected rejected) {
-            return new Clearance.Refuse(new Refusal.RateLimited(rejected.retryAfterSeconds()));
+            return new Clearance.Refuse(new Refusal.RateLimited(rejected.retryAfterSeconds(), rejected.queueFull()));
         }
+        grant = ((RateLimitGate.Pass) admission).grant();
         return takePermit(upstream);
     }
 
@@ -227,7 +250,11 @@ public final class RequestAdmission {
         if (permit == null) {
             // A refusal is an answer too: without this, requests the gate holds would leave it only at the
             // gate's slow one-per-second nudge while the breaker stays open.
-            upstream.gate().filter(RateLimitGate::isActive).ifPresent(gate -> gate.onAnswer(rateLimitKey(upstream)));
+            Grant counted = grant;
+            grant = Grant.NONE;
+            upstream.gate()
+                    .filter(RateLimitGate::isActive)
+                    .ifPresent(gate -> gate.onAnswer(rateLimitKey(upstream), counted, BudgetReport.NONE, false));
             return circuitOpen(breaker);
         }
         return Clearance.GO;
@@ -341,6 +368,12 @@ public final class RequestAdmission {
         }
         released = true;
         onAttemptAbandoned();
+        if (grant != Grant.NONE && current != null) {
+            // Sent and never answered: a probe of an unknown window must not block the key until it times out.
+            Grant counted = grant;
+            grant = Grant.NONE;
+            current.gate().ifPresent(gate -> gate.onAnswer(rateLimitKey(current), counted, BudgetReport.NONE, true));
+        }
         if (gateTicket != null) {
             gateTicket.cancel();
             gateTicket = null;
@@ -386,18 +419,59 @@ public final class RequestAdmission {
      */
     private void updateGate(UpstreamGuard upstream, ResponseHead head, RetryDecision decision) {
         RateLimitGate gate = upstream.gate().orElse(null);
+        Grant counted = grant;
+        grant = Grant.NONE;
         if (gate == null) {
             return;
         }
-        if (head != null
+        boolean closes = gate.policy().closeOn429()
+                && head != null
                 && head.status() == 429
                 && decision.hasServerHint()
                 && RateLimitGate.closesOn(
-                        decision.serverHintMillis(), upstream.provider().quotaExhausted(head))) {
-            gate.close(rateLimitKey(upstream), Math.min(decision.serverHintMillis(), MAX_GATE_CLOSE_MILLIS), timers);
-        } else if (gate.isActive()) {
-            gate.onAnswer(rateLimitKey(upstream));
+                        decision.serverHintMillis(), upstream.provider().quotaExhausted(head));
+        if (closes) {
+            gate.closeAndShare(
+                    rateLimitKey(upstream), Math.min(decision.serverHintMillis(), MAX_GATE_CLOSE_MILLIS), timers);
         }
+        if (gate.isActive()) {
+            BudgetReport report = head == null || !gate.policy().pacing()
+                    ? BudgetReport.NONE
+                    : upstream.provider().budget(guard.retryPolicy().hints(), head);
+            gate.onAnswer(rateLimitKey(upstream), counted, report, closes);
+        }
+    }
+
+    /** True when {@code upstream}'s gate counts every attempt against the budget its answers report. */
+    private static boolean paces(UpstreamGuard upstream) {
+        return upstream.gate().map(gate -> gate.policy().pacing()).orElse(false);
+    }
+
+    /**
+     * The tokens one attempt is estimated to cost, for pacing: about one per {@value #BYTES_PER_TOKEN} body bytes
+     * for the prompt, plus the completion cap the body names, or the route's {@code default-completion-tokens}.
+     * 0 for an upstream that does not pace. Read once.
+     */
+    private long tokenCost(UpstreamGuard upstream) {
+        if (!paces(upstream)) {
+            return 0;
+        }
+        if (tokenCost < 0) {
+            InputStream body = outgoing.bodyStream();
+            long completion = body == null ? -1 : OpenAiBodies.maxOutputTokens(body);
+            long prompt = Math.max(0, outgoing.bodyLength()) / BYTES_PER_TOKEN;
+            tokenCost = prompt
+                    + (completion >= 0
+                            ? completion
+                            : upstream.gate().orElseThrow().policy().defaultCompletionTokens());
+        }
+        return tokenCost;
+    }
+
+    /** The request's queue priority: its {@value #PRIORITY_HEADER} header, else the route's default. */
+    private Priority priority(RateLimitGate gate) {
+        Priority asked = Priority.parse(outgoing.header(PRIORITY_HEADER));
+        return asked != null ? asked : gate.policy().priority();
     }
 
     private void releaseRetryPlace() {

@@ -3,11 +3,14 @@ package dev.breakwater.routing;
 import dev.breakwater.config.BreakwaterConfig;
 import dev.breakwater.config.CircuitBreakerSpec;
 import dev.breakwater.config.Provider;
+import dev.breakwater.config.RateLimitSpec;
 import dev.breakwater.config.RouteSpec;
 import dev.breakwater.config.UpstreamTarget;
 import dev.breakwater.observability.Metrics;
 import dev.breakwater.observability.RouteMetrics;
 import dev.breakwater.resilience.BreakerSet;
+import dev.breakwater.resilience.FleetLink;
+import dev.breakwater.resilience.GatePolicy;
 import dev.breakwater.resilience.ProviderRules;
 import dev.breakwater.resilience.RateLimitGate;
 import dev.breakwater.resilience.RetryBudget;
@@ -36,14 +39,17 @@ public final class RouteFactory {
     private final ServerHints hints;
     private final Clock clock;
     private final Metrics metrics;
+    private final FleetLink fleet;
 
     /**
      * @param random the jitter source shared by every route's backoff
      * @param ticker the monotonic clock for deadlines
      * @param clock the wall clock, for HTTP-date {@code Retry-After} values and the breakers
      * @param metrics where routes register their meters and Resilience4j instances
+     * @param fleet what the rate-limit gates share with other instances ({@link FleetLink#LOCAL}: nothing)
      */
-    public RouteFactory(RandomGenerator random, Ticker ticker, Clock clock, Metrics metrics) {
+    public RouteFactory(RandomGenerator random, Ticker ticker, Clock clock, Metrics metrics, FleetLink fleet) {
+        this.fleet = fleet;
         this.random = random;
         this.ticker = ticker;
         this.hints = new ServerHints(clock);
@@ -75,8 +81,7 @@ public final class RouteFactory {
         List<UpstreamGuard> upstreams = new ArrayList<>(targets.size());
         for (int i = 0; i < targets.size(); i++) {
             UpstreamTarget target = targets.get(i);
-            Optional<RateLimitGate> gate =
-                    spec.retry().rateLimitGate() ? Optional.of(new RateLimitGate(ticker)) : Optional.empty();
+            Optional<RateLimitGate> gate = gate(spec, target);
             upstreams.add(new UpstreamGuard(
                     i, target, ProviderRules.of(target.provider()), breakers(spec, target, previous), gate));
         }
@@ -93,6 +98,25 @@ public final class RouteFactory {
         RouteMetrics routeMetrics = metrics.route(spec.name());
         routeMetrics.bind(guard::held, budget::refusedRetries);
         return new Route(spec, guard, routeMetrics);
+    }
+
+    /** The rate-limit gate of one upstream: closing on 429s, pacing, or both; none when neither is on. */
+    private Optional<RateLimitGate> gate(RouteSpec spec, UpstreamTarget target) {
+        RateLimitSpec limits = spec.rateLimit();
+        boolean pacing = limits.pacingFor(target.provider());
+        if (!spec.retry().rateLimitGate() && !pacing) {
+            return Optional.empty();
+        }
+        return Optional.of(new RateLimitGate(
+                ticker,
+                new GatePolicy(
+                        spec.retry().rateLimitGate(),
+                        pacing,
+                        limits.headroomPercent() / 100,
+                        limits.maxQueued(),
+                        limits.defaultCompletionTokens(),
+                        limits.priority(),
+                        fleet)));
     }
 
     /**

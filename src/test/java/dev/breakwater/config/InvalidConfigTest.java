@@ -67,7 +67,7 @@ class InvalidConfigTest {
                 Arguments.of(
                         "unknown top-level key",
                         "lisen: 127.0.0.1:8080\n" + openai(""),
-                        "t.yaml:1: lisen: unknown key (expected one of: listen, admin, admin-token, shutdown-grace, logging, limits, defaults, routes)"),
+                        "t.yaml:1: lisen: unknown key (expected one of: listen, admin, admin-token, shutdown-grace, logging, limits, fleet, defaults, routes)"),
                 Arguments.of(
                         "unknown nested key",
                         openai("retry:\n  max-atempts: 3"),
@@ -76,7 +76,7 @@ class InvalidConfigTest {
                 Arguments.of(
                         "unknown key in defaults",
                         "defaults:\n  retries: {}\n" + openai(""),
-                        "t.yaml:2: defaults.retries: unknown key (expected one of: timeouts, retry, retry-budget, circuit-breaker)"),
+                        "t.yaml:2: defaults.retries: unknown key (expected one of: timeouts, retry, retry-budget, circuit-breaker, rate-limit)"),
                 Arguments.of(
                         "quoted string for a boolean",
                         openai("strip-prefix: \"yes\""),

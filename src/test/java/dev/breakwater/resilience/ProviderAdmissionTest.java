@@ -78,8 +78,8 @@ class ProviderAdmissionTest {
                 model -> {
                     throw new AssertionError("no model breakers here");
                 });
-        UpstreamGuard upstream =
-                new UpstreamGuard(0, target, rules, Optional.of(breakers), Optional.of(new RateLimitGate(time)));
+        UpstreamGuard upstream = new UpstreamGuard(
+                0, target, rules, Optional.of(breakers), Optional.of(new RateLimitGate(time, GatePolicy.CLOSE_ONLY)));
         return new RouteGuard(
                 List.of(upstream),
                 policy,

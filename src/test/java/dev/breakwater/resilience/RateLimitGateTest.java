@@ -2,6 +2,7 @@ package dev.breakwater.resilience;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.breakwater.config.Priority;
 import dev.breakwater.config.Provider;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,7 +16,7 @@ class RateLimitGateTest {
     private static final Executor DIRECT = Runnable::run;
 
     private ManualTime time = new ManualTime(7_000_000_000L);
-    private RateLimitGate gate = new RateLimitGate(time);
+    private RateLimitGate gate = new RateLimitGate(time, GatePolicy.CLOSE_ONLY);
     private final List<String> resumed = new ArrayList<>();
 
     private static long millis(long ms) {
@@ -27,7 +28,7 @@ class RateLimitGateTest {
     }
 
     private RateLimitGate.Admission admit(String key, String name, long maxWaitNanos) {
-        return gate.admit(key, maxWaitNanos, DIRECT, () -> resumed.add(name));
+        return gate.admit(key, 0, Priority.NORMAL, maxWaitNanos, DIRECT, grant -> resumed.add(name), time);
     }
 
     private RateLimitGate.Held held(String key, String name) {
@@ -45,7 +46,7 @@ class RateLimitGateTest {
     @Test
     void openGatePasses() {
         assertThat(gate.isActive()).isFalse();
-        assertThat(admit(KEY, "a")).isEqualTo(RateLimitGate.Admission.PASS);
+        assertThat(admit(KEY, "a")).isEqualTo(new RateLimitGate.Pass(Grant.NONE));
         assertThat(gate.held()).isZero();
         assertThat(resumed).isEmpty();
     }
@@ -79,8 +80,8 @@ class RateLimitGateTest {
     void otherKeysPass() {
         gate.close(KEY, 1_000, time);
 
-        assertThat(admit("gpt-4o-mini", "other")).isEqualTo(RateLimitGate.Admission.PASS);
-        assertThat(admit("", "route")).isEqualTo(RateLimitGate.Admission.PASS);
+        assertThat(admit("gpt-4o-mini", "other")).isEqualTo(new RateLimitGate.Pass(Grant.NONE));
+        assertThat(admit("", "route")).isEqualTo(new RateLimitGate.Pass(Grant.NONE));
         assertThat(gate.held()).isZero();
     }
 
@@ -88,9 +89,9 @@ class RateLimitGateTest {
     void requestThatMayNotWaitThatLongIsRejectedWithWholeSecondsRoundedUp() {
         gate.close(KEY, 1_500, time);
 
-        assertThat(admit(KEY, "a", millis(1_000))).isEqualTo(new RateLimitGate.Rejected(2));
+        assertThat(admit(KEY, "a", millis(1_000))).isEqualTo(new RateLimitGate.Rejected(2, false));
         time.advance(501);
-        assertThat(admit(KEY, "b", millis(998))).isEqualTo(new RateLimitGate.Rejected(1));
+        assertThat(admit(KEY, "b", millis(998))).isEqualTo(new RateLimitGate.Rejected(1, false));
         assertThat(gate.held()).isZero();
         time.advance(999);
         assertThat(resumed).isEmpty();
@@ -123,7 +124,7 @@ class RateLimitGateTest {
         assertThat(gate.held()).isZero();
         assertThat(gate.isActive()).isFalse();
         assertThat(time.pending()).isZero();
-        assertThat(admit(KEY, "late")).isEqualTo(RateLimitGate.Admission.PASS);
+        assertThat(admit(KEY, "late")).isEqualTo(new RateLimitGate.Pass(Grant.NONE));
     }
 
     @Test
@@ -325,8 +326,8 @@ class RateLimitGateTest {
         List<Runnable> loopA = new ArrayList<>();
         List<Runnable> loopB = new ArrayList<>();
         gate.close(KEY, 1_000, time);
-        gate.admit(KEY, NO_LIMIT, loopA::add, () -> resumed.add("a"));
-        gate.admit(KEY, NO_LIMIT, loopB::add, () -> resumed.add("b"));
+        gate.admit(KEY, 0, Priority.NORMAL, NO_LIMIT, loopA::add, grant -> resumed.add("a"), time);
+        gate.admit(KEY, 0, Priority.NORMAL, NO_LIMIT, loopB::add, grant -> resumed.add("b"), time);
 
         time.advance(1_000);
 
@@ -367,7 +368,7 @@ class RateLimitGateTest {
     void worksWhateverTheTickersOrigin() {
         // System.nanoTime may be negative: its origin is arbitrary.
         time = new ManualTime(-7_000_000_000_000L);
-        gate = new RateLimitGate(time);
+        gate = new RateLimitGate(time, GatePolicy.CLOSE_ONLY);
 
         gate.close(KEY, 1_000, time);
         RateLimitGate.Admission admission = admit(KEY, "a", millis(60_000));

@@ -108,7 +108,7 @@ class RequestAdmissionTest {
                                     BREAKER,
                                     clock,
                                     CircuitBreakerRegistry.ofDefaults()))),
-                    Optional.of(new RateLimitGate(time))));
+                    Optional.of(new RateLimitGate(time, GatePolicy.CLOSE_ONLY))));
         }
         return new RouteGuard(
                 upstreams,
@@ -316,7 +316,7 @@ class RequestAdmissionTest {
             RetryDecision decision = answer(admit(guard), TestHead.of(429, "retry-after", "120"));
             assertThat(((RetryDecision.Stop) decision).reason()).isEqualTo(StopReason.RETRY_AFTER_TOO_LONG);
 
-            assertThat(clear(admit(guard))).isEqualTo(new Clearance.Refuse(new Refusal.RateLimited(120)));
+            assertThat(clear(admit(guard))).isEqualTo(new Clearance.Refuse(new Refusal.RateLimited(120, false)));
         }
 
         @Test
@@ -324,7 +324,7 @@ class RequestAdmissionTest {
             RouteGuard guard = guard();
             answer(admit(guard), TestHead.of(429, "retry-after", "99999999"));
 
-            assertThat(clear(admit(guard))).isEqualTo(new Clearance.Refuse(new Refusal.RateLimited(3_600)));
+            assertThat(clear(admit(guard))).isEqualTo(new Clearance.Refuse(new Refusal.RateLimited(3_600, false)));
         }
 
         @Test

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.breakwater.config.CircuitBreakerSpec;
 import dev.breakwater.config.FallbackClass;
 import dev.breakwater.config.Provider;
+import dev.breakwater.config.RateLimitSpec;
 import dev.breakwater.config.RetryBudgetSpec;
 import dev.breakwater.config.RetrySpec;
 import dev.breakwater.config.RouteSpec;
@@ -13,6 +14,7 @@ import dev.breakwater.config.Strategy;
 import dev.breakwater.config.TimeoutSpec;
 import dev.breakwater.config.UpstreamSpec;
 import dev.breakwater.observability.Metrics;
+import dev.breakwater.resilience.FleetLink;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
@@ -68,8 +70,10 @@ class RouteTableTest {
                 BREAKER,
                 List.of(),
                 FallbackClass.ALL,
-                Strategy.FAILOVER);
-        return new RouteFactory(new SplittableRandom(1), System::nanoTime, Clock.systemUTC(), new Metrics())
+                Strategy.FAILOVER,
+                RateLimitSpec.DEFAULT);
+        return new RouteFactory(
+                        new SplittableRandom(1), System::nanoTime, Clock.systemUTC(), new Metrics(), FleetLink.LOCAL)
                 .route(spec, Optional.empty());
     }
 

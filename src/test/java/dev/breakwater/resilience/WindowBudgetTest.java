@@ -1,0 +1,133 @@
+package dev.breakwater.resilience;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class WindowBudgetTest {
+    private static final long MS = 1_000_000L;
+    private final WindowBudget budget = new WindowBudget(0.05);
+    private long now = 5_000 * MS;
+
+    private int takeAll() {
+        int n = 0;
+        while (budget.tryTake(1, now) >= 0) {
+            n++;
+            if (n > 1_000) {
+                break;
+            }
+        }
+        return n;
+    }
+
+    @Test
+    void withNothingReportedEverythingGoes() {
+        assertThat(takeAll()).isGreaterThan(1_000);
+    }
+
+    @Test
+    void aReportedWindowGrantsItsLimitLessHeadroomAndWhatTheUpstreamCounted() {
+        long first = budget.tryTake(1, now);
+        budget.report(20, 19, 2_000 * MS, first, now);
+
+        // floor(20 * 0.95) = 19 usable, 1 already counted.
+        assertThat(takeAll()).isEqualTo(18);
+        assertThat(budget.nextChanceNanos(now)).isEqualTo(now + 2_000 * MS);
+    }
+
+    @Test
+    void aReportNeverLowersWhatWasGranted() {
+        long first = budget.tryTake(1, now);
+        budget.report(20, 19, 2_000 * MS, first, now);
+        for (int i = 0; i < 10; i++) {
+            budget.tryTake(1, now);
+        }
+        // An answer that left before the other ten were counted upstream.
+        budget.report(20, 18, 1_990 * MS, first, now + 10 * MS);
+
+        assertThat(takeAll()).isEqualTo(8);
+    }
+
+    @Test
+    void anotherClientOfTheKeyRaisesWhatCounts() {
+        long first = budget.tryTake(1, now);
+        budget.report(20, 5, 2_000 * MS, first, now);
+
+        assertThat(takeAll()).isEqualTo(4);
+    }
+
+    @Test
+    void afterTheResetOneProbeGoesUntilItsAnswerReportsTheNewWindow() {
+        long first = budget.tryTake(1, now);
+        budget.report(20, 19, 2_000 * MS, first, now);
+        takeAll();
+
+        now += 2_000 * MS;
+        long probe = budget.tryTake(1, now);
+        assertThat(probe).isNotNegative();
+        assertThat(budget.tryTake(1, now)).isEqualTo(-1);
+
+        budget.report(20, 19, 2_000 * MS, probe, now + 3 * MS);
+        assertThat(takeAll()).isEqualTo(18);
+    }
+
+    @Test
+    void aLateReportOfTheLastWindowIsIgnored() {
+        long first = budget.tryTake(1, now);
+        budget.report(20, 19, 2_000 * MS, first, now);
+        long old = budget.tryTake(1, now);
+
+        now += 2_000 * MS;
+        long probe = budget.tryTake(1, now);
+        budget.report(20, 0, 1 * MS, old, now); // granted in the old window: says nothing of this one
+        budget.report(20, 19, 2_000 * MS, probe, now);
+
+        assertThat(takeAll()).isEqualTo(18);
+    }
+
+    @Test
+    void aProbeThatGotNoReportLetsTheNextOneGo() {
+        long first = budget.tryTake(1, now);
+        budget.report(20, 19, 2_000 * MS, first, now);
+        now += 2_000 * MS;
+        long probe = budget.tryTake(1, now);
+        assertThat(budget.tryTake(1, now)).isEqualTo(-1);
+
+        budget.answered(probe, now);
+
+        assertThat(budget.tryTake(1, now)).isNotNegative();
+    }
+
+    @Test
+    void anUnansweredProbeTimesOut() {
+        long first = budget.tryTake(1, now);
+        budget.report(20, 19, 2_000 * MS, first, now);
+        now += 2_000 * MS;
+        budget.tryTake(1, now);
+
+        assertThat(budget.nextChanceNanos(now)).isEqualTo(now + WindowBudget.PROBE_TIMEOUT_MILLIS * MS);
+        now += WindowBudget.PROBE_TIMEOUT_MILLIS * MS;
+        assertThat(budget.tryTake(1, now)).isNotNegative();
+    }
+
+    @Test
+    void aRequestLargerThanTheWholeWindowGoesFirstInAWindowRatherThanNever() {
+        long first = budget.tryTake(100, now);
+        budget.report(1_000, 900, 60_000 * MS, first, now);
+
+        assertThat(budget.tryTake(5_000, now)).isEqualTo(-1);
+        now += 60_000 * MS;
+        long probe = budget.tryTake(5_000, now);
+        assertThat(probe).isNotNegative();
+    }
+
+    @Test
+    void aShareOfTheLimitPacesAFleetMemberWithoutRedis() {
+        long first = budget.tryTake(1, now);
+        budget.share(1.0 / 3);
+        budget.report(30, 29, 2_000 * MS, first, now);
+
+        // floor(30 / 3 * 0.95) = 9 usable, 1 counted.
+        assertThat(takeAll()).isEqualTo(8);
+    }
+}
