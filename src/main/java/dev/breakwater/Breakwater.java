@@ -9,6 +9,7 @@ import dev.breakwater.config.BreakwaterConfig;
 import dev.breakwater.config.ConfigException;
 import dev.breakwater.config.ConfigLoader;
 import dev.breakwater.config.ConfigWatcher;
+import dev.breakwater.fleet.RedisFleet;
 import dev.breakwater.observability.LoggingSetup;
 import dev.breakwater.observability.Metrics;
 import dev.breakwater.observability.RecentDecisions;
@@ -23,6 +24,7 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.json.JsonObject;
 import io.vertx.micrometer.MetricsDomain;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
@@ -55,6 +57,9 @@ public final class Breakwater {
     private final Vertx vertx;
     private final Metrics metrics;
     private final RouteFactory factory;
+    /** The Redis shared with other instances, when {@code fleet:} is configured. */
+    private final Optional<RedisFleet> fleet;
+
     private final AtomicReference<RouteTable> routes;
     /** The configuration the listeners started with: listen, admin, token, grace and limits change on restart only. */
     private final BreakwaterConfig startup;
@@ -74,8 +79,13 @@ public final class Breakwater {
         this.metrics = metrics;
         this.configFile = configFile;
         this.env = env;
-        this.factory =
-                new RouteFactory(THREAD_LOCAL_RANDOM, Ticker.system(), Clock.systemUTC(), metrics, FleetLink.LOCAL);
+        this.fleet = config.fleet().map(spec -> new RedisFleet(vertx, spec, Ticker.system(), metrics.registry()));
+        this.factory = new RouteFactory(
+                THREAD_LOCAL_RANDOM,
+                Ticker.system(),
+                Clock.systemUTC(),
+                metrics,
+                fleet.<FleetLink>map(f -> f).orElse(FleetLink.LOCAL));
         this.startup = config;
         this.routes = new AtomicReference<>(factory.table(config));
     }
@@ -134,6 +144,12 @@ public final class Breakwater {
 
     private Future<Breakwater> deploy(int instances) {
         BreakwaterConfig current = startup;
+        fleet.ifPresent(f -> {
+            f.shareBreakers(metrics.breakers());
+            f.start();
+            // Encode the admin view once here, off the event loop: Jackson's first look at its types takes long.
+            fleetView().encode();
+        });
         RecentDecisions decisions = new RecentDecisions(Clock.systemUTC());
         // Every instance listens on the same address and Vert.x shares one socket between them. Port 0 would give
         // each instance its own random port; Vert.x's negative "shared random port" gives them one.
@@ -161,7 +177,14 @@ public final class Breakwater {
         AdminServer admin = new AdminServer(
                 current.admin().host(),
                 current.admin().port(),
-                new AdminContext(ready::get, routes::get, metrics, decisions, this::reload, current.adminToken()));
+                new AdminContext(
+                        ready::get,
+                        routes::get,
+                        metrics,
+                        decisions,
+                        this::reload,
+                        current.adminToken(),
+                        this::fleetView));
         return vertx.deployVerticle(proxy, new DeploymentOptions().setInstances(instances))
                 .compose(id -> {
                     proxyDeployment = id;
@@ -242,8 +265,10 @@ public final class Breakwater {
                 || !previous.admin().equals(next.admin())
                 || !previous.adminToken().equals(next.adminToken())
                 || !previous.shutdownGrace().equals(next.shutdownGrace())
-                || !previous.limits().equals(next.limits())) {
-            notes.add("listen, admin, admin-token, shutdown-grace and limits changes take effect after a restart");
+                || !previous.limits().equals(next.limits())
+                || !previous.fleet().equals(next.fleet())) {
+            notes.add(
+                    "listen, admin, admin-token, shutdown-grace, limits and fleet changes take effect after a restart");
         }
         String summary = "configuration reloaded: " + next.routes().size() + " route(s)"
                 + (notes.isEmpty() ? "" : "; " + String.join("; ", notes));
@@ -267,7 +292,24 @@ public final class Breakwater {
                 : vertx.undeploy(proxyDeployment).toCompletionStage().toCompletableFuture();
         // Close from a thread outside Vert.x: a close started on an event loop cannot report back on it.
         return drained.exceptionally(t -> null)
+                .thenRun(() -> fleet.ifPresent(RedisFleet::close))
                 .thenComposeAsync(v -> vertx.close().toCompletionStage().toCompletableFuture());
+    }
+
+    /** The fleet's state for {@code /admin/fleet} and the status page. */
+    private JsonObject fleetView() {
+        if (fleet.isEmpty()) {
+            return new JsonObject().put("mode", "off");
+        }
+        RedisFleet f = fleet.get();
+        return new JsonObject()
+                .put("mode", f.healthy() ? "shared" : "degraded")
+                .put(
+                        "redis",
+                        startup.fleet().orElseThrow().host() + ":"
+                                + startup.fleet().orElseThrow().port())
+                .put("members", f.members())
+                .put("fallback-share", f.fallbackShare());
     }
 
     /** The proxy's port. */

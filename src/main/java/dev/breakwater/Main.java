@@ -28,7 +28,8 @@ public final class Main {
             Breakwater is a resilience sidecar proxy for AI agents: per-route retries with backoff,
             failure classification, timeouts and SSE streaming in front of LLM APIs and tool backends.
             A route's provider (generic, openai, azure-openai, anthropic) adds that API's error and
-            rate-limit rules: docs/providers.md.
+            rate-limit rules: docs/providers.md. LLM routes pace requests by the rate-limit budget
+            each answer reports, and a fleet: section shares it over Redis: docs/pacing-and-fleet.md.
 
             Options:
               --config PATH   configuration file, UTF-8, at most 1 MiB

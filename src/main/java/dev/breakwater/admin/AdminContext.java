@@ -4,6 +4,7 @@ import dev.breakwater.observability.Metrics;
 import dev.breakwater.observability.RecentDecisions;
 import dev.breakwater.routing.RouteTable;
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
@@ -24,4 +25,5 @@ public record AdminContext(
         Metrics metrics,
         RecentDecisions decisions,
         Supplier<Future<ReloadResult>> reload,
-        Optional<String> token) {}
+        Optional<String> token,
+        Supplier<JsonObject> fleet) {}

@@ -91,6 +91,7 @@ public final class AdminServer extends VerticleBase {
                         json(ctx, ar.result().applied() ? 200 : 422, ar.result().toJson());
                     }
                 }));
+        router.get("/admin/fleet").handler(ctx -> json(ctx, 200, context.fleet().get()));
         router.get("/admin/decisions")
                 .handler(ctx -> json(
                         ctx,

@@ -88,8 +88,9 @@ public final class Metrics {
         (applied ? reloadsApplied : reloadsRejected).increment();
     }
 
-    /** The Prometheus text exposition. */
+    /** The Prometheus text exposition; gauges with a row per rate-limit key are refreshed first. */
     public String scrape() {
+        routes.values().forEach(RouteMetrics::refreshQueues);
         return registry.scrape();
     }
 

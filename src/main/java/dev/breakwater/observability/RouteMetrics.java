@@ -42,6 +42,22 @@ public final class RouteMetrics {
     private final java.util.concurrent.atomic.LongAdder retriesTotal = new java.util.concurrent.atomic.LongAdder();
     private final AtomicReference<IntSupplier> held = new AtomicReference<>(() -> 0);
     private final AtomicReference<LongSupplier> budgetRefused = new AtomicReference<>(() -> 0);
+    private final AtomicReference<java.util.function.Supplier<java.util.List<QueuedKey>>> queues =
+            new AtomicReference<>(java.util.List::of);
+    private final io.micrometer.core.instrument.MultiGauge queued;
+    /** Wait timers per upstream and key, bounded: keys past the bound share the label {@code other}. */
+    private final Map<String, Timer> gateWaits = new ConcurrentHashMap<>();
+
+    private static final int MAX_KEY_LABELS = 500;
+
+    /**
+     * Requests waiting for one rate-limit key.
+     *
+     * @param upstream the upstream's name
+     * @param key the gate's key (address, credential fingerprint, model; never a credential)
+     * @param count requests waiting
+     */
+    public record QueuedKey(String upstream, String key, int count) {}
 
     RouteMetrics(String route, MeterRegistry registry) {
         this.route = route;
@@ -66,6 +82,10 @@ public final class RouteMetrics {
                 .tag("route", route)
                 .description("Requests currently held by the route's rate-limit gates")
                 .register(registry);
+        this.queued = io.micrometer.core.instrument.MultiGauge.builder("breakwater_ratelimit_queued")
+                .tag("route", route)
+                .description("Requests waiting per rate-limit key (held by pacing or a 429 closure)")
+                .register(registry);
         io.micrometer.core.instrument.FunctionCounter.builder(
                         "breakwater_retry_budget_refused",
                         budgetRefused,
@@ -79,6 +99,38 @@ public final class RouteMetrics {
     public void bind(IntSupplier heldRequests, LongSupplier refusedRetries) {
         held.set(heldRequests);
         budgetRefused.set(refusedRetries);
+    }
+
+    /** Points the per-key queue gauge at the current route's gates (called again after a reload). */
+    public void bindQueues(java.util.function.Supplier<java.util.List<QueuedKey>> waiting) {
+        queues.set(waiting);
+    }
+
+    /** Refreshes the per-key queue gauge's rows (keys with nobody waiting drop out). */
+    void refreshQueues() {
+        queued.register(
+                queues.get().get().stream()
+                        .map(q -> io.micrometer.core.instrument.MultiGauge.Row.of(
+                                io.micrometer.core.instrument.Tags.of("upstream", q.upstream(), "key", q.key()),
+                                q.count()))
+                        .toList(),
+                true);
+    }
+
+    /** A request was held {@code nanos} for rate-limit key {@code key} of {@code upstream}. */
+    public void gateWait(String upstream, String key, long nanos) {
+        String label = gateWaits.size() < MAX_KEY_LABELS || gateWaits.containsKey(upstream + " " + key) ? key : "other";
+        gateWaits
+                .computeIfAbsent(
+                        upstream + " " + label,
+                        k -> Timer.builder("breakwater_ratelimit_wait")
+                                .tag("route", route)
+                                .tag("upstream", upstream)
+                                .tag("key", label)
+                                .description("How long requests waited per rate-limit key (pacing or a 429 closure)")
+                                .serviceLevelObjectives(LATENCY_BUCKETS)
+                                .register(registry))
+                .record(nanos, TimeUnit.NANOSECONDS);
     }
 
     /** A finished request: its status ({@code 0} when none was sent), outcome and durations in nanoseconds. */

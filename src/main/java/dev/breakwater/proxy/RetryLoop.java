@@ -21,6 +21,8 @@ final class RetryLoop {
     private final Exchange exchange;
     /** True when the request may run twice (see {@link UpstreamAttempt} on stale connections). */
     private boolean repeatable;
+    /** When the request was held at a rate-limit gate ({@link System#nanoTime}), or 0 when it is not held. */
+    private long heldSinceNanos;
 
     RetryLoop(Exchange exchange) {
         this.exchange = exchange;
@@ -43,9 +45,19 @@ final class RetryLoop {
         if (exchange.isDone()) {
             return;
         }
+        if (heldSinceNanos != 0) {
+            exchange.route()
+                    .metrics()
+                    .gateWait(
+                            exchange.upstreamName(),
+                            exchange.admission().currentKey(),
+                            System.nanoTime() - heldSinceNanos);
+            heldSinceNanos = 0;
+        }
         if (clearance instanceof Clearance.Refuse refuse) {
             exchange.respond(ProxyError.refused(refuse.refusal(), exchange.route()));
         } else if (clearance instanceof Clearance.Wait wait) {
+            heldSinceNanos = System.nanoTime();
             exchange.runtime()
                     .retryLog()
                     .held(

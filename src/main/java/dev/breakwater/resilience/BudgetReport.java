@@ -14,6 +14,9 @@ public record BudgetReport(
     /** An answer that reported nothing. */
     public static final BudgetReport NONE = new BudgetReport(-1, -1, -1, -1, -1, -1);
 
+    /** No answer at all: the attempt failed or was abandoned. */
+    public static final BudgetReport FAILED = new BudgetReport(-2, -2, -2, -2, -2, -2);
+
     /** True when the requests' limit, remainder and reset are all known. */
     public boolean hasRequests() {
         return requestLimit > 0 && requestsRemaining >= 0 && requestsResetMillis >= 0;

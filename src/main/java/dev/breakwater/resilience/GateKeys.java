@@ -28,6 +28,19 @@ public final class GateKeys {
         return model == null || model.isEmpty() ? key : key + "/" + model;
     }
 
+    /**
+     * The name of a gate key in a fleet's Redis: 16 hex digits of its SHA-256, so that Redis holds no upstream,
+     * model or credential fingerprint in the clear.
+     */
+    public static String fleetHash(String key) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
+            return HEX.formatHex(digest, 0, 8);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required of every JVM", e);
+        }
+    }
+
     /** The first 12 hex digits of the credential's SHA-256: enough to tell keys apart, useless to recover one. */
     static String fingerprint(String credential) {
         try {

@@ -4,7 +4,7 @@ package dev.breakwater.resilience;
  * The pacing budget of one rate-limit key: whether an attempt with an estimated token cost fits it now, and
  * what answers report about it. Implementations are guarded by the gate's per-key monitor.
  */
-interface KeyPacer {
+public interface KeyPacer {
     /** Takes one request and {@code tokens} tokens if they fit now; null when they do not. */
     Grant tryTake(long tokens, long nowNanos);
 

@@ -135,7 +135,8 @@ public final class RateLimitGate {
      * taking or queueing anything. Lets a route with several upstreams skip one that would hold this request.
      */
     public boolean wouldPass(String key, long tokens) {
-        KeyState state = keys.get(key);
+        // With a fleet, the first look makes the key's state, which takes a closure another instance sent first.
+        KeyState state = tracksKeys ? stateOf(key) : keys.get(key);
         if (state == null) {
             return true;
         }

@@ -79,6 +79,11 @@ public final class RequestAdmission {
         this.retry = guard.retryPolicy().newContext(facts, deadlineNanos);
     }
 
+    /** The rate-limit key of this request at the current upstream (for the wait metric), or "" when none. */
+    public String currentKey() {
+        return current == null || current.gate().isEmpty() ? "" : rateLimitKey(current);
+    }
+
     /** The upstream of the attempt in flight, or of the last one; null before the first. */
     public UpstreamGuard upstream() {
         return current;
@@ -103,11 +108,15 @@ public final class RequestAdmission {
                 if (block == null) {
                     // A pacing gate counts every attempt: ask it (it lets this one pass, barring a race).
                     Clearance clearance = paces(upstream) ? hold(upstream, whenReleased) : takePermit(upstream);
-                    if (clearance == Clearance.GO) {
+                    if (clearance == Clearance.GO || clearance instanceof Clearance.Wait) {
                         return clearance;
                     }
-                    // Half-open with every probe out: refused like an open breaker.
-                    block = FallbackClass.CIRCUIT_OPEN;
+                    // Refused by the gate (it filled meanwhile), or half-open with every probe out (refused like
+                    // an open breaker).
+                    block = clearance instanceof Clearance.Refuse refuse
+                                    && refuse.refusal() instanceof Refusal.RateLimited
+                            ? FallbackClass.RATE_LIMITED
+                            : FallbackClass.CIRCUIT_OPEN;
                 }
                 if (blocked == null) {
                     blocked = new ArrayList<>(2);
@@ -254,7 +263,7 @@ public final class RequestAdmission {
             grant = Grant.NONE;
             upstream.gate()
                     .filter(RateLimitGate::isActive)
-                    .ifPresent(gate -> gate.onAnswer(rateLimitKey(upstream), counted, BudgetReport.NONE, false));
+                    .ifPresent(gate -> gate.onAnswer(rateLimitKey(upstream), counted, BudgetReport.FAILED, false));
             return circuitOpen(breaker);
         }
         return Clearance.GO;
@@ -372,7 +381,7 @@ public final class RequestAdmission {
             // Sent and never answered: a probe of an unknown window must not block the key until it times out.
             Grant counted = grant;
             grant = Grant.NONE;
-            current.gate().ifPresent(gate -> gate.onAnswer(rateLimitKey(current), counted, BudgetReport.NONE, true));
+            current.gate().ifPresent(gate -> gate.onAnswer(rateLimitKey(current), counted, BudgetReport.FAILED, true));
         }
         if (gateTicket != null) {
             gateTicket.cancel();
@@ -435,9 +444,11 @@ public final class RequestAdmission {
                     rateLimitKey(upstream), Math.min(decision.serverHintMillis(), MAX_GATE_CLOSE_MILLIS), timers);
         }
         if (gate.isActive()) {
-            BudgetReport report = head == null || !gate.policy().pacing()
-                    ? BudgetReport.NONE
-                    : upstream.provider().budget(guard.retryPolicy().hints(), head);
+            BudgetReport report = head == null
+                    ? BudgetReport.FAILED
+                    : gate.policy().pacing()
+                            ? upstream.provider().budget(guard.retryPolicy().hints(), head)
+                            : BudgetReport.NONE;
             gate.onAnswer(rateLimitKey(upstream), counted, report, closes);
         }
     }

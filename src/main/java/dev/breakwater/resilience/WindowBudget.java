@@ -24,7 +24,7 @@ package dev.breakwater.resilience;
  * starved. Not thread-safe: its owner serialises access.
  */
 final class WindowBudget {
-    static final long PROBE_TIMEOUT_MILLIS = 1_000;
+    static final long PROBE_TIMEOUT_MILLIS = BudgetStore.PROBE_TIMEOUT_MILLIS;
     private static final long NONE = Long.MIN_VALUE;
 
     private final double usableShare;

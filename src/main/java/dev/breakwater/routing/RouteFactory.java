@@ -97,6 +97,11 @@ public final class RouteFactory {
                 ticker);
         RouteMetrics routeMetrics = metrics.route(spec.name());
         routeMetrics.bind(guard::held, budget::refusedRetries);
+        routeMetrics.bindQueues(() -> upstreams.stream()
+                .flatMap(u -> u.gate().stream()
+                        .flatMap(gate -> gate.heldByKey().entrySet().stream()
+                                .map(e -> new RouteMetrics.QueuedKey(u.name(), e.getKey(), e.getValue()))))
+                .toList());
         return new Route(spec, guard, routeMetrics);
     }
 

@@ -274,7 +274,7 @@ class OperationsIT {
             assertThat(reload.statusCode()).isEqualTo(200);
             assertThat(new JsonObject(reload.body()).getString("summary"))
                     .contains(
-                            "listen, admin, admin-token, shutdown-grace and limits changes take effect after a restart");
+                            "listen, admin, admin-token, shutdown-grace, limits and fleet changes take effect after a restart");
         }
     }
 
