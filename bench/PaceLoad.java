@@ -31,7 +31,7 @@ public final class PaceLoad {
             Prints one JSON line: total, status (counts; "error" = no answer), codes (non-200 answers by
             status and error code, e.g. "429 rate_limit_exceeded"), byUrl (status counts per URL), elapsed_s,
             p50_ms, p99_ms, max_ms (every request's latency, answered or not) and goodput_rps (200s per second).
-            Exits 0 whatever the answers.
+            Prints "started EPOCH_MS" on stderr when the first worker starts. Exits 0 whatever the answers.
             """;
     private static final Pattern CODE = Pattern.compile("\"code\"\\s*:\\s*\"([^\"]{1,64})\"");
 
@@ -76,6 +76,7 @@ public final class PaceLoad {
         final String auth = "Bearer " + key;
         List<Thread> workers = new ArrayList<>();
         long start = System.nanoTime();
+        System.err.println("started " + System.currentTimeMillis()); // for scripts that time faults from here
         for (int w = 0; w < clients; w++) {
             int u = w % urls.size();
             URI uri = URI.create(urls.get(u) + "/chat/completions");

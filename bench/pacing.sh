@@ -255,12 +255,13 @@ scenario() {
         fi
     done
 
-    local load_pid during="" after="" t0 started
+    local load_pid during="" after="" t0
     timeout 240 java -cp "$OUT/classes" PaceLoad --url "$urls" --clients "$clients" --requests "$REQUESTS" \
         --timeout 120s >"$OUT/$id-load.json" 2>"$OUT/$id-load.err" &
     load_pid=$!
     if [[ $outage == 1 ]]; then
-        started=$SECONDS
+        # the outage is timed from the load client's first request, not from its launch
+        for _ in $(seq 100); do grep -q '^started' "$OUT/$id-load.err" && break; sleep 0.1; done
         sleep "$OUTAGE_AT"
         log "$id: SIGKILL redis-server (pid $REDIS_PID)"
         stop_redis
