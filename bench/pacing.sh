@@ -209,7 +209,10 @@ scenario() {
     local id=$1 n=$2 clients=$3 want=$4 fleet=$5 outage=$6
     local pacing label redis_port="" i urls="" ports=() aports=() pids=() reason
     pacing=$(pacing_value "$want")
-    label="$n × Breakwater$([[ $fleet == 1 ]] && echo ", fleet (Redis)")$([[ $outage == 1 ]] && echo ", Redis killed ${OUTAGE_AT}-$((OUTAGE_AT + OUTAGE_LEN)) s"), $clients clients"
+    label="$n × Breakwater"
+    [[ $fleet == 1 ]] && label+=", fleet (Redis)"
+    [[ $outage == 1 ]] && label+=", Redis killed ${OUTAGE_AT}-$((OUTAGE_AT + OUTAGE_LEN)) s"
+    label+=", $clients clients"
     if [[ $pacing == omit && $SECTION == auto && $want == true && $n == 1 ]]; then
         na "$id" "$label, pacing true" "this jar rejects it: $RL_REASON"
         return 0
