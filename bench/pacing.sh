@@ -262,6 +262,7 @@ scenario() {
     timeout 240 java -cp "$OUT/classes" PaceLoad --url "$urls" --clients "$clients" --requests "$REQUESTS" \
         --timeout 120s >"$OUT/$id-load.json" 2>"$OUT/$id-load.err" &
     load_pid=$!
+    PIDS+=("$load_pid")
     if [[ $outage == 1 ]]; then
         # the outage is timed from the load client's first request, not from its launch
         for _ in $(seq 100); do grep -q '^started' "$OUT/$id-load.err" && break; sleep 0.1; done
@@ -276,6 +277,7 @@ scenario() {
         t0=$SECONDS
     fi
     wait "$load_pid" || log "$id: load client exited $? ($(head -c 300 "$OUT/$id-load.err"))"
+    forget "$load_pid"
     if [[ $outage == 1 ]]; then
         # give the instances a few seconds to notice Redis is back
         while ((SECONDS - t0 < 4)); do sleep 0.5; done
