@@ -22,7 +22,8 @@
 # Columns: upstream calls and 429s (from the upstream's GET /__stats), peak calls/window (the most calls that
 # arrived in one window of the key, 429s included; the limit is 20), client statuses (and the error codes of
 # non-200 answers: rate_limit_exceeded is the upstream's 429 passed through, rate_limited is Breakwater's own),
-# Breakwater's held requests and give_up reasons (from its JSON log), elapsed time, latency, goodput.
+# Breakwater's held requests and give_up reasons (from its JSON log), elapsed time, latency, goodput; for fleet
+# scenarios also the commands Redis served (a handful means the instances never used it).
 #
 # Environment:
 #   BREAKWATER_JAR                    the jar (default target/breakwater.jar of this checkout)
@@ -283,8 +284,13 @@ scenario() {
         while ((SECONDS - t0 < 4)); do sleep 0.5; done
         for ((i = 0; i < n; i++)); do after+="${after:+/}$(degraded "${aports[$i]}")"; done
     fi
-    local stats load
+    local stats load rcmds=""
     stats=$(curl -s "http://127.0.0.1:$UPORT/__stats")
+    if [[ $fleet == 1 ]]; then
+        # commands Redis served (since its last start), so that a fleet: section Redis never hears from shows
+        rcmds=$(redis-cli -p "$redis_port" info stats 2>/dev/null | tr -d '\r' |
+            awk -F: '$1 == "total_commands_processed" {print $2}' || true)
+    fi
     load=$(cat "$OUT/$id-load.json")
     echo "$stats" >"$OUT/$id-upstream.json"
     for p in "${pids[@]}"; do stop_pid "$p"; done
@@ -297,6 +303,7 @@ scenario() {
         sort | uniq -c | awk '{printf "%s%s×%s", (NR > 1 ? ", " : ""), $2, $1}' || true)
     notes="held $held; gave up: ${gave:-none}"
     [[ $(json_map "$load" codes) != - ]] && notes+="; non-200: $(json_map "$load" codes)"
+    [[ $fleet == 1 ]] && notes+="; Redis commands$([[ $outage == 1 ]] && echo " since restart" || true): ${rcmds:-?}"
     [[ $outage == 1 ]] && notes+="; fleet_degraded during: $during, after: $after"
     row "| $id | $label | $(json_num "$stats" requests) | $(json_num "$stats" limited) | $(grep -o '"peakPerWindow":[0-9]*' <<<"$stats" | cut -d: -f2 | sort -n | tail -1) | $(json_map "$load" status) | $(json_num "$load" elapsed_s) ($IDEAL) | $(json_num "$load" p50_ms) / $(json_num "$load" p99_ms) | $(json_num "$load" goodput_rps) | $notes |"
     log "$id: upstream $stats"
