@@ -86,15 +86,20 @@ final class FleetReader {
                         || uri.getHost() == null
                         || !path.matches("[0-9]{0,2}")
                         || uri.getQuery() != null) {
-                    v.reject(REDIS);
+                    rejectUnshown(v);
                     return Optional.empty();
                 }
                 return Optional.of(uri);
             } catch (URISyntaxException e) {
-                v.reject(REDIS);
+                rejectUnshown(v);
                 return Optional.empty();
             }
         });
+    }
+
+    /** Rejects the URL without echoing it: it may hold the Redis password. */
+    private static void rejectUnshown(YamlValue v) {
+        v.problem("a value not shown here, as it may hold a password (expected: " + REDIS + ")");
     }
 
     private static Optional<Optional<Double>> share(YamlValue v) {

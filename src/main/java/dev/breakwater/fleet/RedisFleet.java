@@ -63,15 +63,27 @@ public final class RedisFleet implements FleetLink, BudgetStore, AutoCloseable {
     /** Closures received for keys no gate has seen yet, kept this long for a gate that sees them later. */
     private static final int MAX_PENDING_CLOSURES = 10_000;
 
-    private static final String HEARTBEAT_SCRIPT = "redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2]) "
-            + "redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1] - ARGV[3]) "
-            + "redis.call('PEXPIRE', KEYS[1], ARGV[3] * 2) "
+    /**
+     * Membership on Redis's clock (instances' clocks may differ), and a message to this instance's own
+     * subscription, which proves the subscription is alive.
+     */
+    private static final String HEARTBEAT_SCRIPT = "local t = redis.call('TIME') "
+            + "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) "
+            + "redis.call('ZADD', KEYS[1], now, ARGV[1]) "
+            + "redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - ARGV[2]) "
+            + "redis.call('PEXPIRE', KEYS[1], ARGV[2] * 2) "
+            + "redis.call('PUBLISH', ARGV[3], 'h ' .. ARGV[1]) "
             + "return redis.call('ZCARD', KEYS[1])";
+    /** A subscription that has not delivered this instance's own heartbeat for this long is made again. */
+    private static final long SUBSCRIPTION_SILENCE_MILLIS = 3_500;
 
     private final Vertx vertx;
     private final FleetSpec spec;
     private final Ticker ticker;
     private final Redis redis;
+    /** A client of its own for the subscription, so that it never takes a connection of the pool. */
+    private final Redis subscriber;
+
     private final RedisHealth health;
     private final Scheduler scheduler;
     private final String instance = UUID.randomUUID().toString().substring(0, 8);
@@ -83,7 +95,7 @@ public final class RedisFleet implements FleetLink, BudgetStore, AutoCloseable {
     private final Counter closuresReceived;
     private final Counter breakerOpeningsReceived;
 
-    private final Map<String, List<WeakReference<Watch>>> watches = new ConcurrentHashMap<>();
+    private final Map<String, List<Watch>> watches = new ConcurrentHashMap<>();
     private final Map<String, List<WeakReference<LeasedPacer>>> pacers = new ConcurrentHashMap<>();
     /** Closures for keys not (yet) watched here: hash to the ticker time they end. */
     private final Map<String, Long> pendingClosures = new ConcurrentHashMap<>();
@@ -92,10 +104,16 @@ public final class RedisFleet implements FleetLink, BudgetStore, AutoCloseable {
     private volatile int members = 1;
     private volatile String lastFailure = "";
     private volatile RedisConnection subscription;
+    private final java.util.concurrent.atomic.AtomicBoolean subscribing =
+            new java.util.concurrent.atomic.AtomicBoolean();
+    /** When the subscription last delivered this instance's own heartbeat ({@link System#nanoTime}). */
+    private volatile long heartbeatSeenNanos = System.nanoTime();
+
     private volatile boolean closed;
     private long heartbeatTimer = -1;
 
-    private record Watch(String key, RateLimitGate gate) {}
+    /** A gate that holds requests of a key: the key held here, the gate only weakly (a reload replaces it). */
+    private record Watch(String key, WeakReference<RateLimitGate> gate) {}
 
     /**
      * Connects lazily: nothing here waits for Redis, and an unreachable Redis at start only means starting
@@ -122,6 +140,14 @@ public final class RedisFleet implements FleetLink, BudgetStore, AutoCloseable {
                         .setNetClientOptions(new NetClientOptions()
                                 .setConnectTimeout(Math.max(timeoutMillis, 200))
                                 .setTcpNoDelay(true)
+                                .setSsl(spec.tls())));
+        this.subscriber = Redis.createClient(
+                vertx,
+                new RedisOptions()
+                        .setConnectionString(spec.connectionString())
+                        .setMaxPoolSize(1)
+                        .setNetClientOptions(new NetClientOptions()
+                                .setConnectTimeout(Math.max(timeoutMillis, 200))
                                 .setSsl(spec.tls())));
         this.health = new RedisHealth(this::onHealthChange);
         this.failures = Counter.builder("breakwater_fleet_redis_failures_total")
@@ -197,15 +223,14 @@ public final class RedisFleet implements FleetLink, BudgetStore, AutoCloseable {
     @Override
     public void watch(String key, RateLimitGate gate) {
         String hash = GateKeys.fleetHash(key);
-        List<WeakReference<Watch>> list = watches.computeIfAbsent(hash, h -> new CopyOnWriteArrayList<>());
-        for (WeakReference<Watch> ref : list) {
-            Watch w = ref.get();
-            if (w != null && w.gate() == gate) {
+        List<Watch> list = watches.computeIfAbsent(hash, h -> new CopyOnWriteArrayList<>());
+        for (Watch w : list) {
+            if (w.gate().get() == gate) {
                 return;
             }
         }
-        list.removeIf(ref -> ref.get() == null);
-        list.add(new WeakReference<>(new Watch(key, gate)));
+        list.removeIf(w -> w.gate().get() == null);
+        list.add(new Watch(key, new WeakReference<>(gate)));
         Long until = pendingClosures.remove(hash);
         if (until != null) {
             long left = (until - ticker.nanoTime()) / 1_000_000;
@@ -228,7 +253,10 @@ public final class RedisFleet implements FleetLink, BudgetStore, AutoCloseable {
 
     @Override
     public void take(String hash, LeaseRequest request, BiConsumer<LeaseReply, Throwable> done) {
-        evalSha(budgetSha, budgetScript, budgetArgs(hash, "take", request.report(), request.reportWindow(), request))
+        evalSha(
+                        budgetSha,
+                        budgetScript,
+                        budgetArgs(hash, "take", request.report(), request.reportWindow(), request, request.settled()))
                 .onComplete(ar -> {
                     if (ar.failed()) {
                         done.accept(null, ar.cause());
@@ -253,20 +281,19 @@ public final class RedisFleet implements FleetLink, BudgetStore, AutoCloseable {
     }
 
     @Override
-    public void report(String hash, BudgetReport report, long window) {
-        evalSha(budgetSha, budgetScript, budgetArgs(hash, "report", report, window, null))
+    public void report(String hash, BudgetReport report, long window, Settled settled) {
+        evalSha(budgetSha, budgetScript, budgetArgs(hash, "report", report, window, null, settled))
                 .onFailure(t -> {});
     }
 
     /** The budget script's key and arguments, in the order its header in {@code budget.lua} lists them. */
-    private List<String> budgetArgs(String hash, String mode, BudgetReport report, long window, LeaseRequest request) {
+    private List<String> budgetArgs(
+            String hash, String mode, BudgetReport report, long window, LeaseRequest request, Settled settled) {
         boolean has = report != null && !report.isEmpty();
         BudgetReport r = has ? report : BudgetReport.NONE;
-        String reportFlag = has
-                ? "1"
-                : BudgetReport.FAILED.equals(report)
-                        ? "failed"
-                        : BudgetReport.NONE.equals(report) && "report".equals(mode) ? "none" : "0";
+        // A lease request's report is only ever a real one; a probe's may say it learned nothing, or failed.
+        String reportFlag =
+                has ? "1" : !"report".equals(mode) ? "0" : BudgetReport.FAILED.equals(report) ? "failed" : "none";
         return List.of(
                 spec.keyPrefix() + ":b:" + hash,
                 mode,
@@ -284,7 +311,9 @@ public final class RedisFleet implements FleetLink, BudgetStore, AutoCloseable {
                 Long.toString(r.tokensResetMillis()),
                 Long.toString(window),
                 channel,
-                hash);
+                hash,
+                Long.toString(settled.requests()),
+                Long.toString(settled.tokens()));
     }
 
     /** EVALSHA of a script with one key (the first of {@code keyAndArgs}), loading it on NOSCRIPT. */
@@ -307,10 +336,10 @@ public final class RedisFleet implements FleetLink, BudgetStore, AutoCloseable {
      */
     private Future<Response> call(Request request) {
         if (closed) {
-            return Future.failedFuture("fleet closed");
+            return failLater("fleet closed");
         }
         if (!health.tryAcquire()) {
-            return Future.failedFuture("Redis unreachable (fleet degraded)");
+            return failLater("Redis unreachable (fleet degraded)");
         }
         long start = System.nanoTime();
         return redis.send(request)
@@ -327,6 +356,16 @@ public final class RedisFleet implements FleetLink, BudgetStore, AutoCloseable {
                 });
     }
 
+    /**
+     * A failure delivered on a later turn of the loop, never inline: a caller may hold locks (a gate's key, a
+     * pacer) that its continuation must not run under.
+     */
+    private Future<Response> failLater(String message) {
+        io.vertx.core.Promise<Response> promise = io.vertx.core.Promise.promise();
+        vertx.runOnContext(v -> promise.fail(message));
+        return promise.future();
+    }
+
     private static boolean isErrorReply(Throwable t) {
         return t instanceof io.vertx.redis.client.impl.types.ErrorType;
     }
@@ -337,36 +376,43 @@ public final class RedisFleet implements FleetLink, BudgetStore, AutoCloseable {
         if (closed) {
             return;
         }
-        long nowMillis = System.currentTimeMillis();
         evalSha(
                         heartbeatSha,
                         HEARTBEAT_SCRIPT,
-                        List.of(
-                                spec.keyPrefix() + ":members",
-                                Long.toString(nowMillis),
-                                instance,
-                                Long.toString(MEMBER_TTL_MILLIS)))
+                        List.of(spec.keyPrefix() + ":members", instance, Long.toString(MEMBER_TTL_MILLIS), channel))
                 .onSuccess(r -> members = Math.max(1, r.toInteger()));
-        if (subscription == null && health.healthy()) {
+        RedisConnection sub = subscription;
+        if (sub != null
+                && health.healthy()
+                && System.nanoTime() - heartbeatSeenNanos > SUBSCRIPTION_SILENCE_MILLIS * 1_000_000L) {
+            // Half-open after a partition, or silently unsubscribed: make it again.
+            dropSubscription(sub);
+        } else if (sub == null && health.healthy()) {
             subscribe();
         }
     }
 
     private void subscribe() {
-        if (closed || subscription != null) {
+        if (closed || subscription != null || !subscribing.compareAndSet(false, true)) {
             return;
         }
-        redis.connect().onSuccess(conn -> {
-            if (closed) {
-                conn.close();
-                return;
-            }
-            subscription = conn;
-            conn.handler(this::onMessage);
-            conn.exceptionHandler(t -> dropSubscription(conn));
-            conn.endHandler(v -> dropSubscription(conn));
-            conn.send(Request.cmd(Command.SUBSCRIBE).arg(channel)).onFailure(t -> dropSubscription(conn));
-        });
+        subscriber
+                .connect()
+                .timeout(Math.max(spec.timeout().toMillis(), 1_000), TimeUnit.MILLISECONDS)
+                .onFailure(t -> subscribing.set(false))
+                .onSuccess(conn -> {
+                    subscribing.set(false);
+                    if (closed || subscription != null) {
+                        conn.close();
+                        return;
+                    }
+                    subscription = conn;
+                    heartbeatSeenNanos = System.nanoTime();
+                    conn.handler(this::onMessage);
+                    conn.exceptionHandler(t -> dropSubscription(conn));
+                    conn.endHandler(v -> dropSubscription(conn));
+                    conn.send(Request.cmd(Command.SUBSCRIBE).arg(channel)).onFailure(t -> dropSubscription(conn));
+                });
     }
 
     private void dropSubscription(RedisConnection conn) {
@@ -387,6 +433,12 @@ public final class RedisFleet implements FleetLink, BudgetStore, AutoCloseable {
             return;
         }
         String[] parts = message.get(2).toString().split(" ");
+        if (parts.length == 2 && parts[0].equals("h")) {
+            if (parts[1].equals(instance)) {
+                heartbeatSeenNanos = System.nanoTime();
+            }
+            return;
+        }
         if (parts.length == 4 && parts[0].equals("c") && !parts[1].equals(instance)) {
             onClosure(parts[2], Long.parseLong(parts[3]));
         } else if (parts.length == 2 && parts[0].equals("o")) {
@@ -402,20 +454,21 @@ public final class RedisFleet implements FleetLink, BudgetStore, AutoCloseable {
 
     private void onClosure(String hash, long millis) {
         closuresReceived.increment();
-        List<WeakReference<Watch>> list = watches.get(hash);
+        List<Watch> list = watches.get(hash);
         boolean delivered = false;
         if (list != null) {
-            for (WeakReference<Watch> ref : list) {
-                Watch w = ref.get();
-                if (w != null) {
-                    w.gate().close(w.key(), millis, scheduler);
+            for (Watch w : list) {
+                RateLimitGate gate = w.gate().get();
+                if (gate != null) {
+                    gate.close(w.key(), millis, scheduler);
                     delivered = true;
                 }
             }
         }
+        long now = ticker.nanoTime();
+        pendingClosures.values().removeIf(until -> until - now <= 0);
         if (!delivered && pendingClosures.size() < MAX_PENDING_CLOSURES) {
-            long until = ticker.nanoTime() + millis * 1_000_000L;
-            pendingClosures.merge(hash, until, Math::max);
+            pendingClosures.merge(hash, now + millis * 1_000_000L, Math::max);
         }
     }
 
@@ -465,6 +518,7 @@ public final class RedisFleet implements FleetLink, BudgetStore, AutoCloseable {
             sub.close();
         }
         redis.close();
+        subscriber.close();
     }
 
     private static String resource(String name) {

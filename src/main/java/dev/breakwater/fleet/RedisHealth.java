@@ -20,8 +20,9 @@ final class RedisHealth {
                 "fleet-redis",
                 CircuitBreakerConfig.custom()
                         .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
-                        .slidingWindowSize(10)
-                        .minimumNumberOfCalls(4)
+                        // Two failures among the last four calls open it: with heartbeats alone, two seconds.
+                        .slidingWindowSize(4)
+                        .minimumNumberOfCalls(2)
                         .failureRateThreshold(50)
                         .waitDurationInOpenState(Duration.ofSeconds(1))
                         .permittedNumberOfCallsInHalfOpenState(1)

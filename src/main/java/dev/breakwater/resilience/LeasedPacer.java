@@ -48,6 +48,10 @@ public final class LeasedPacer implements KeyPacer {
     private BudgetReport lastReport;
     private BudgetReport pendingReport;
     private long pendingWindow = -1;
+    /** Leased requests and tokens settled since the last call to the store. */
+    private long settledRequests;
+
+    private long settledTokens;
 
     public LeasedPacer(String hash, BudgetStore store, double headroom, Runnable wake, Ticker ticker) {
         this.hash = hash;
@@ -68,24 +72,35 @@ public final class LeasedPacer implements KeyPacer {
         return !store.healthy() || nowNanos - localUntilNanos < 0;
     }
 
+    /**
+     * The mirror's share: the fallback share once the store is known to be down; the whole budget while one call
+     * just failed (the others' answers keep the mirror's count of the fleet's use current).
+     */
+    private void shareMirror() {
+        mirror.share(store.healthy() ? 1 : store.fallbackShare());
+    }
+
     @Override
     public synchronized Grant tryTake(long tokens, long nowNanos) {
         if (local(nowNanos)) {
-            mirror.share(store.fallbackShare());
+            shareMirror();
             return mirror.tryTake(tokens, nowNanos);
         }
         mirror.share(1);
         if (nowNanos - freeUntilNanos < 0) {
-            return new Grant(-1, -1);
+            return new Grant(-1, -1, tokens);
         }
-        if (nowNanos - leaseUntilNanos >= 0) {
+        if (nowNanos - leaseUntilNanos >= 0 && (leaseRequests > 0 || leaseTokens > 0)) {
+            // The lease ended with its window: what it left unused is no longer outstanding.
+            settledRequests += leaseRequests;
+            settledTokens += leaseTokens;
             leaseRequests = 0;
             leaseTokens = 0;
         }
         if (leaseRequests >= 1 && leaseTokens >= tokens) {
             leaseRequests--;
             leaseTokens -= tokens;
-            return new Grant(-1, leaseWindow);
+            return new Grant(-1, leaseWindow, tokens);
         }
         if (nowNanos - waitUntilNanos < 0) {
             return null;
@@ -102,11 +117,19 @@ public final class LeasedPacer implements KeyPacer {
         asking = true;
         askedAtNanos = nowNanos;
         int batch = batch();
-        BudgetStore.LeaseRequest request =
-                new BudgetStore.LeaseRequest(batch, tokens * batch, tokens, headroom, pendingReport, pendingWindow);
+        BudgetStore.LeaseRequest request = new BudgetStore.LeaseRequest(
+                batch, tokens * batch, tokens, headroom, pendingReport, pendingWindow, takeSettled());
         pendingReport = null;
         pendingWindow = -1;
         store.take(hash, request, this::onReply);
+    }
+
+    /** What was settled since the last call, handed to the store once. Caller holds the monitor. */
+    private BudgetStore.Settled takeSettled() {
+        BudgetStore.Settled settled = new BudgetStore.Settled(settledRequests, settledTokens);
+        settledRequests = 0;
+        settledTokens = 0;
+        return settled;
     }
 
     /** A few requests per instance per window, so that what a lease leaves unused at the window's end is little. */
@@ -161,14 +184,24 @@ public final class LeasedPacer implements KeyPacer {
         boolean leased = grant.requestSeq() < 0;
         mirror.report(leased ? Grant.NONE : grant, report, nowNanos);
         if (!leased) {
+            // Granted locally (Redis was down): the store learns it with the next lease request.
+            if (!report.isEmpty()) {
+                lastReport = report;
+                pendingReport = report;
+                pendingWindow = -1;
+            }
             return;
         }
         boolean probe = probeLease && grant.tokenSeq() == leaseWindow;
+        if (grant.tokenSeq() >= 0) {
+            settledRequests++;
+            settledTokens += grant.tokens();
+        }
         if (report.isEmpty()) {
             if (probe) {
                 // The fleet waits for the probe: say it learned nothing, or failed, so that others may go.
                 probeLease = false;
-                store.report(hash, report, grant.tokenSeq());
+                store.report(hash, report, grant.tokenSeq(), takeSettled());
             }
             return;
         }
@@ -177,7 +210,7 @@ public final class LeasedPacer implements KeyPacer {
         if (probe || free) {
             // The fleet waits for this report to learn the window: give it at once.
             probeLease = false;
-            store.report(hash, report, grant.tokenSeq());
+            store.report(hash, report, grant.tokenSeq(), takeSettled());
         } else {
             pendingReport = report;
             pendingWindow = grant.tokenSeq();
@@ -187,7 +220,10 @@ public final class LeasedPacer implements KeyPacer {
     @Override
     public synchronized long nextChanceNanos(long tokens, long nowNanos) {
         if (local(nowNanos)) {
-            return mirror.nextChanceNanos(tokens, nowNanos);
+            shareMirror();
+            long next = mirror.nextChanceNanos(tokens, nowNanos);
+            // Local only for a while after a failed call: look at the store again when that while ends.
+            return store.healthy() ? Math.min(next, localUntilNanos) : next;
         }
         if (nowNanos - freeUntilNanos < 0
                 || (nowNanos - leaseUntilNanos < 0 && leaseRequests >= 1 && leaseTokens >= tokens)) {

@@ -25,7 +25,7 @@ final class LocalPacer implements KeyPacer {
         if (!requests.fits(1, nowNanos) || !tokens.fits(tokenCost, nowNanos)) {
             return null;
         }
-        return new Grant(requests.tryTake(1, nowNanos), tokens.tryTake(tokenCost, nowNanos));
+        return new Grant(requests.tryTake(1, nowNanos), tokens.tryTake(tokenCost, nowNanos), tokenCost);
     }
 
     @Override
@@ -37,9 +37,10 @@ final class LocalPacer implements KeyPacer {
                     report.requestsRemaining(),
                     report.requestsResetMillis() * 1_000_000L,
                     grant.requestSeq(),
+                    1,
                     nowNanos);
         } else {
-            requests.answered(grant.requestSeq(), nowNanos);
+            requests.answered(grant.requestSeq(), 1, nowNanos);
         }
         if (report.hasTokens()) {
             tokens.report(
@@ -47,9 +48,10 @@ final class LocalPacer implements KeyPacer {
                     report.tokensRemaining(),
                     report.tokensResetMillis() * 1_000_000L,
                     grant.tokenSeq(),
+                    grant.tokens(),
                     nowNanos);
         } else {
-            tokens.answered(grant.tokenSeq(), nowNanos);
+            tokens.answered(grant.tokenSeq(), grant.tokens(), nowNanos);
         }
     }
 

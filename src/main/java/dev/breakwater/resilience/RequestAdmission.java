@@ -228,10 +228,13 @@ public final class RequestAdmission {
                 loop,
                 granted -> {
                     gateTicket = null;
-                    grant = granted;
-                    if (!released) {
-                        whenReleased.accept(takePermit(upstream));
+                    if (released) {
+                        // Released on the way here (deadline, client gone): give the grant back unused.
+                        gate.onAnswer(rateLimitKey(upstream), granted, BudgetReport.FAILED, true);
+                        return;
                     }
+                    grant = granted;
+                    whenReleased.accept(takePermit(upstream));
                 },
                 timers);
         if (admission instanceof RateLimitGate.Held held) {

@@ -8,10 +8,10 @@ package dev.breakwater.resilience;
  *
  * <ul>
  *   <li>Nothing known yet (no answer reported a limit): everything goes, so the first answers can report.
- *   <li>In a known window, a grant must fit {@code limit × (1 − headroom)} less what was granted. A report
- *       raises the granted count to {@code limit − remaining} when the upstream counted more than we granted
- *       (another client shares the key), and never lowers it: requests granted but not yet counted upstream
- *       would otherwise be granted twice.
+ *   <li>In a known window, a grant must fit {@code limit × (1 − headroom)} less what counts as granted. A
+ *       report sets that count to {@code limit − remaining} (what the upstream counted, other clients of the
+ *       key included) plus the grants still unanswered (which it may not have counted yet): it rises when
+ *       another client shares the key, and falls as a refilling budget (OpenAI's) frees room.
  *   <li>When the window's reset time passes, the budget is whole again, but when the next window ends is not
  *       known until an answer from it reports: one probe goes first, and its report opens the window for the
  *       rest. A probe that gets no report (failed, or no headers) lets the next one go; so does one unanswered
@@ -32,6 +32,8 @@ final class WindowBudget {
     private boolean windowKnown;
     private long resetAtNanos;
     private long granted;
+    /** Units granted and not yet answered, over all windows. */
+    private long inflight;
     /** Units granted since this budget was made: grant sequence numbers. */
     private long total;
 
@@ -62,6 +64,7 @@ final class WindowBudget {
         long seq = total;
         total += units;
         granted += units;
+        inflight += units;
         return seq;
     }
 
@@ -82,12 +85,14 @@ final class WindowBudget {
      * An answer reported the upstream's view of this dimension.
      *
      * @param seq the sequence number its grant got, or -1 when it had none
+     * @param units what its grant took (0 when it had none)
      */
-    void report(long reportedLimit, long remaining, long resetInNanos, long seq, long nowNanos) {
+    void report(long reportedLimit, long remaining, long resetInNanos, long seq, long units, long nowNanos) {
         if (reportedLimit <= 0 || resetInNanos <= 0) {
-            answered(seq, nowNanos);
+            answered(seq, units, nowNanos);
             return;
         }
+        settle(seq, units);
         roll(nowNanos);
         if (seq >= 0 && seq < windowStartSeq) {
             return;
@@ -97,13 +102,23 @@ final class WindowBudget {
         windowKnown = true;
         probeAtNanos = NONE;
         windowNanos = Math.max(windowNanos, resetInNanos);
-        granted = Math.max(granted, Math.max(0, reportedLimit - Math.max(0, remaining)));
+        granted = Math.max(0, reportedLimit - Math.max(0, remaining)) + inflight;
     }
 
-    /** An answer (or a failure) reported nothing: a probe out for an unknown window may be followed by another. */
-    void answered(long seq, long nowNanos) {
+    /**
+     * An answer (or a failure) reported nothing: its grant is no longer in flight, and a probe out for an unknown
+     * window may be followed by another.
+     */
+    void answered(long seq, long units, long nowNanos) {
+        settle(seq, units);
         if (!windowKnown && seq >= windowStartSeq) {
             probeAtNanos = NONE;
+        }
+    }
+
+    private void settle(long seq, long units) {
+        if (seq >= 0) {
+            inflight = Math.max(0, inflight - units);
         }
     }
 

@@ -36,7 +36,7 @@ class LeasedPacerTest {
         }
 
         @Override
-        public void report(String hash, BudgetReport report, long window) {
+        public void report(String hash, BudgetReport report, long window, Settled settled) {
             reported.add(report);
         }
 
@@ -64,11 +64,26 @@ class LeasedPacerTest {
         store.reply(new BudgetStore.LeaseReply(BudgetStore.State.LEASED, 2, 100, 2_000, 7));
 
         assertThat(wakes).isEqualTo(1);
-        assertThat(pacer.tryTake(10, time.nanoTime())).isEqualTo(new Grant(-1, 7));
-        assertThat(pacer.tryTake(10, time.nanoTime())).isEqualTo(new Grant(-1, 7));
+        assertThat(pacer.tryTake(10, time.nanoTime())).isEqualTo(new Grant(-1, 7, 10));
+        assertThat(pacer.tryTake(10, time.nanoTime())).isEqualTo(new Grant(-1, 7, 10));
         assertThat(store.asked).isEmpty();
         assertThat(pacer.tryTake(10, time.nanoTime())).isNull();
         assertThat(store.asked).hasSize(1);
+    }
+
+    @Test
+    void answersAndUnusedLeasesAreSettledWithTheNextLeaseRequest() {
+        pacer.tryTake(10, time.nanoTime());
+        store.reply(new BudgetStore.LeaseReply(BudgetStore.State.LEASED, 3, 30, 100, 4));
+        Grant a = pacer.tryTake(10, time.nanoTime());
+        Grant b = pacer.tryTake(10, time.nanoTime());
+        pacer.report(a, BudgetReport.NONE, time.nanoTime());
+        pacer.report(b, BudgetReport.FAILED, time.nanoTime());
+
+        time.advance(100); // the lease ends with one request and 10 tokens unused
+        pacer.tryTake(10, time.nanoTime());
+
+        assertThat(store.requests.get(store.requests.size() - 1).settled()).isEqualTo(new BudgetStore.Settled(3, 30));
     }
 
     @Test
@@ -124,13 +139,17 @@ class LeasedPacerTest {
 
         store.fail();
 
-        // The mirror knows the window: 20 at share 0.5 less 5 % is 9 usable, 1 counted.
+        // The mirror knows the window: 20 less 5 % is 19 usable, 1 counted. Redis is not known to be down, so
+        // the whole budget, not the fallback share: the answers keep the mirror's count of the fleet current.
         int granted = 0;
         while (pacer.tryTake(10, time.nanoTime()) != null) {
             granted++;
         }
-        assertThat(granted).isEqualTo(8);
+        assertThat(granted).isEqualTo(18);
         assertThat(store.asked).isEmpty();
+        // When the while of local pacing ends, the queue looks at the store again.
+        assertThat(pacer.nextChanceNanos(10, time.nanoTime()))
+                .isEqualTo(time.nanoTime() + LeasedPacer.LOCAL_AFTER_FAILURE_MILLIS * MS);
     }
 
     @Test

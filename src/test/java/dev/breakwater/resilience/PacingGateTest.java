@@ -53,9 +53,11 @@ class PacingGateTest {
     @Test
     void theProbesReportReleasesTheRestInPriorityThenArrivalOrder() {
         learnWindow();
+        List<Grant> sent = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
-            admit("p" + i, Priority.NORMAL, NO_LIMIT);
+            sent.add(((RateLimitGate.Pass) admit("p" + i, Priority.NORMAL, NO_LIMIT)).grant());
         }
+        sent.forEach(grant -> gate.onAnswer(KEY, grant, BudgetReport.NONE, false));
         admit("n1", Priority.NORMAL, NO_LIMIT);
         admit("l1", Priority.LOW, NO_LIMIT);
         admit("h1", Priority.HIGH, NO_LIMIT);
@@ -63,7 +65,7 @@ class PacingGateTest {
 
         time.advance(1_000);
         assertThat(resumed).containsExactly("h1");
-        gate.onAnswer(KEY, new Grant(9, 90), FULL_WINDOW, false);
+        gate.onAnswer(KEY, new Grant(9, 90, 10), FULL_WINDOW, false);
 
         assertThat(resumed).containsExactly("h1", "n1", "n2", "l1");
         assertThat(gate.held()).isZero();

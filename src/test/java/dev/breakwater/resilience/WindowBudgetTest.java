@@ -2,6 +2,8 @@ package dev.breakwater.resilience;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class WindowBudgetTest {
@@ -20,6 +22,17 @@ class WindowBudgetTest {
         return n;
     }
 
+    /** Takes what fits now and lets every grant fail without an answer; returns how many there were. */
+    private int exhaust() {
+        int n = 0;
+        long seq;
+        while ((seq = budget.tryTake(1, now)) >= 0 && n < 1_000) {
+            budget.answered(seq, 1, now);
+            n++;
+        }
+        return n;
+    }
+
     @Test
     void withNothingReportedEverythingGoes() {
         assertThat(takeAll()).isGreaterThan(1_000);
@@ -28,7 +41,7 @@ class WindowBudgetTest {
     @Test
     void aReportedWindowGrantsItsLimitLessHeadroomAndWhatTheUpstreamCounted() {
         long first = budget.tryTake(1, now);
-        budget.report(20, 19, 2_000 * MS, first, now);
+        budget.report(20, 19, 2_000 * MS, first, 1, now);
 
         // floor(20 * 0.95) = 19 usable, 1 already counted.
         assertThat(takeAll()).isEqualTo(18);
@@ -36,22 +49,43 @@ class WindowBudgetTest {
     }
 
     @Test
-    void aReportNeverLowersWhatWasGranted() {
+    void grantsStillInFlightCountOnTopOfWhatTheUpstreamCounted() {
         long first = budget.tryTake(1, now);
-        budget.report(20, 19, 2_000 * MS, first, now);
-        for (int i = 0; i < 10; i++) {
-            budget.tryTake(1, now);
+        budget.report(20, 19, 2_000 * MS, first, 1, now);
+        long[] out = new long[10];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = budget.tryTake(1, now);
         }
-        // An answer that left before the other ten were counted upstream.
-        budget.report(20, 18, 1_990 * MS, first, now + 10 * MS);
+        // One of the ten answers; the upstream had counted it and the first: the other nine may still come.
+        budget.report(20, 18, 1_990 * MS, out[0], 1, now + 10 * MS);
 
         assertThat(takeAll()).isEqualTo(8);
     }
 
     @Test
+    void aRefillingBudgetFreesRoomAsItsReportsSay() {
+        long first = budget.tryTake(1, now);
+        budget.report(20, 19, 2_000 * MS, first, 1, now);
+        List<Long> out = new ArrayList<>();
+        long seq;
+        while ((seq = budget.tryTake(1, now)) >= 0) {
+            out.add(seq);
+        }
+        assertThat(out).hasSize(18);
+
+        // OpenAI's budget refills continuously: by the time these answer, most of it is back.
+        for (long s : out) {
+            budget.report(20, 15, 300 * MS, s, 1, now + 100 * MS);
+        }
+
+        now += 100 * MS;
+        assertThat(takeAll()).isEqualTo(14);
+    }
+
+    @Test
     void anotherClientOfTheKeyRaisesWhatCounts() {
         long first = budget.tryTake(1, now);
-        budget.report(20, 5, 2_000 * MS, first, now);
+        budget.report(20, 5, 2_000 * MS, first, 1, now);
 
         assertThat(takeAll()).isEqualTo(4);
     }
@@ -59,28 +93,28 @@ class WindowBudgetTest {
     @Test
     void afterTheResetOneProbeGoesUntilItsAnswerReportsTheNewWindow() {
         long first = budget.tryTake(1, now);
-        budget.report(20, 19, 2_000 * MS, first, now);
-        takeAll();
+        budget.report(20, 19, 2_000 * MS, first, 1, now);
+        exhaust();
 
         now += 2_000 * MS;
         long probe = budget.tryTake(1, now);
         assertThat(probe).isNotNegative();
         assertThat(budget.tryTake(1, now)).isEqualTo(-1);
 
-        budget.report(20, 19, 2_000 * MS, probe, now + 3 * MS);
+        budget.report(20, 19, 2_000 * MS, probe, 1, now + 3 * MS);
         assertThat(takeAll()).isEqualTo(18);
     }
 
     @Test
     void aLateReportOfTheLastWindowIsIgnored() {
         long first = budget.tryTake(1, now);
-        budget.report(20, 19, 2_000 * MS, first, now);
+        budget.report(20, 19, 2_000 * MS, first, 1, now);
         long old = budget.tryTake(1, now);
 
         now += 2_000 * MS;
         long probe = budget.tryTake(1, now);
-        budget.report(20, 0, 1 * MS, old, now); // granted in the old window: says nothing of this one
-        budget.report(20, 19, 2_000 * MS, probe, now);
+        budget.report(20, 0, 1 * MS, old, 1, now); // granted in the old window: says nothing of this one
+        budget.report(20, 19, 2_000 * MS, probe, 1, now);
 
         assertThat(takeAll()).isEqualTo(18);
     }
@@ -88,12 +122,12 @@ class WindowBudgetTest {
     @Test
     void aProbeThatGotNoReportLetsTheNextOneGo() {
         long first = budget.tryTake(1, now);
-        budget.report(20, 19, 2_000 * MS, first, now);
+        budget.report(20, 19, 2_000 * MS, first, 1, now);
         now += 2_000 * MS;
         long probe = budget.tryTake(1, now);
         assertThat(budget.tryTake(1, now)).isEqualTo(-1);
 
-        budget.answered(probe, now);
+        budget.answered(probe, 1, now);
 
         assertThat(budget.tryTake(1, now)).isNotNegative();
     }
@@ -101,7 +135,7 @@ class WindowBudgetTest {
     @Test
     void anUnansweredProbeTimesOut() {
         long first = budget.tryTake(1, now);
-        budget.report(20, 19, 2_000 * MS, first, now);
+        budget.report(20, 19, 2_000 * MS, first, 1, now);
         now += 2_000 * MS;
         budget.tryTake(1, now);
 
@@ -113,7 +147,7 @@ class WindowBudgetTest {
     @Test
     void aRequestLargerThanTheWholeWindowGoesFirstInAWindowRatherThanNever() {
         long first = budget.tryTake(100, now);
-        budget.report(1_000, 900, 60_000 * MS, first, now);
+        budget.report(1_000, 900, 60_000 * MS, first, 100, now);
 
         assertThat(budget.tryTake(5_000, now)).isEqualTo(-1);
         now += 60_000 * MS;
@@ -125,7 +159,7 @@ class WindowBudgetTest {
     void aShareOfTheLimitPacesAFleetMemberWithoutRedis() {
         long first = budget.tryTake(1, now);
         budget.share(1.0 / 3);
-        budget.report(30, 29, 2_000 * MS, first, now);
+        budget.report(30, 29, 2_000 * MS, first, 1, now);
 
         // floor(30 / 3 * 0.95) = 9 usable, 1 counted.
         assertThat(takeAll()).isEqualTo(8);
