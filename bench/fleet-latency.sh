@@ -2,13 +2,14 @@
 # Fleet mode's cost on the hot path: the same Breakwater configuration with and without `fleet:` (a local Redis),
 # in front of an nginx upstream that returns a fixed chat completion WITH x-ratelimit-* headers (a limit far above
 # the load, so pacing takes leases but never holds). Interleaved rounds of wrk: latency at 1 connection (p50, p99)
-# and requests/s at 64 connections, for: direct to nginx, Breakwater alone, Breakwater in fleet mode; then the
+# and requests/s at 64 connections, for: direct to nginx, Breakwater without pacing, Breakwater alone (pacing),
+# Breakwater in fleet mode; then the
 # fleet-mode instance again with its Redis killed (degraded: local pacing, no Redis on the path). Prints a
 # markdown table for BENCHMARKS.md on stdout; progress on stderr.
 #
-#   bash bench/fleet-latency.sh               (about 2 minutes; FLEET_ROUNDS=3, FLEET_SECONDS=6 by default)
+#   bash bench/fleet-latency.sh               (about 4 minutes; FLEET_ROUNDS=3, FLEET_SECONDS=6 by default)
 #
-# Needs root (installs wrk, nginx and redis-server with apt-get when missing), Java 17+, curl. Ports 18401-18406 on
+# Needs root (installs wrk, nginx and redis-server with apt-get when missing), Java 17+, curl. Ports 18401-18408 on
 # 127.0.0.1. Runs target/breakwater.jar (or $BREAKWATER_JAR) through bin/breakwater; never builds.
 set -euo pipefail
 
@@ -16,7 +17,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 ROUNDS=${FLEET_ROUNDS:-3}
 SECS=${FLEET_SECONDS:-6}
 JAR=${BREAKWATER_JAR:-$ROOT/target/breakwater.jar}
-P_UP=18401; P_OFF=18402; P_OFFADM=18403; P_ON=18404; P_ONADM=18405; P_REDIS=18406
+P_UP=18401; P_OFF=18402; P_OFFADM=18403; P_ON=18404; P_ONADM=18405; P_REDIS=18406; P_NP=18407; P_NPADM=18408
 
 LOG_TAG=fleet-latency
 # shellcheck source=bench/lib.sh
@@ -30,7 +31,7 @@ if ((${#missing[@]})); then
     [[ $(id -u) == 0 ]] || die "needs ${missing[*]}: run as root or install them"
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-for p in $P_UP $P_OFF $P_OFFADM $P_ON $P_ONADM $P_REDIS; do
+for p in $P_UP $P_OFF $P_OFFADM $P_ON $P_ONADM $P_REDIS $P_NP $P_NPADM; do
     ! ss -ltn "sport = :$p" | grep -q LISTEN || die "port $p is in use"
 done
 
@@ -70,18 +71,23 @@ redis-server --port $P_REDIS --bind 127.0.0.1 --save '' --appendonly no --dir "$
 REDIS_PID=$!
 PIDS+=($REDIS_PID)
 
-config() { # port admin-port fleet(0|1)
+config() { # port admin-port fleet(0|1|nopace)
     printf 'listen: 127.0.0.1:%s\nadmin: 127.0.0.1:%s\nlogging: {level: WARN}\n' "$1" "$2"
     printf 'routes:\n  - name: openai\n    path-prefix: /v1/\n    upstream: http://127.0.0.1:%s\n    provider: openai\n' "$P_UP"
+    if [[ $3 == nopace ]]; then
+        printf '    rate-limit: {pacing: false}\n'
+    fi
     if [[ $3 == 1 ]]; then
         printf 'fleet:\n  redis: redis://127.0.0.1:%s\n  key-prefix: bench\n' "$P_REDIS"
     fi
 }
 config $P_OFF $P_OFFADM 0 >"$WORK/off.yaml"
 config $P_ON $P_ONADM 1 >"$WORK/on.yaml"
+config $P_NP $P_NPADM nopace >"$WORK/nopace.yaml"
 BREAKWATER_JAR=$JAR "$ROOT/bin/breakwater" --config "$WORK/off.yaml" >"$WORK/off.log" 2>&1 & PIDS+=($!)
 BREAKWATER_JAR=$JAR "$ROOT/bin/breakwater" --config "$WORK/on.yaml" >"$WORK/on.log" 2>&1 & PIDS+=($!)
-for p in $P_OFFADM $P_ONADM; do
+BREAKWATER_JAR=$JAR "$ROOT/bin/breakwater" --config "$WORK/nopace.yaml" >"$WORK/nopace.log" 2>&1 & PIDS+=($!)
+for p in $P_OFFADM $P_ONADM $P_NPADM; do
     for _ in $(seq 1 300); do
         curl -fs "http://127.0.0.1:$p/readyz" >/dev/null 2>&1 && break
         sleep 0.1
@@ -89,7 +95,7 @@ for p in $P_OFFADM $P_ONADM; do
     curl -fs "http://127.0.0.1:$p/readyz" >/dev/null || die "Breakwater on admin port $p did not become ready"
 done
 
-declare -A PORT=([direct]=$P_UP [off]=$P_OFF [on]=$P_ON)
+declare -A PORT=([direct]=$P_UP [nopace]=$P_NP [off]=$P_OFF [on]=$P_ON)
 run() { # target threads conns seconds
     local line
     line=$(timeout $(($4 + 30)) wrk -t"$2" -c"$3" -d"$4s" --timeout 5s -s "$ROOT/bench/wrk-post.lua" \
@@ -98,11 +104,12 @@ run() { # target threads conns seconds
     echo "${line#BENCH }"
 }
 log "warm-up: 8 s per Breakwater at 64 connections"
+run nopace 2 64 8 >/dev/null
 run off 2 64 8 >/dev/null
 run on 2 64 8 >/dev/null
 for r in $(seq 1 "$ROUNDS"); do
     log "round $r/$ROUNDS"
-    for t in direct off on; do
+    for t in direct nopace off on; do
         echo "$t lat $(run "$t" 1 1 "$SECS")" >>"$WORK/results"
         echo "$t thr $(run "$t" 2 64 "$SECS")" >>"$WORK/results"
     done
@@ -132,8 +139,9 @@ field() { # target kind key
 echo "| Target | p50 at 1 conn (µs) | p99 at 1 conn (µs) | req/s at 64 conns | added p50 / p99 vs direct (µs) |"
 echo "|---|---|---|---|---|"
 d50=$(field direct lat p50); d99=$(field direct lat p99)
-for t in direct off on down; do
+for t in direct nopace off on down; do
     name=$t
+    [[ $t == nopace ]] && name="Breakwater, pacing off"
     [[ $t == off ]] && name="Breakwater, pacing, no fleet"
     [[ $t == on ]] && name="Breakwater, pacing, fleet on local Redis"
     [[ $t == down ]] && name="the same, Redis killed (degraded)"

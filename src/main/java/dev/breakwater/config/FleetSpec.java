@@ -17,7 +17,7 @@ import java.util.Optional;
  * @param shareBreakers true tells the other instances when a breaker opens here
  * @param fallbackShare the share of the last known budget one instance paces at while Redis is unreachable;
  *     empty: one over the number of instances last seen alive
- * @param timeout the longest any Redis call may take before it counts as failed (default 100ms)
+ * @param timeout the longest any Redis call may take before it counts as failed (default 250ms)
  */
 public record FleetSpec(
         String host,
@@ -32,7 +32,7 @@ public record FleetSpec(
     /** The default key prefix. */
     public static final String DEFAULT_KEY_PREFIX = "breakwater";
     /** The default Redis call timeout. */
-    public static final Duration DEFAULT_TIMEOUT = Duration.ofMillis(100);
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofMillis(250);
 
     public FleetSpec {
         Objects.requireNonNull(host, "host");

@@ -60,6 +60,8 @@ public final class RedisFleet implements FleetLink, BudgetStore, AutoCloseable {
     private static final long HEARTBEAT_MILLIS = 1_000;
     private static final long MEMBER_TTL_MILLIS = 5_000;
     private static final long RESUBSCRIBE_MILLIS = 1_000;
+    /** The timeout of calls until one has succeeded (see {@code warmedUp}). */
+    private static final long FIRST_CALL_MILLIS = 3_000;
     /** Closures received for keys no gate has seen yet, kept this long for a gate that sees them later. */
     private static final int MAX_PENDING_CLOSURES = 10_000;
 
@@ -103,6 +105,12 @@ public final class RedisFleet implements FleetLink, BudgetStore, AutoCloseable {
     private volatile SharedBreakers sharedBreakers;
     private volatile int members = 1;
     private volatile String lastFailure = "";
+    /**
+     * False until a call succeeded: the first connection of a cold JVM (class loading, the handshake) can take a
+     * few hundred milliseconds, which must not count as Redis being down.
+     */
+    private volatile boolean warmedUp;
+
     private volatile RedisConnection subscription;
     private final java.util.concurrent.atomic.AtomicBoolean subscribing =
             new java.util.concurrent.atomic.AtomicBoolean();
@@ -184,6 +192,9 @@ public final class RedisFleet implements FleetLink, BudgetStore, AutoCloseable {
 
     /** Starts the heartbeat and the subscription. */
     public void start() {
+        // Load the budget script before traffic needs it: a first call that must fall back from EVALSHA to EVAL
+        // on a cold JVM can outlast the call timeout and start the fleet degraded for a second.
+        call(Request.cmd(Command.SCRIPT).arg("LOAD").arg(budgetScript)).onFailure(t -> {});
         heartbeat();
         heartbeatTimer = vertx.setPeriodic(HEARTBEAT_MILLIS, id -> heartbeat());
         subscribe();
@@ -253,10 +264,7 @@ public final class RedisFleet implements FleetLink, BudgetStore, AutoCloseable {
 
     @Override
     public void take(String hash, LeaseRequest request, BiConsumer<LeaseReply, Throwable> done) {
-        evalSha(
-                        budgetSha,
-                        budgetScript,
-                        budgetArgs(hash, "take", request.report(), request.reportWindow(), request, request.settled()))
+        evalSha(budgetSha, budgetScript, budgetArgs(hash, "take", request.report(), request.reportWindow(), request))
                 .onComplete(ar -> {
                     if (ar.failed()) {
                         done.accept(null, ar.cause());
@@ -281,14 +289,13 @@ public final class RedisFleet implements FleetLink, BudgetStore, AutoCloseable {
     }
 
     @Override
-    public void report(String hash, BudgetReport report, long window, Settled settled) {
-        evalSha(budgetSha, budgetScript, budgetArgs(hash, "report", report, window, null, settled))
+    public void report(String hash, BudgetReport report, long window) {
+        evalSha(budgetSha, budgetScript, budgetArgs(hash, "report", report, window, null))
                 .onFailure(t -> {});
     }
 
     /** The budget script's key and arguments, in the order its header in {@code budget.lua} lists them. */
-    private List<String> budgetArgs(
-            String hash, String mode, BudgetReport report, long window, LeaseRequest request, Settled settled) {
+    private List<String> budgetArgs(String hash, String mode, BudgetReport report, long window, LeaseRequest request) {
         boolean has = report != null && !report.isEmpty();
         BudgetReport r = has ? report : BudgetReport.NONE;
         // A lease request's report is only ever a real one; a probe's may say it learned nothing, or failed.
@@ -311,9 +318,7 @@ public final class RedisFleet implements FleetLink, BudgetStore, AutoCloseable {
                 Long.toString(r.tokensResetMillis()),
                 Long.toString(window),
                 channel,
-                hash,
-                Long.toString(settled.requests()),
-                Long.toString(settled.tokens()));
+                hash);
     }
 
     /** EVALSHA of a script with one key (the first of {@code keyAndArgs}), loading it on NOSCRIPT. */
@@ -342,18 +347,19 @@ public final class RedisFleet implements FleetLink, BudgetStore, AutoCloseable {
             return failLater("Redis unreachable (fleet degraded)");
         }
         long start = System.nanoTime();
-        return redis.send(request)
-                .timeout(spec.timeout().toMillis(), TimeUnit.MILLISECONDS)
-                .onComplete(ar -> {
-                    long nanos = System.nanoTime() - start;
-                    if (ar.succeeded() || isErrorReply(ar.cause())) {
-                        health.onSuccess(nanos);
-                    } else {
-                        failures.increment();
-                        lastFailure = String.valueOf(ar.cause().getMessage());
-                        health.onError(nanos, ar.cause());
-                    }
-                });
+        long timeoutMillis =
+                warmedUp ? spec.timeout().toMillis() : Math.max(spec.timeout().toMillis(), FIRST_CALL_MILLIS);
+        return redis.send(request).timeout(timeoutMillis, TimeUnit.MILLISECONDS).onComplete(ar -> {
+            long nanos = System.nanoTime() - start;
+            if (ar.succeeded() || isErrorReply(ar.cause())) {
+                warmedUp = true;
+                health.onSuccess(nanos);
+            } else {
+                failures.increment();
+                lastFailure = String.valueOf(ar.cause().getMessage());
+                health.onError(nanos, ar.cause());
+            }
+        });
     }
 
     /**

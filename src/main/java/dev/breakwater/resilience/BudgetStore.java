@@ -27,7 +27,7 @@ public interface BudgetStore {
      * BudgetReport#NONE} says the upstream reports no limits; {@link BudgetReport#FAILED} that the probe got no
      * answer, so another may go.
      */
-    void report(String hash, BudgetReport report, long window, Settled settled);
+    void report(String hash, BudgetReport report, long window);
 
     /**
      * What one instance asks of the shared budget.
@@ -38,7 +38,6 @@ public interface BudgetStore {
      * @param headroom the share of each limit left unused
      * @param report the latest report of the key not yet given to the store, or null
      * @param reportWindow the shared window the report's grant belonged to, or -1
-     * @param settled what this instance's answers settled since its last call
      */
     record LeaseRequest(
             int requests,
@@ -46,17 +45,7 @@ public interface BudgetStore {
             long tokensPerRequest,
             double headroom,
             BudgetReport report,
-            long reportWindow,
-            Settled settled) {}
-
-    /**
-     * Leased requests and tokens that are no longer outstanding: answered, failed, or left unused in an ended
-     * lease. The store counts what is leased and not settled on top of what the upstream reports.
-     */
-    record Settled(long requests, long tokens) {
-        /** Nothing settled. */
-        public static final Settled NONE = new Settled(0, 0);
-    }
+            long reportWindow) {}
 
     /**
      * The store's answer.

@@ -48,10 +48,6 @@ public final class LeasedPacer implements KeyPacer {
     private BudgetReport lastReport;
     private BudgetReport pendingReport;
     private long pendingWindow = -1;
-    /** Leased requests and tokens settled since the last call to the store. */
-    private long settledRequests;
-
-    private long settledTokens;
 
     public LeasedPacer(String hash, BudgetStore store, double headroom, Runnable wake, Ticker ticker) {
         this.hash = hash;
@@ -73,11 +69,11 @@ public final class LeasedPacer implements KeyPacer {
     }
 
     /**
-     * The mirror's share: the fallback share once the store is known to be down; the whole budget while one call
-     * just failed (the others' answers keep the mirror's count of the fleet's use current).
+     * The mirror's share while the key is paced locally: the fallback share, as the other instances are likely
+     * to have lost the store too.
      */
     private void shareMirror() {
-        mirror.share(store.healthy() ? 1 : store.fallbackShare());
+        mirror.share(store.fallbackShare());
     }
 
     @Override
@@ -90,10 +86,8 @@ public final class LeasedPacer implements KeyPacer {
         if (nowNanos - freeUntilNanos < 0) {
             return new Grant(-1, -1, tokens);
         }
-        if (nowNanos - leaseUntilNanos >= 0 && (leaseRequests > 0 || leaseTokens > 0)) {
-            // The lease ended with its window: what it left unused is no longer outstanding.
-            settledRequests += leaseRequests;
-            settledTokens += leaseTokens;
+        if (nowNanos - leaseUntilNanos >= 0) {
+            // The lease ended with its window; what it left unused is lost with the window.
             leaseRequests = 0;
             leaseTokens = 0;
         }
@@ -117,19 +111,11 @@ public final class LeasedPacer implements KeyPacer {
         asking = true;
         askedAtNanos = nowNanos;
         int batch = batch();
-        BudgetStore.LeaseRequest request = new BudgetStore.LeaseRequest(
-                batch, tokens * batch, tokens, headroom, pendingReport, pendingWindow, takeSettled());
+        BudgetStore.LeaseRequest request =
+                new BudgetStore.LeaseRequest(batch, tokens * batch, tokens, headroom, pendingReport, pendingWindow);
         pendingReport = null;
         pendingWindow = -1;
         store.take(hash, request, this::onReply);
-    }
-
-    /** What was settled since the last call, handed to the store once. Caller holds the monitor. */
-    private BudgetStore.Settled takeSettled() {
-        BudgetStore.Settled settled = new BudgetStore.Settled(settledRequests, settledTokens);
-        settledRequests = 0;
-        settledTokens = 0;
-        return settled;
     }
 
     /** A few requests per instance per window, so that what a lease leaves unused at the window's end is little. */
@@ -193,15 +179,11 @@ public final class LeasedPacer implements KeyPacer {
             return;
         }
         boolean probe = probeLease && grant.tokenSeq() == leaseWindow;
-        if (grant.tokenSeq() >= 0) {
-            settledRequests++;
-            settledTokens += grant.tokens();
-        }
         if (report.isEmpty()) {
             if (probe) {
                 // The fleet waits for the probe: say it learned nothing, or failed, so that others may go.
                 probeLease = false;
-                store.report(hash, report, grant.tokenSeq(), takeSettled());
+                store.report(hash, report, grant.tokenSeq());
             }
             return;
         }
@@ -210,7 +192,7 @@ public final class LeasedPacer implements KeyPacer {
         if (probe || free) {
             // The fleet waits for this report to learn the window: give it at once.
             probeLease = false;
-            store.report(hash, report, grant.tokenSeq(), takeSettled());
+            store.report(hash, report, grant.tokenSeq());
         } else {
             pendingReport = report;
             pendingWindow = grant.tokenSeq();

@@ -11,7 +11,9 @@ package dev.breakwater.resilience;
  *   <li>In a known window, a grant must fit {@code limit × (1 − headroom)} less what counts as granted. A
  *       report sets that count to {@code limit − remaining} (what the upstream counted, other clients of the
  *       key included) plus the grants still unanswered (which it may not have counted yet): it rises when
- *       another client shares the key, and falls as a refilling budget (OpenAI's) frees room.
+ *       another client shares the key, and falls as a refilling budget (OpenAI's) frees room. Only the answer
+ *       to the latest grant reported so far may lower it: answers overtake each other, and an older one's
+ *       {@code remaining} was counted before the newer requests arrived.
  *   <li>When the window's reset time passes, the budget is whole again, but when the next window ends is not
  *       known until an answer from it reports: one probe goes first, and its report opens the window for the
  *       rest. A probe that gets no report (failed, or no headers) lets the next one go; so does one unanswered
@@ -34,6 +36,8 @@ final class WindowBudget {
     private long granted;
     /** Units granted and not yet answered, over all windows. */
     private long inflight;
+    /** The sequence number of the latest grant whose answer set the count. */
+    private long lastReportSeq = -1;
     /** Units granted since this budget was made: grant sequence numbers. */
     private long total;
 
@@ -102,7 +106,13 @@ final class WindowBudget {
         windowKnown = true;
         probeAtNanos = NONE;
         windowNanos = Math.max(windowNanos, resetInNanos);
-        granted = Math.max(0, reportedLimit - Math.max(0, remaining)) + inflight;
+        long counted = Math.max(0, reportedLimit - Math.max(0, remaining)) + inflight;
+        if (seq >= lastReportSeq) {
+            lastReportSeq = seq;
+            granted = counted;
+        } else {
+            granted = Math.max(granted, counted);
+        }
     }
 
     /**

@@ -2,21 +2,18 @@
 -- one Redis hash so that every instance of a fleet leases from one budget. Time is Redis's own (TIME), so the
 -- instances' clocks do not matter.
 --
--- KEYS[1]  the key's hash: rL rReset rG rProbe rOut (requests), tL tReset tG tOut (tokens), win (window
---          number), free (until when the key is known to report no limits). rOut/tOut: leased and not yet
---          answered over the fleet, which the upstream may not have counted yet.
+-- KEYS[1]  the key's hash: rL rReset rG rProbe (requests), tL tReset tG (tokens), win (window number), free
+--          (until when the key is known to report no limits)
 -- ARGV     1 mode (take|report)  2 headroom  3 probe timeout ms  4 requests wanted  5 tokens wanted
 --          6 tokens of the waiting request  7 has report (0|1; a probe's answer without one: "none", its
 --          failure: "failed")  8-10 requests limit, remaining, reset ms
 --          11-13 tokens limit, remaining, reset ms  14 the report's window (-1: current)
 --          15 the events channel  16 the key's hash (for the "window opened" event)
---          17, 18 requests and tokens the instance's answers settled since its last call (unused leases included)
 -- returns  {state (U unknown, L leased, P probe, W wait), requests, tokens, ms, window}
 local key = KEYS[1]
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local f = redis.call('HMGET', key, 'rL', 'rReset', 'rG', 'rProbe', 'tL', 'tReset', 'tG', 'win', 'free', 'rOut',
-  'tOut')
+local f = redis.call('HMGET', key, 'rL', 'rReset', 'rG', 'rProbe', 'tL', 'tReset', 'tG', 'win', 'free')
 local rL = tonumber(f[1]) or -1
 local rReset = tonumber(f[2]) or 0
 local rG = tonumber(f[3]) or 0
@@ -28,21 +25,20 @@ local tG = tonumber(f[7]) or 0
 -- numbers its windows above any older one, so reports of the old hash's windows are ignored.
 local win = tonumber(f[8]) or now
 local free = tonumber(f[9]) or 0
-local rOut = math.max(0, (tonumber(f[10]) or 0) - tonumber(ARGV[17]))
-local tOut = math.max(0, (tonumber(f[11]) or 0) - tonumber(ARGV[18]))
 local probeTimeout = tonumber(ARGV[3])
 local opened = false
 
 -- A window whose reset passed starts whole; when it ends is unknown until an answer from it reports.
 if rReset > 0 and now >= rReset then
-  rReset = 0; rG = 0; rProbe = 0; rOut = 0; win = win + 1
+  rReset = 0; rG = 0; rProbe = 0; win = win + 1
 end
 if tReset > 0 and now >= tReset then
-  tReset = 0; tG = 0; tOut = 0
+  tReset = 0; tG = 0
 end
 
--- A report sets what counts as granted to what the upstream counted plus what is leased and unanswered: it rises
--- when another client shares the key, and falls as a refilling budget (OpenAI's) frees room.
+-- A report raises what counts as granted to what the upstream counted (another client may share the key). It
+-- never lowers it: reports of several instances arrive in no useful order, and leases still out may not be
+-- counted upstream yet.
 local learned = false
 if ARGV[7] == '1' then
   local reportWindow = tonumber(ARGV[14])
@@ -50,12 +46,12 @@ if ARGV[7] == '1' then
     local limit, remaining, reset = tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10])
     if limit > 0 and remaining >= 0 and reset > 0 then
       if rReset == 0 then opened = true end
-      rL = limit; rReset = now + reset; rG = math.max(0, limit - remaining) + rOut; rProbe = 0
+      rL = limit; rReset = now + reset; rG = math.max(rG, limit - remaining); rProbe = 0
       learned = true
     end
     limit, remaining, reset = tonumber(ARGV[11]), tonumber(ARGV[12]), tonumber(ARGV[13])
     if limit > 0 and remaining >= 0 and reset > 0 then
-      tL = limit; tReset = now + reset; tG = math.max(0, limit - remaining) + tOut
+      tL = limit; tReset = now + reset; tG = math.max(tG, limit - remaining)
     end
   end
 end
@@ -105,11 +101,10 @@ if ARGV[1] == 'take' then
     end
   end
   rG = rG + granted; tG = tG + grantedTokens
-  rOut = rOut + granted; tOut = tOut + grantedTokens
 end
 
 redis.call('HSET', key, 'rL', rL, 'rReset', rReset, 'rG', rG, 'rProbe', rProbe,
-  'tL', tL, 'tReset', tReset, 'tG', tG, 'win', win, 'free', free, 'rOut', rOut, 'tOut', tOut)
+  'tL', tL, 'tReset', tReset, 'tG', tG, 'win', win, 'free', free)
 redis.call('PEXPIRE', key, 600000)
 if opened then
   redis.call('PUBLISH', ARGV[15], 'o ' .. ARGV[16])

@@ -37,7 +37,7 @@ class FleetAndRateLimitConfigTest {
         assertThat(fleet.password()).hasValue("s3cret");
         assertThat(fleet.keyPrefix()).isEqualTo("breakwater");
         assertThat(fleet.fallbackShare()).isEmpty();
-        assertThat(fleet.timeout()).isEqualTo(Duration.ofMillis(100));
+        assertThat(fleet.timeout()).isEqualTo(Duration.ofMillis(250));
         assertThat(fleet.toString()).doesNotContain("s3cret");
     }
 

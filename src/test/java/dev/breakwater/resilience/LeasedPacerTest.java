@@ -36,7 +36,7 @@ class LeasedPacerTest {
         }
 
         @Override
-        public void report(String hash, BudgetReport report, long window, Settled settled) {
+        public void report(String hash, BudgetReport report, long window) {
             reported.add(report);
         }
 
@@ -69,21 +69,6 @@ class LeasedPacerTest {
         assertThat(store.asked).isEmpty();
         assertThat(pacer.tryTake(10, time.nanoTime())).isNull();
         assertThat(store.asked).hasSize(1);
-    }
-
-    @Test
-    void answersAndUnusedLeasesAreSettledWithTheNextLeaseRequest() {
-        pacer.tryTake(10, time.nanoTime());
-        store.reply(new BudgetStore.LeaseReply(BudgetStore.State.LEASED, 3, 30, 100, 4));
-        Grant a = pacer.tryTake(10, time.nanoTime());
-        Grant b = pacer.tryTake(10, time.nanoTime());
-        pacer.report(a, BudgetReport.NONE, time.nanoTime());
-        pacer.report(b, BudgetReport.FAILED, time.nanoTime());
-
-        time.advance(100); // the lease ends with one request and 10 tokens unused
-        pacer.tryTake(10, time.nanoTime());
-
-        assertThat(store.requests.get(store.requests.size() - 1).settled()).isEqualTo(new BudgetStore.Settled(3, 30));
     }
 
     @Test
@@ -139,13 +124,12 @@ class LeasedPacerTest {
 
         store.fail();
 
-        // The mirror knows the window: 20 less 5 % is 19 usable, 1 counted. Redis is not known to be down, so
-        // the whole budget, not the fallback share: the answers keep the mirror's count of the fleet current.
+        // The mirror knows the window: 20 at share 0.5 less 5 % is 9 usable, 1 counted.
         int granted = 0;
         while (pacer.tryTake(10, time.nanoTime()) != null) {
             granted++;
         }
-        assertThat(granted).isEqualTo(18);
+        assertThat(granted).isEqualTo(8);
         assertThat(store.asked).isEmpty();
         // When the while of local pacing ends, the queue looks at the store again.
         assertThat(pacer.nextChanceNanos(10, time.nanoTime()))

@@ -63,6 +63,19 @@ class WindowBudgetTest {
     }
 
     @Test
+    void anAnswerOvertakenByANewerOneCannotLowerTheCount() {
+        long first = budget.tryTake(1, now);
+        budget.report(20, 19, 2_000 * MS, first, 1, now);
+        long older = budget.tryTake(1, now);
+        long newer = budget.tryTake(1, now);
+
+        budget.report(20, 17, 1_990 * MS, newer, 1, now); // counted both: 3 counted, 1 in flight
+        budget.report(20, 18, 1_990 * MS, older, 1, now); // read before the newer one arrived
+
+        assertThat(takeAll()).isEqualTo(15);
+    }
+
+    @Test
     void aRefillingBudgetFreesRoomAsItsReportsSay() {
         long first = budget.tryTake(1, now);
         budget.report(20, 19, 2_000 * MS, first, 1, now);
