@@ -7,6 +7,7 @@ import dev.breakwater.testing.ClosedLoop;
 import dev.breakwater.testing.Http;
 import dev.breakwater.testing.LimitedUpstream;
 import dev.breakwater.testing.RedisServer;
+import dev.breakwater.testing.Routes;
 import dev.breakwater.testing.TestProxy;
 import java.net.URI;
 import java.net.http.HttpResponse;
@@ -41,18 +42,8 @@ class FleetIT {
     }
 
     private static String config(int upstreamPort, String redisUrl, String rateLimit) {
-        return """
-                routes:
-                  - name: openai
-                    path-prefix: /v1/
-                    upstream: http://127.0.0.1:%d
-                    provider: openai
-                    retry: {retry-methods: [GET, POST], max-attempts: 4, wait-duration: 50ms}
-                    rate-limit: %s
-                fleet:
-                  redis: %s
-                  key-prefix: fleet-it
-                """.formatted(upstreamPort, rateLimit, redisUrl);
+        return Routes.pacedOpenAi(upstreamPort, rateLimit) + "fleet:\n  redis: " + redisUrl
+                + "\n  key-prefix: fleet-it\n";
     }
 
     private List<TestProxy> fleet(int size, String yaml) {

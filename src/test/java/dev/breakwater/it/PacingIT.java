@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.breakwater.testing.ClosedLoop;
 import dev.breakwater.testing.Http;
 import dev.breakwater.testing.LimitedUpstream;
+import dev.breakwater.testing.Routes;
 import dev.breakwater.testing.TestProxy;
 import java.net.http.HttpResponse;
 import java.util.List;
@@ -20,15 +21,7 @@ class PacingIT {
     private static final String BODY = ClosedLoop.BODY;
 
     private static String config(int upstreamPort, String rateLimit) {
-        return """
-                routes:
-                  - name: openai
-                    path-prefix: /v1/
-                    upstream: http://127.0.0.1:%d
-                    provider: openai
-                    retry: {retry-methods: [GET, POST], max-attempts: 4, wait-duration: 50ms}
-                    rate-limit: %s
-                """.formatted(upstreamPort, rateLimit);
+        return Routes.pacedOpenAi(upstreamPort, rateLimit);
     }
 
     private static Map<Integer, Integer> load(TestProxy proxy, int clients, int total) throws Exception {

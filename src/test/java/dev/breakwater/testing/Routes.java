@@ -38,6 +38,22 @@ public final class Routes {
      * The shipped {@code openai} route (provider openai, POST retried, 4 attempts) to {@code upstreamPort}, with
      * 10 ms waits without jitter and {@code retryExtras} added to the defaults' retry section.
      */
+    /**
+     * An {@code openai} route that retries POSTs (4 attempts, 50 ms first backoff), with {@code rateLimit} as its
+     * {@code rate-limit} section (a YAML flow map such as {@code {pacing: true}}).
+     */
+    public static String pacedOpenAi(int upstreamPort, String rateLimit) {
+        return """
+                routes:
+                  - name: openai
+                    path-prefix: /v1/
+                    upstream: http://127.0.0.1:%d
+                    provider: openai
+                    retry: {retry-methods: [GET, POST], max-attempts: 4, wait-duration: 50ms}
+                    rate-limit: %s
+                """.formatted(upstreamPort, rateLimit);
+    }
+
     public static String openAi(int upstreamPort, String retryExtras) {
         return """
                 defaults:

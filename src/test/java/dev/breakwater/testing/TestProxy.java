@@ -14,6 +14,26 @@ import java.util.concurrent.TimeoutException;
  * The real proxy, started in-process on ephemeral ports from a YAML text, for integration tests.
  */
 public final class TestProxy implements AutoCloseable {
+    static {
+        // Netty's JFR events register with the flight recorder in their static initialisers, on whichever event
+        // loop first frees or allocates a pooled chunk: hundreds of milliseconds of class loading that the
+        // blocked-loop check would blame on the test that happens to run first. Pay it here, off the loops.
+        for (String event : new String[] {
+            "AllocateBufferEvent",
+            "AllocateChunkEvent",
+            "FreeBufferEvent",
+            "FreeChunkEvent",
+            "ReallocateBufferEvent",
+            "ReturnChunkEvent"
+        }) {
+            try {
+                Class.forName("io.netty.buffer." + event, true, TestProxy.class.getClassLoader());
+            } catch (ClassNotFoundException | LinkageError e) {
+                // another Netty version: nothing to warm
+            }
+        }
+    }
+
     private final Breakwater breakwater;
 
     private TestProxy(Breakwater breakwater) {
