@@ -52,7 +52,7 @@ public interface ProviderRules {
 
     /** What an answer says about its rate-limit key's budget, for pacing; {@link BudgetReport#NONE} for nothing. */
     default BudgetReport budget(ServerHints hints, ResponseHead head) {
-        return BudgetHeaders.openAi(head);
+        return BudgetHeaders.openAi(hints, head);
     }
 
     /** The model the request names, for rate-limit keys, or null when the provider has none. */

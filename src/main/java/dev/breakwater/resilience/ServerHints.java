@@ -96,6 +96,12 @@ public final class ServerHints {
      * second rounded up), measured against this reader's clock; empty for garbage and for a time not in the
      * future.
      */
+    /** Milliseconds from now until {@code epochMillis} on this reader's clock; empty when it is not ahead. */
+    public OptionalLong untilEpochMillis(long epochMillis) {
+        long left = epochMillis - clock.millis();
+        return left > 0 ? OptionalLong.of(Math.min(left, HUGE_MILLIS)) : OptionalLong.empty();
+    }
+
     public OptionalLong untilTimestamp(String value) {
         if (value == null || value.isBlank()) {
             return OptionalLong.empty();
