@@ -17,6 +17,7 @@ import dev.breakwater.proxy.ProxyShared;
 import dev.breakwater.proxy.ProxyVerticle;
 import dev.breakwater.proxy.ReplayMemory;
 import dev.breakwater.resilience.FleetLink;
+import dev.breakwater.resilience.RateLimitGate;
 import dev.breakwater.routing.RouteFactory;
 import dev.breakwater.routing.RouteTable;
 import dev.breakwater.time.Ticker;
@@ -50,6 +51,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class Breakwater {
     private static final Logger LOG = LoggerFactory.getLogger(Breakwater.class);
+    private static final long GATE_SWEEP_MILLIS = 60_000;
     /** Jitter for every route; event loops share it, so each thread draws from its own generator. */
     private static final RandomGenerator THREAD_LOCAL_RANDOM =
             () -> ThreadLocalRandom.current().nextLong();
@@ -150,6 +152,13 @@ public final class Breakwater {
             // Encode the admin view once here, off the event loop: Jackson's first look at its types takes long.
             fleetView().encode();
         });
+        // The rate-limit gates are shared by the event loops: one sweep forgets keys whose windows ended long ago.
+        vertx.setPeriodic(
+                GATE_SWEEP_MILLIS,
+                id -> routes.get()
+                        .routes()
+                        .forEach(route ->
+                                route.guard().upstreams().forEach(u -> u.gate().ifPresent(RateLimitGate::forgetIdle))));
         RecentDecisions decisions = new RecentDecisions(Clock.systemUTC());
         // Every instance listens on the same address and Vert.x shares one socket between them. Port 0 would give
         // each instance its own random port; Vert.x's negative "shared random port" gives them one.

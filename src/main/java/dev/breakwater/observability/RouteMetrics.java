@@ -4,14 +4,18 @@ import dev.breakwater.resilience.WaitSource;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * Breakwater's own meters for one route, all labelled {@code route}. Meters are looked up once per tag
@@ -42,9 +46,8 @@ public final class RouteMetrics {
     private final java.util.concurrent.atomic.LongAdder retriesTotal = new java.util.concurrent.atomic.LongAdder();
     private final AtomicReference<IntSupplier> held = new AtomicReference<>(() -> 0);
     private final AtomicReference<LongSupplier> budgetRefused = new AtomicReference<>(() -> 0);
-    private final AtomicReference<java.util.function.Supplier<java.util.List<QueuedKey>>> queues =
-            new AtomicReference<>(java.util.List::of);
-    private final io.micrometer.core.instrument.MultiGauge queued;
+    private final AtomicReference<Supplier<List<QueuedKey>>> queues = new AtomicReference<>(List::of);
+    private final MultiGauge queued;
     /** Wait timers per upstream and key, bounded: keys past the bound share the label {@code other}. */
     private final Map<String, Timer> gateWaits = new ConcurrentHashMap<>();
 
@@ -82,7 +85,7 @@ public final class RouteMetrics {
                 .tag("route", route)
                 .description("Requests currently held by the route's rate-limit gates")
                 .register(registry);
-        this.queued = io.micrometer.core.instrument.MultiGauge.builder("breakwater_ratelimit_queued")
+        this.queued = MultiGauge.builder("breakwater_ratelimit_queued")
                 .tag("route", route)
                 .description("Requests waiting per rate-limit key (held by pacing or a 429 closure)")
                 .register(registry);
@@ -102,7 +105,7 @@ public final class RouteMetrics {
     }
 
     /** Points the per-key queue gauge at the current route's gates (called again after a reload). */
-    public void bindQueues(java.util.function.Supplier<java.util.List<QueuedKey>> waiting) {
+    public void bindQueues(Supplier<List<QueuedKey>> waiting) {
         queues.set(waiting);
     }
 
@@ -110,9 +113,7 @@ public final class RouteMetrics {
     void refreshQueues() {
         queued.register(
                 queues.get().get().stream()
-                        .map(q -> io.micrometer.core.instrument.MultiGauge.Row.of(
-                                io.micrometer.core.instrument.Tags.of("upstream", q.upstream(), "key", q.key()),
-                                q.count()))
+                        .map(q -> MultiGauge.Row.of(Tags.of("upstream", q.upstream(), "key", q.key()), q.count()))
                         .toList(),
                 true);
     }

@@ -2,6 +2,7 @@ package dev.breakwater.proxy;
 
 import dev.breakwater.config.UpstreamTarget;
 import dev.breakwater.resilience.Credentials;
+import dev.breakwater.resilience.RequestAdmission;
 import dev.breakwater.routing.Route;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpServerRequest;
@@ -21,7 +22,7 @@ final class HeaderPolicy {
             "x-forwarded-proto",
             "x-forwarded-host",
             "x-request-id",
-            "x-breakwater-priority");
+            RequestAdmission.PRIORITY_HEADER);
 
     private HeaderPolicy() {}
 
@@ -34,7 +35,7 @@ final class HeaderPolicy {
             "x-forwarded-proto",
             "x-forwarded-host",
             "x-request-id",
-            "x-breakwater-priority",
+            RequestAdmission.PRIORITY_HEADER,
             "authorization",
             "api-key",
             "x-api-key");

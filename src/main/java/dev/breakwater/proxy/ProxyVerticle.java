@@ -4,7 +4,6 @@ import dev.breakwater.config.ListenerLimits;
 import dev.breakwater.observability.AccessLog;
 import dev.breakwater.observability.RequestIds;
 import dev.breakwater.observability.RetryLog;
-import dev.breakwater.resilience.RateLimitGate;
 import dev.breakwater.routing.UpstreamClients;
 import dev.breakwater.time.VertxScheduler;
 import io.vertx.core.Future;
@@ -58,16 +57,8 @@ public final class ProxyVerticle extends VerticleBase {
                 limits.headerReadTimeout());
         sweepTimer = vertx.setPeriodic(guard.sweepIntervalMillis(), id -> guard.sweep());
         // After a reload, pools of upstreams that are gone are shut down, with the longest total timeout as grace.
-        // The same sweep lets the rate-limit gates forget keys whose windows ended long ago.
-        clientSweepTimer = vertx.setPeriodic(CLIENT_SWEEP_MILLIS, id -> {
-            clients.retainOnly(shared.routes().get(), CLIENT_GRACE);
-            shared.routes()
-                    .get()
-                    .routes()
-                    .forEach(route -> route.guard()
-                            .upstreams()
-                            .forEach(upstream -> upstream.gate().ifPresent(RateLimitGate::forgetIdle)));
-        });
+        clientSweepTimer = vertx.setPeriodic(
+                CLIENT_SWEEP_MILLIS, id -> clients.retainOnly(shared.routes().get(), CLIENT_GRACE));
         HttpServerOptions options = new HttpServerOptions()
                 .setTcpNoDelay(true)
                 .setHandle100ContinueAutomatically(true)

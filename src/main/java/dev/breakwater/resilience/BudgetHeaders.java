@@ -43,7 +43,8 @@ final class BudgetHeaders {
                 until(hints, head.header("anthropic-ratelimit-" + tokens + "-reset")));
     }
 
-    private static long count(String value) {
+    /** A header's whole number, or -1 when it is missing or not one. */
+    static long count(String value) {
         if (value == null) {
             return -1;
         }

@@ -20,8 +20,4 @@ public record GatePolicy(
         int maxQueued,
         int defaultCompletionTokens,
         Priority priority,
-        FleetLink fleet) {
-    /** Closing on 429 only, with the built-in queue bound: the gate before pacing existed. */
-    public static final GatePolicy CLOSE_ONLY =
-            new GatePolicy(true, false, 0.05, 1000, 1024, Priority.NORMAL, FleetLink.LOCAL);
-}
+        FleetLink fleet) {}

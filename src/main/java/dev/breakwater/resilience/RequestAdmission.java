@@ -104,10 +104,13 @@ public final class RequestAdmission {
                 if (isAvoided(upstream) != (pass == 1) || !canCarryBody(upstream)) {
                     continue;
                 }
-                FallbackClass block = blockOf(upstream);
+                // Looking at the gate first only serves to go elsewhere: without falling back on rate limits, the
+                // gate is asked once, by hold().
+                FallbackClass block = blockOf(upstream, guard.fallsBackOn(FallbackClass.RATE_LIMITED));
                 if (block == null) {
-                    // A pacing gate counts every attempt: ask it (it lets this one pass, barring a race).
-                    Clearance clearance = paces(upstream) ? hold(upstream, whenReleased) : takePermit(upstream);
+                    // An active gate (pacing, or a key closed or releasing) decides: it lets this one pass when it
+                    // may, barring a race.
+                    Clearance clearance = gateActive(upstream) ? hold(upstream, whenReleased) : takePermit(upstream);
                     if (clearance == Clearance.GO || clearance instanceof Clearance.Wait) {
                         return clearance;
                     }
@@ -164,12 +167,16 @@ public final class RequestAdmission {
         return order;
     }
 
-    /** Why {@code upstream} cannot take an attempt of this request now, or null when it can. */
-    private FallbackClass blockOf(UpstreamGuard upstream) {
+    /**
+     * Why {@code upstream} cannot take an attempt of this request now, or null when it can.
+     *
+     * @param lookAtGate false leaves the rate-limit gate out (the caller asks it anyway)
+     */
+    private FallbackClass blockOf(UpstreamGuard upstream, boolean lookAtGate) {
         if (breakerOpen(upstream)) {
             return FallbackClass.CIRCUIT_OPEN;
         }
-        RateLimitGate gate = upstream.gate().orElse(null);
+        RateLimitGate gate = lookAtGate ? upstream.gate().orElse(null) : null;
         if (gate != null && gate.isActive() && !gate.wouldPass(rateLimitKey(upstream), tokenCost(upstream))) {
             return FallbackClass.RATE_LIMITED;
         }
@@ -324,7 +331,10 @@ public final class RequestAdmission {
         }
         avoided |= 1L << current.index();
         for (UpstreamGuard upstream : guard.upstreams()) {
-            if (!isAvoided(upstream) && canCarryBody(upstream) && blockOf(upstream) == null && !halfOpen(upstream)) {
+            if (!isAvoided(upstream)
+                    && canCarryBody(upstream)
+                    && blockOf(upstream, true) == null
+                    && !halfOpen(upstream)) {
                 return true;
             }
         }
@@ -458,7 +468,14 @@ public final class RequestAdmission {
 
     /** True when {@code upstream}'s gate counts every attempt against the budget its answers report. */
     private static boolean paces(UpstreamGuard upstream) {
-        return upstream.gate().map(gate -> gate.policy().pacing()).orElse(false);
+        RateLimitGate gate = upstream.gate().orElse(null);
+        return gate != null && gate.policy().pacing();
+    }
+
+    /** True when {@code upstream}'s gate must be asked: it paces, or holds keys closed or releasing. */
+    private static boolean gateActive(UpstreamGuard upstream) {
+        RateLimitGate gate = upstream.gate().orElse(null);
+        return gate != null && gate.isActive();
     }
 
     /**

@@ -129,13 +129,9 @@ public final class UpstreamGuard {
 
     private static long remaining(ResponseHead head, String... names) {
         for (String name : names) {
-            String value = head.header(name);
-            if (value != null) {
-                try {
-                    return Long.parseLong(value.trim());
-                } catch (NumberFormatException e) {
-                    // not a count: try the next header
-                }
+            long count = BudgetHeaders.count(head.header(name));
+            if (count >= 0) {
+                return count;
             }
         }
         return -1;

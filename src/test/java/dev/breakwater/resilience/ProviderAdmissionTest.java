@@ -79,7 +79,7 @@ class ProviderAdmissionTest {
                     throw new AssertionError("no model breakers here");
                 });
         UpstreamGuard upstream = new UpstreamGuard(
-                0, target, rules, Optional.of(breakers), Optional.of(new RateLimitGate(time, GatePolicy.CLOSE_ONLY)));
+                0, target, rules, Optional.of(breakers), Optional.of(new RateLimitGate(time, Gates.CLOSE_ONLY)));
         return new RouteGuard(
                 List.of(upstream),
                 policy,

@@ -16,7 +16,7 @@ class RateLimitGateTest {
     private static final Executor DIRECT = Runnable::run;
 
     private ManualTime time = new ManualTime(7_000_000_000L);
-    private RateLimitGate gate = new RateLimitGate(time, GatePolicy.CLOSE_ONLY);
+    private RateLimitGate gate = new RateLimitGate(time, Gates.CLOSE_ONLY);
     private final List<String> resumed = new ArrayList<>();
 
     private static long millis(long ms) {
@@ -368,7 +368,7 @@ class RateLimitGateTest {
     void worksWhateverTheTickersOrigin() {
         // System.nanoTime may be negative: its origin is arbitrary.
         time = new ManualTime(-7_000_000_000_000L);
-        gate = new RateLimitGate(time, GatePolicy.CLOSE_ONLY);
+        gate = new RateLimitGate(time, Gates.CLOSE_ONLY);
 
         gate.close(KEY, 1_000, time);
         RateLimitGate.Admission admission = admit(KEY, "a", millis(60_000));

@@ -108,7 +108,7 @@ class RequestAdmissionTest {
                                     BREAKER,
                                     clock,
                                     CircuitBreakerRegistry.ofDefaults()))),
-                    Optional.of(new RateLimitGate(time, GatePolicy.CLOSE_ONLY))));
+                    Optional.of(new RateLimitGate(time, Gates.CLOSE_ONLY))));
         }
         return new RouteGuard(
                 upstreams,

@@ -33,6 +33,12 @@ class WindowBudgetTest {
         return n;
     }
 
+    /** The first request goes unknown; its answer reports a 2-second window of 20 with itself counted. */
+    private void learnWindowOf20() {
+        long first = budget.tryTake(1, now);
+        budget.report(20, 19, 2_000 * MS, first, 1, now);
+    }
+
     @Test
     void withNothingReportedEverythingGoes() {
         assertThat(takeAll()).isGreaterThan(1_000);
@@ -40,8 +46,7 @@ class WindowBudgetTest {
 
     @Test
     void aReportedWindowGrantsItsLimitLessHeadroomAndWhatTheUpstreamCounted() {
-        long first = budget.tryTake(1, now);
-        budget.report(20, 19, 2_000 * MS, first, 1, now);
+        learnWindowOf20();
 
         // floor(20 * 0.95) = 19 usable, 1 already counted.
         assertThat(takeAll()).isEqualTo(18);
@@ -50,8 +55,7 @@ class WindowBudgetTest {
 
     @Test
     void grantsStillInFlightCountOnTopOfWhatTheUpstreamCounted() {
-        long first = budget.tryTake(1, now);
-        budget.report(20, 19, 2_000 * MS, first, 1, now);
+        learnWindowOf20();
         long[] out = new long[10];
         for (int i = 0; i < out.length; i++) {
             out[i] = budget.tryTake(1, now);
@@ -64,8 +68,7 @@ class WindowBudgetTest {
 
     @Test
     void anAnswerOvertakenByANewerOneCannotLowerTheCount() {
-        long first = budget.tryTake(1, now);
-        budget.report(20, 19, 2_000 * MS, first, 1, now);
+        learnWindowOf20();
         long older = budget.tryTake(1, now);
         long newer = budget.tryTake(1, now);
 
@@ -77,8 +80,7 @@ class WindowBudgetTest {
 
     @Test
     void aRefillingBudgetFreesRoomAsItsReportsSay() {
-        long first = budget.tryTake(1, now);
-        budget.report(20, 19, 2_000 * MS, first, 1, now);
+        learnWindowOf20();
         List<Long> out = new ArrayList<>();
         long seq;
         while ((seq = budget.tryTake(1, now)) >= 0) {
@@ -105,8 +107,7 @@ class WindowBudgetTest {
 
     @Test
     void afterTheResetOneProbeGoesUntilItsAnswerReportsTheNewWindow() {
-        long first = budget.tryTake(1, now);
-        budget.report(20, 19, 2_000 * MS, first, 1, now);
+        learnWindowOf20();
         exhaust();
 
         now += 2_000 * MS;
@@ -120,8 +121,7 @@ class WindowBudgetTest {
 
     @Test
     void aLateReportOfTheLastWindowIsIgnored() {
-        long first = budget.tryTake(1, now);
-        budget.report(20, 19, 2_000 * MS, first, 1, now);
+        learnWindowOf20();
         long old = budget.tryTake(1, now);
 
         now += 2_000 * MS;
@@ -134,8 +134,7 @@ class WindowBudgetTest {
 
     @Test
     void aProbeThatGotNoReportLetsTheNextOneGo() {
-        long first = budget.tryTake(1, now);
-        budget.report(20, 19, 2_000 * MS, first, 1, now);
+        learnWindowOf20();
         now += 2_000 * MS;
         long probe = budget.tryTake(1, now);
         assertThat(budget.tryTake(1, now)).isEqualTo(-1);
@@ -147,8 +146,7 @@ class WindowBudgetTest {
 
     @Test
     void anUnansweredProbeTimesOut() {
-        long first = budget.tryTake(1, now);
-        budget.report(20, 19, 2_000 * MS, first, 1, now);
+        learnWindowOf20();
         now += 2_000 * MS;
         budget.tryTake(1, now);
 
