@@ -16,7 +16,8 @@ final class Policies {
             RetrySettings.SCHEMA,
             RetryBudgetSettings.SCHEMA,
             CircuitBreakerSettings.SCHEMA,
-            RateLimitSettings.SCHEMA);
+            RateLimitSettings.SCHEMA,
+            StreamSettings.SCHEMA);
 
     private final Map<SectionSchema, Layer> layers;
 
@@ -58,6 +59,10 @@ final class Policies {
 
     RateLimitSpec rateLimit() {
         return RateLimitSettings.build(layers.get(RateLimitSettings.SCHEMA));
+    }
+
+    StreamSpec stream() {
+        return StreamSettings.build(layers.get(StreamSettings.SCHEMA));
     }
 
     CircuitBreakerSpec circuitBreaker() {

@@ -134,7 +134,8 @@ final class RouteReader {
                 fallbacks.get(),
                 fallbackOn.get(),
                 strategy.get(),
-                policies.rateLimit()));
+                policies.rateLimit(),
+                policies.stream()));
     }
 
     /** The {@code fallbacks} list: every item is read, so every problem is reported at once. */

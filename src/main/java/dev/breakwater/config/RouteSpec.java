@@ -26,6 +26,7 @@ import java.util.Set;
  * @param fallbackOn the attempt outcomes that send the next attempt to the next upstream at once
  * @param strategy how an attempt's upstream is picked among those that can take it now
  * @param rateLimit pacing by the upstream's reported budget, and the queue of held requests
+ * @param stream when a streamed response is committed, and its timeouts
  */
 public record RouteSpec(
         String name,
@@ -42,7 +43,8 @@ public record RouteSpec(
         List<UpstreamTarget> fallbacks,
         Set<FallbackClass> fallbackOn,
         Strategy strategy,
-        RateLimitSpec rateLimit) {
+        RateLimitSpec rateLimit,
+        StreamSpec stream) {
     public RouteSpec {
         Objects.requireNonNull(name, "name");
         headers = Map.copyOf(headers);

@@ -48,6 +48,7 @@ public final class RouteMetrics {
     private final AtomicReference<LongSupplier> budgetRefused = new AtomicReference<>(() -> 0);
     private final AtomicReference<Supplier<List<QueuedKey>>> queues = new AtomicReference<>(List::of);
     private final MultiGauge queued;
+    private final StreamMetrics streams;
     /** Wait timers per upstream and key, bounded: keys past the bound share the label {@code other}. */
     private final Map<String, Timer> gateWaits = new ConcurrentHashMap<>();
 
@@ -65,6 +66,7 @@ public final class RouteMetrics {
     RouteMetrics(String route, MeterRegistry registry) {
         this.route = route;
         this.registry = registry;
+        this.streams = new StreamMetrics(route, registry);
         this.duration = Timer.builder("breakwater_request_duration")
                 .tag("route", route)
                 .description("Whole request, from arrival to the last byte sent, every attempt and wait included")
@@ -194,6 +196,11 @@ public final class RouteMetrics {
                                 .register(registry))
                 .record(millis, TimeUnit.MILLISECONDS);
         retriesTotal.increment();
+    }
+
+    /** The route's meters for streamed responses. */
+    public StreamMetrics streams() {
+        return streams;
     }
 
     /** Time to the first byte of the response head. */

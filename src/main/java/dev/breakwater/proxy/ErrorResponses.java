@@ -1,6 +1,7 @@
 package dev.breakwater.proxy;
 
 import dev.breakwater.config.Provider;
+import dev.breakwater.resilience.StreamDialect;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
@@ -65,16 +66,33 @@ public final class ErrorResponses {
     }
 
     /**
-     * A server-sent event in {@code shape}, ending with a blank line. Anthropic's streams name the event
-     * {@code error} (its SDKs ignore an unnamed one), OpenAI's send a bare {@code data:} line.
+     * The last event of a stream Breakwater breaks off, in the stream's dialect, such that the client's SDK raises
+     * it as an error instead of returning a truncated answer: Chat Completions a bare {@code data: {"error":...}}
+     * (the OpenAI SDKs raise on any data with an {@code error} member); the Responses API an {@code error} event
+     * with its documented {@code type}, {@code code}, {@code message} and {@code sequence_number}, plus the same
+     * {@code error} member; Anthropic an {@code event: error} (its SDKs ignore an unnamed one).
+     *
+     * @param sequence the Responses API's {@code sequence_number}: the number of events sent before it
      */
-    public static Buffer sseEvent(Shape shape, int status, String code, String message) {
-        if (shape != Shape.ANTHROPIC) {
-            return sseEvent(code, message);
-        }
-        return Buffer.buffer("event: error\ndata: ")
-                .appendBuffer(anthropicBody(status, code, message).toBuffer())
-                .appendString("\n\n");
+    public static Buffer sseEvent(StreamDialect dialect, int status, String code, String message, long sequence) {
+        return switch (dialect) {
+            case CHAT -> sseEvent(code, message);
+            case RESPONSES ->
+                Buffer.buffer("event: error\ndata: ")
+                        .appendBuffer(new JsonObject()
+                                .put("type", "error")
+                                .put("code", code)
+                                .put("message", message)
+                                .putNull("param")
+                                .put("sequence_number", sequence)
+                                .put("error", error(code, message))
+                                .toBuffer())
+                        .appendString("\n\n");
+            case ANTHROPIC ->
+                Buffer.buffer("event: error\ndata: ")
+                        .appendBuffer(anthropicBody(status, code, message).toBuffer())
+                        .appendString("\n\n");
+        };
     }
 
     /**

@@ -5,6 +5,7 @@ import dev.breakwater.resilience.OutgoingRequest;
 import dev.breakwater.resilience.RequestAdmission;
 import dev.breakwater.resilience.RequestFacts;
 import dev.breakwater.resilience.RetryDecision;
+import dev.breakwater.resilience.StreamDialect;
 import dev.breakwater.resilience.UpstreamGuard;
 import dev.breakwater.routing.Route;
 import dev.breakwater.time.Scheduler.Cancellable;
@@ -48,6 +49,9 @@ final class Exchange implements OutgoingRequest {
 
     private Cancellable retryTimer = Cancellable.NONE;
     private Cancellable deadlineTimer = Cancellable.NONE;
+    /** Stops the wait for a held stream's first event, while one runs. */
+    private Cancellable firstEventWait = Cancellable.NONE;
+
     private UpstreamAttempt currentAttempt;
     private ResponseRelay relay;
     /** When the client's body was fully read, the first attempt dispatched and the last head received. */
@@ -187,6 +191,21 @@ final class Exchange implements OutgoingRequest {
         return relay;
     }
 
+    /** A streamed response is held until its first event; {@code wait} gives that up. */
+    void awaitingFirstEvent(Cancellable wait) {
+        firstEventWait = wait;
+    }
+
+    /** The event vocabulary of this request's streamed response, and of the error event that ends a broken one. */
+    StreamDialect streamDialect() {
+        return StreamDialect.of(route.spec().provider(), target.path());
+    }
+
+    /** Nanoseconds since the request arrived. */
+    long elapsedNanos() {
+        return runtime.ticker().nanoTime() - startNanos;
+    }
+
     /** The response head goes out now: records time to first byte, and Breakwater's own share of the latency. */
     void responseHeadSent(int status) {
         HeaderPolicy.writeResponse(response.headers(), route, requestId, attempts, upstreamName(), status);
@@ -210,6 +229,8 @@ final class Exchange implements OutgoingRequest {
             attempt.cancel();
             admission.onAttemptAbandoned();
         }
+        firstEventWait.cancel();
+        firstEventWait = Cancellable.NONE;
         retryTimer.cancel();
     }
 
@@ -291,9 +312,16 @@ final class Exchange implements OutgoingRequest {
         return upstream == null ? null : upstream.name();
     }
 
-    /** Finishes with the relayed response complete. */
-    void finishRelayed(int status) {
-        finish(status, status >= 500 ? AccessLog.Outcome.UPSTREAM_ERROR : AccessLog.Outcome.OK, lastReason);
+    /**
+     * Finishes with the relayed response complete.
+     *
+     * @param upstreamFailed true when the upstream reported an error inside a streamed body
+     */
+    void finishRelayed(int status, boolean upstreamFailed) {
+        finish(
+                status,
+                status >= 500 || upstreamFailed ? AccessLog.Outcome.UPSTREAM_ERROR : AccessLog.Outcome.OK,
+                lastReason);
     }
 
     /** The client went away: stop everything, bill nothing to the upstream's health. */

@@ -68,6 +68,19 @@ record ProxyError(int status, String code, String message, long retryAfterSecond
                         502,
                         "upstream_protocol_error",
                         "The upstream of route '" + name + "' sent an invalid response (" + failure.getMessage() + ")");
+            case STREAM_CUT_BEFORE_FIRST_EVENT ->
+                gaveUp(
+                        502,
+                        "upstream_interrupted",
+                        "The upstream of route '" + name + "' ended its event stream before the first event after "
+                                + attempts + " attempt(s)");
+            case FIRST_EVENT_TIMEOUT ->
+                gaveUp(
+                        504,
+                        "upstream_timeout",
+                        "The upstream of route '" + name + "' sent no event within "
+                                + route.spec().stream().firstEventTimeout().toMillis() + " ms (stream.first-event-"
+                                + "timeout) after " + attempts + " attempt(s)");
         };
     }
 

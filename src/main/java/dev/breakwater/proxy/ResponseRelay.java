@@ -1,20 +1,25 @@
 package dev.breakwater.proxy;
 
 import dev.breakwater.observability.AccessLog;
+import dev.breakwater.resilience.StreamDialect;
+import dev.breakwater.resilience.StreamEvents;
 import dev.breakwater.time.Scheduler.Cancellable;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
+import java.io.IOException;
 import java.util.Set;
 
 /**
  * Commits an upstream response to the client and streams its body chunk by chunk with backpressure: nothing is
- * collected whole, and each server-sent event goes out as soon as it arrives.
+ * collected whole, and each server-sent event goes out as soon as it is complete.
  *
- * <p>After commit nothing is retried. If the upstream stalls past the {@code idle} timeout or breaks mid-body, an
- * event stream ends with a final error event, and any other body is cut by resetting the client connection, so
- * the truncation is visible: a broken response never ends as if it were complete.
+ * <p>After commit nothing is retried. An event stream is relayed in whole events only ({@link EventFramer}); if
+ * the upstream stalls past {@code stream.idle-timeout} or breaks off, the incomplete event is dropped and the
+ * stream ends with an error event in its dialect, which the client's SDK raises. Any other body is cut by
+ * resetting the client connection, so the truncation is visible: a broken response never ends as if it were
+ * complete. Error events the upstream sends itself are relayed unchanged and counted for the breaker and metrics.
  */
 final class ResponseRelay {
     private static final Set<String> NONE = Set.of();
@@ -22,25 +27,46 @@ final class ResponseRelay {
     private final Exchange exchange;
     private final HttpClientResponse upstream;
     private final HttpServerResponse client;
-    private final boolean eventStream;
     private final BodyPeek.Peeked peeked;
+    private final FirstEventWait.Held held;
+    /** Cuts an event stream at event boundaries; null for any other body. */
+    private final EventFramer framer;
+
+    private final StreamDialect dialect;
     private final long idleNanos;
     private Cancellable idleTimer = Cancellable.NONE;
     private long lastActivityNanos;
-    /** Newlines at the end of what was relayed so far; 2 or more means the stream sits between events. */
-    private int trailingNewlines = 2;
+    private boolean firstEventSent;
+    /** True once the upstream reported an error inside the stream. */
+    private boolean upstreamFailed;
+
+    private final EventChars eventStart = new EventChars();
 
     /**
      * @param peeked the body prefix already read to classify an error, or null
+     * @param held the events of a stream held until its first content event, or null
      */
-    ResponseRelay(Exchange exchange, HttpClientResponse upstream, BodyPeek.Peeked peeked) {
+    ResponseRelay(Exchange exchange, HttpClientResponse upstream, BodyPeek.Peeked peeked, FirstEventWait.Held held) {
         this.exchange = exchange;
         this.peeked = peeked;
+        this.held = held;
         this.upstream = upstream;
         this.client = exchange.response();
-        String contentType = upstream.getHeader("content-type");
-        this.eventStream = contentType != null && contentType.regionMatches(true, 0, "text/event-stream", 0, 17);
-        this.idleNanos = exchange.route().spec().timeouts().idle().toNanos();
+        boolean eventStream = held != null || isEventStream(upstream);
+        this.framer = held != null ? held.framer() : eventStream ? new EventFramer() : null;
+        this.dialect = eventStream ? exchange.streamDialect() : null;
+        this.upstreamFailed = held != null && held.reported() != null;
+        this.idleNanos = (eventStream
+                        ? exchange.route().spec().stream()
+                                .idleTimeout(exchange.route().spec().timeouts())
+                        : exchange.route().spec().timeouts().idle())
+                .toNanos();
+    }
+
+    /** True for a {@code text/event-stream} response. */
+    static boolean isEventStream(HttpClientResponse response) {
+        String contentType = response.getHeader("content-type");
+        return contentType != null && contentType.regionMatches(true, 0, "text/event-stream", 0, 17);
     }
 
     void start() {
@@ -59,6 +85,9 @@ final class ResponseRelay {
             client.setChunked(true);
         }
         lastActivityNanos = exchange.runtime().ticker().nanoTime();
+        if (held != null && relayHeld()) {
+            return;
+        }
         if (peeked != null && relayPeeked()) {
             return;
         }
@@ -67,6 +96,18 @@ final class ResponseRelay {
         upstream.exceptionHandler(this::onUpstreamBroken);
         scheduleIdleCheck(idleNanos);
         upstream.resume();
+    }
+
+    /** Sends the events held before commit; true when that already finished the response. */
+    private boolean relayHeld() {
+        if (held.bytes().length() > 0) {
+            write(held.bytes());
+        }
+        if (held.ended()) {
+            onEnd();
+            return true;
+        }
+        return false;
     }
 
     /** Sends the peeked prefix; true when that already finished the response (ended or broken). */
@@ -91,11 +132,15 @@ final class ResponseRelay {
             return;
         }
         exchange.admission().onStreamBroken(cause);
-        abort(ProxyError.interrupted("The upstream broke off the response: " + cause.getMessage()));
+        abort(ProxyError.interrupted("The upstream broke off the response: " + cause.getMessage()), "upstream_cut");
     }
 
-    /** Stops relaying because of {@code error}: an error event for a stream, a reset otherwise. */
-    void abort(ProxyError error) {
+    /**
+     * Stops relaying because of {@code error}: an error event for a stream, a reset otherwise.
+     *
+     * @param cause why, for the metric of broken streams: {@code upstream_cut}, {@code idle_timeout}, {@code deadline}
+     */
+    void abort(ProxyError error, String cause) {
         if (exchange.isDone()) {
             return;
         }
@@ -109,11 +154,18 @@ final class ResponseRelay {
         // Finish before ending: on HTTP/2 ending the stream fires the close handler, which must not count as
         // the client leaving.
         exchange.finish(upstream.statusCode(), AccessLog.Outcome.INTERRUPTED, error.code());
-        if (eventStream && !client.closed()) {
+        if (framer != null) {
+            exchange.route().metrics().streams().brokenAfterCommit(exchange.upstreamName(), cause);
+            exchange.route().metrics().streams().ended(framer.events());
+        }
+        if (framer != null && !client.closed()) {
+            boolean midEvent = framer.passedPartOfAnEvent();
+            framer.dropPartial();
             Buffer event =
-                    ErrorResponses.sseEvent(exchange.errorShape(), error.status(), error.code(), error.message());
-            // Close a half-sent event first so the error event is parsed on its own.
-            client.end(trailingNewlines >= 2 ? event : Buffer.buffer("\n\n").appendBuffer(event));
+                    ErrorResponses.sseEvent(dialect, error.status(), error.code(), error.message(), framer.events());
+            // Only an event larger than the framer holds was passed on in part: close it first, so the error
+            // event is parsed on its own.
+            client.end(midEvent ? Buffer.buffer("\n\n").appendBuffer(event) : event);
         } else {
             if (closeDelimited()) {
                 // An HTTP/1.0 client reads to EOF: a plain close would make the cut body look complete, a TCP
@@ -141,10 +193,18 @@ final class ResponseRelay {
 
     private void onChunk(Buffer chunk) {
         lastActivityNanos = exchange.runtime().ticker().nanoTime();
-        if (eventStream) {
-            trackTrailingNewlines(chunk);
+        Buffer out = framer == null ? chunk : framer.feed(chunk, this::onEvent);
+        if (out.length() > 0) {
+            write(out);
         }
-        client.write(chunk);
+    }
+
+    private void write(Buffer bytes) {
+        if (framer != null && !firstEventSent && framer.events() > 0) {
+            firstEventSent = true;
+            exchange.route().metrics().streams().committed(exchange.elapsedNanos());
+        }
+        client.write(bytes);
         if (client.writeQueueFull()) {
             upstream.pause();
             client.drainHandler(v -> {
@@ -154,18 +214,20 @@ final class ResponseRelay {
         }
     }
 
-    private void trackTrailingNewlines(Buffer chunk) {
-        int newlines = 0;
-        for (int i = chunk.length() - 1; i >= 0; i--) {
-            byte b = chunk.getByte(i);
-            if (b == '\n') {
-                newlines++;
-            } else if (b != '\r') {
-                trailingNewlines = newlines;
-                return;
+    /** Each complete event of a committed stream: only one that may report an error is read further. */
+    private void onEvent(Buffer bytes, int start, int end) {
+        if (upstreamFailed || !StreamEvents.mayReportError(eventStart.over(bytes, start, end))) {
+            return;
+        }
+        EventFramer.Fields fields = EventFramer.Fields.of(bytes, start, end);
+        if (StreamEvents.classify(dialect, fields.event(), fields.data()) instanceof StreamEvents.Failure failure) {
+            upstreamFailed = true;
+            exchange.route().metrics().streams().brokenAfterCommit(exchange.upstreamName(), "upstream_error_event");
+            if (failure.status() >= 500) {
+                exchange.admission()
+                        .onStreamBroken(new IOException("the upstream reported " + failure.label() + " in the stream"));
             }
         }
-        trailingNewlines += newlines;
     }
 
     private void onEnd() {
@@ -173,8 +235,13 @@ final class ResponseRelay {
         if (exchange.isDone()) {
             return;
         }
+        if (framer != null) {
+            // An event the upstream left incomplete at its end is dropped, as a client would drop it.
+            framer.dropPartial();
+            exchange.route().metrics().streams().ended(framer.events());
+        }
         // Finish first: on HTTP/2 ending the stream fires the close handler (see abort).
-        exchange.finishRelayed(upstream.statusCode());
+        exchange.finishRelayed(upstream.statusCode(), upstreamFailed);
         client.end();
     }
 
@@ -197,7 +264,43 @@ final class ResponseRelay {
             return;
         }
         exchange.admission().onStreamBroken(new java.util.concurrent.TimeoutException("idle"));
-        abort(ProxyError.interrupted("The upstream sent nothing for "
-                + exchange.route().spec().timeouts().idle().toMillis() + " ms while streaming the response"));
+        abort(
+                ProxyError.interrupted("The upstream sent nothing for " + idleNanos / 1_000_000 + " ms while "
+                        + (framer != null ? "streaming events (stream.idle-timeout)" : "sending the response body")),
+                "idle_timeout");
+    }
+
+    /** The first bytes of one event as characters (ASCII is all they are compared with), without copying. */
+    private static final class EventChars implements CharSequence {
+        private Buffer bytes;
+        private int start;
+        private int end;
+
+        EventChars over(Buffer bytes, int start, int end) {
+            this.bytes = bytes;
+            this.start = start;
+            this.end = end;
+            return this;
+        }
+
+        @Override
+        public int length() {
+            return end - start;
+        }
+
+        @Override
+        public char charAt(int index) {
+            return (char) (bytes.getByte(start + index) & 0xff);
+        }
+
+        @Override
+        public CharSequence subSequence(int from, int to) {
+            return new EventChars().over(bytes, start + from, start + to);
+        }
+
+        @Override
+        public String toString() {
+            return bytes.getString(start, end);
+        }
     }
 }

@@ -7,7 +7,9 @@ import dev.breakwater.resilience.ProviderRules;
 import dev.breakwater.resilience.RequestAdmission;
 import dev.breakwater.resilience.RetryDecision;
 import dev.breakwater.resilience.StopReason;
+import dev.breakwater.resilience.StreamEvents;
 import dev.breakwater.resilience.WaitSource;
+import dev.breakwater.time.Scheduler;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.http.HttpClientResponse;
 
@@ -96,6 +98,10 @@ final class RetryLoop {
         }
         HttpClientResponse response = ar.result();
         exchange.headReceived();
+        if (holdsUntilFirstEvent(response)) {
+            awaitFirstEvent(response);
+            return;
+        }
         exchange.admission().onHeaders(response.statusCode());
         recordAttempt(RouteMetrics.statusClass(response.statusCode()));
         if (!provider().wantsErrorBody(response.statusCode())) {
@@ -115,6 +121,53 @@ final class RetryLoop {
                 });
     }
 
+    /** A streamed success is held until its first content event when the route says so (the default). */
+    private boolean holdsUntilFirstEvent(HttpClientResponse response) {
+        int status = response.statusCode();
+        return status >= 200
+                && status < 300
+                && status != 204
+                && exchange.route().spec().stream().commitOnFirstEvent()
+                && ResponseRelay.isEventStream(response)
+                && exchange.request().method() != io.vertx.core.http.HttpMethod.HEAD;
+    }
+
+    /**
+     * Holds the stream until its first content event (see {@link FirstEventWait}); the breaker and the retry
+     * decision hear of the attempt only then, so a stream that fails before it is a failed attempt.
+     */
+    private void awaitFirstEvent(HttpClientResponse response) {
+        FirstEventWait wait = new FirstEventWait(
+                response,
+                exchange.streamDialect(),
+                exchange.route().spec().provider() != dev.breakwater.config.Provider.GENERIC,
+                exchange.route().spec().stream());
+        exchange.awaitingFirstEvent(wait::cancel);
+        wait.start(exchange.runtime().scheduler()).onSuccess(outcome -> {
+            exchange.awaitingFirstEvent(Scheduler.Cancellable.NONE);
+            if (exchange.isDone()) {
+                response.request().reset();
+                return;
+            }
+            if (outcome instanceof FirstEventWait.Broken broken) {
+                response.request().reset();
+                AttemptFailedException failure = new AttemptFailedException(broken.kind(), broken.cause());
+                recordAttempt(failure.kind().label());
+                onFailure(failure);
+                return;
+            }
+            FirstEventWait.Held held = (FirstEventWait.Held) outcome;
+            StreamEvents.Failure reported = held.reported();
+            int status = reported == null ? response.statusCode() : reported.status();
+            exchange.admission().onHeaders(status);
+            recordAttempt(RouteMetrics.statusClass(status));
+            UpstreamHead head = reported == null
+                    ? new UpstreamHead(response, ProviderRules.ErrorFields.NONE)
+                    : new UpstreamHead(response, status, reported.fields());
+            decide(response, head, null, held, reported == null ? "200" : "stream error " + reported.label());
+        });
+    }
+
     private void onFailure(AttemptFailedException failure) {
         RetryDecision decision = exchange.admission().onFailure(failure.kind(), failure);
         exchange.decided(decision);
@@ -127,6 +180,7 @@ final class RetryLoop {
                         failure.causeType(),
                         decision);
         if (decision instanceof RetryDecision.Retry retry) {
+            streamRetried(failure.kind());
             scheduleRetry(retry);
         } else if (((RetryDecision.Stop) decision).reason() == StopReason.CIRCUIT_OPEN) {
             exchange.respond(ProxyError.refused(exchange.admission().circuitOpenRefusal(), exchange.route()));
@@ -135,30 +189,59 @@ final class RetryLoop {
         }
     }
 
+    /** Counts a stream that failed before its first event and is retried. */
+    private void streamRetried(FailureKind kind) {
+        String cause = switch (kind) {
+            case STREAM_CUT_BEFORE_FIRST_EVENT -> "cut";
+            case FIRST_EVENT_TIMEOUT -> "first_event_timeout";
+            default -> null;
+        };
+        if (cause != null) {
+            exchange.route().metrics().streams().retriedBeforeCommit(exchange.upstreamName(), cause);
+        }
+    }
+
     private void onResponse(HttpClientResponse response, BodyPeek.Peeked peeked) {
         ProviderRules.ErrorFields error = peeked == null
                 ? ProviderRules.ErrorFields.NONE
                 : provider().errorFields(peeked.prefix().getBytes());
-        RetryDecision decision = exchange.admission().onResponse(new UpstreamHead(response, error));
+        decide(response, new UpstreamHead(response, error), peeked, null, Integer.toString(response.statusCode()));
+    }
+
+    /**
+     * Takes the decision after a response: retry (dropping the response), or commit it to the client.
+     *
+     * @param peeked the body prefix read to classify an error, or null
+     * @param held a stream held until its first event, or null
+     * @param cause what the retry log names as the attempt's outcome
+     */
+    private void decide(
+            HttpClientResponse response,
+            UpstreamHead head,
+            BodyPeek.Peeked peeked,
+            FirstEventWait.Held held,
+            String cause) {
+        RetryDecision decision = exchange.admission().onResponse(head);
         exchange.decided(decision);
         if (!(decision instanceof RetryDecision.Stop stop && stop.reason().isRoutine())) {
             exchange.runtime()
                     .retryLog()
-                    .decision(
-                            exchange.requestId(),
-                            exchange.route().name(),
-                            exchange.upstreamName(),
-                            Integer.toString(response.statusCode()),
-                            decision);
+                    .decision(exchange.requestId(), exchange.route().name(), exchange.upstreamName(), cause, decision);
         }
         if (decision instanceof RetryDecision.Retry retry) {
-            if (peeked == null || !peeked.ended()) {
+            if (held != null) {
+                // A stream may go on for minutes: stop it (and its billing) rather than read it to the end.
+                if (!held.ended()) {
+                    response.request().reset();
+                }
+                exchange.route().metrics().streams().retriedBeforeCommit(exchange.upstreamName(), "error_event");
+            } else if (peeked == null || !peeked.ended()) {
                 discard(response);
             }
             scheduleRetry(retry);
             return;
         }
-        exchange.commit(new ResponseRelay(exchange, response, peeked));
+        exchange.commit(new ResponseRelay(exchange, response, peeked, held));
     }
 
     private void scheduleRetry(RetryDecision.Retry retry) {
@@ -189,7 +272,7 @@ final class RetryLoop {
             return;
         }
         if (exchange.isCommitted()) {
-            exchange.relay().abort(ProxyError.deadlineWhileRelaying(exchange.route()));
+            exchange.relay().abort(ProxyError.deadlineWhileRelaying(exchange.route()), "deadline");
             return;
         }
         exchange.cancelPendingWork();

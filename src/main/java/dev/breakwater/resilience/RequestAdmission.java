@@ -312,8 +312,8 @@ public final class RequestAdmission {
         releaseRetryPlace();
         FallbackClass outcome = switch (kind) {
             case CONNECT_FAILURE -> FallbackClass.UNREACHABLE;
-            case RESPONSE_TIMEOUT -> FallbackClass.TIMEOUT;
-            case RESET_BEFORE_HEADERS, PROTOCOL_ERROR -> FallbackClass.SERVER_ERROR;
+            case RESPONSE_TIMEOUT, FIRST_EVENT_TIMEOUT -> FallbackClass.TIMEOUT;
+            case RESET_BEFORE_HEADERS, PROTOCOL_ERROR, STREAM_CUT_BEFORE_FIRST_EVENT -> FallbackClass.SERVER_ERROR;
         };
         RetryDecision decision = admitRetry(retry.onFailure(kind, fallBack(outcome)));
         updateGate(current, null, decision);

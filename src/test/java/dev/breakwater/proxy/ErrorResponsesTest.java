@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.breakwater.config.Provider;
 import dev.breakwater.proxy.ErrorResponses.Shape;
+import dev.breakwater.resilience.StreamDialect;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -74,7 +75,7 @@ class ErrorResponsesTest {
         assertThat(Shape.of(Provider.ANTHROPIC)).isEqualTo(Shape.ANTHROPIC);
         assertThat(ErrorResponses.body(Shape.OPENAI, 503, "circuit_open", "open"))
                 .isEqualTo(ErrorResponses.body("circuit_open", "open"));
-        assertThat(ErrorResponses.sseEvent(Shape.OPENAI, 502, "upstream_reset", "closed"))
+        assertThat(ErrorResponses.sseEvent(StreamDialect.CHAT, 502, "upstream_reset", "closed", 3))
                 .isEqualTo(ErrorResponses.sseEvent("upstream_reset", "closed"));
     }
 
@@ -116,7 +117,7 @@ class ErrorResponsesTest {
 
     @Test
     void anthropicSseEventIsANamedErrorEventOnOneDataLine() {
-        String event = ErrorResponses.sseEvent(Shape.ANTHROPIC, 502, "upstream_interrupted", "broke\noff")
+        String event = ErrorResponses.sseEvent(StreamDialect.ANTHROPIC, 502, "upstream_interrupted", "broke\noff", 0)
                 .toString();
 
         assertThat(event).startsWith("event: error\ndata: ").endsWith("\n\n");
@@ -125,5 +126,19 @@ class ErrorResponsesTest {
         assertThat(new JsonObject(payload))
                 .isEqualTo(new JsonObject(
                         ErrorResponses.body(Shape.ANTHROPIC, 502, "upstream_interrupted", "broke\noff")));
+    }
+
+    @Test
+    void responsesSseEventIsTheDocumentedErrorEventWithAnErrorMemberSdksRaiseOn() {
+        String event = ErrorResponses.sseEvent(StreamDialect.RESPONSES, 502, "upstream_interrupted", "broke off", 7)
+                .toString();
+
+        assertThat(event).startsWith("event: error\ndata: ").endsWith("\n\n");
+        JsonObject payload = new JsonObject(event.substring("event: error\ndata: ".length(), event.length() - 2));
+        assertThat(payload.getString("type")).isEqualTo("error");
+        assertThat(payload.getString("code")).isEqualTo("upstream_interrupted");
+        assertThat(payload.getString("message")).isEqualTo("broke off");
+        assertThat(payload.getLong("sequence_number")).isEqualTo(7);
+        assertThat(payload.getJsonObject("error").getString("code")).isEqualTo("upstream_interrupted");
     }
 }

@@ -11,6 +11,7 @@ import dev.breakwater.config.RetrySpec;
 import dev.breakwater.config.RouteSpec;
 import dev.breakwater.config.SlidingWindowType;
 import dev.breakwater.config.Strategy;
+import dev.breakwater.config.StreamSpec;
 import dev.breakwater.config.TimeoutSpec;
 import dev.breakwater.config.UpstreamSpec;
 import dev.breakwater.observability.Metrics;
@@ -71,7 +72,8 @@ class RouteTableTest {
                 List.of(),
                 FallbackClass.ALL,
                 Strategy.FAILOVER,
-                RateLimitSpec.DEFAULT);
+                RateLimitSpec.DEFAULT,
+                StreamSpec.DEFAULT);
         return new RouteFactory(
                         new SplittableRandom(1), System::nanoTime, Clock.systemUTC(), new Metrics(), FleetLink.LOCAL)
                 .route(spec, Optional.empty());
