@@ -118,7 +118,7 @@ if (sse.length) {
     p();
     p('| Path | TTFE p50 | TTFE p99 | gap excess p50 | gap excess p99 | event delay p99 | max concurrent | complete | stalled |');
     p('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
-    for (const label of ['direct', 'breakwater']) {
+    for (const label of ['direct', 'breakwater', 'breakwater-at-headers'].filter((l) => pick(l, sr[0]))) {
         p(`| ${label} | ${fmt(med(label, (x) => x.ttfe_ms.p50), 2)} | ${fmt(med(label, (x) => x.ttfe_ms.p99), 2)} | ` +
             `${fmt(med(label, (x) => x.gap_excess_ms.p50), 2)} | ${fmt(med(label, (x) => x.gap_excess_ms.p99), 2)} | ` +
             `${fmt(med(label, (x) => x.delay_ms.p99), 2)} | ${fmt(med(label, (x) => x.max_concurrent))} | ` +
@@ -129,6 +129,16 @@ if (sse.length) {
     const aG99 = add((x) => x.gap_excess_ms.p99);
     const aD99 = add((x) => x.delay_ms.p99);
     p(`| **added by Breakwater** | ${signed(aT50, 2)} | ${signed(aT99, 2)} | | ${signed(aG99, 2)} | ${signed(aD99, 2)} | | | |`);
+    if (pick('breakwater-at-headers', sr[0])) {
+        const held = (f) => median(sr.map((r) => {
+            const a = pick('breakwater', r);
+            const b = pick('breakwater-at-headers', r);
+            return a && b ? f(a) - f(b) : null;
+        }));
+        p(`| **commit on first event vs at headers** | ${signed(held((x) => x.ttfe_ms.p50), 2)} | ` +
+            `${signed(held((x) => x.ttfe_ms.p99), 2)} | | ${signed(held((x) => x.gap_excess_ms.p99), 2)} | ` +
+            `${signed(held((x) => x.delay_ms.p99), 2)} | | | |`);
+    }
     p();
     p('TTFE: request sent → first event received. Gap excess: (time between two events) − interval. Event delay: ' +
         'receive time − the send time the upstream wrote into the event. A stream counts as stalled if a gap ' +

@@ -10,7 +10,8 @@
 #      /dev/null): latency at 1 connection (p50, p99, p99.9, wrk) and requests/s at 64 connections, in
 #      interleaved rounds; medians of the rounds. Also Breakwater's peak RSS and its time from start to /readyz.
 #   2. Streaming: 1,000 concurrent SSE streams of 50 events, direct and through Breakwater, in alternating
-#      rounds: added time to first event, added inter-event delay, stalls.
+#      rounds: added time to first event, added inter-event delay, stalls; and through a route that commits at
+#      the headers instead of the first event (stream.commit-on-first-event: false), for that feature's cost.
 #   3. Failure path: 200 clients against an upstream that answers 429 + Retry-After: 1 for one second in every
 #      five; upstream calls per closed window and model, client success rate, Breakwater heap and RSS. Then
 #      10,000 requests held at the rate-limit gate: heap after full GCs while they are held.
@@ -384,6 +385,9 @@ for r in $(seq 1 "$SSE_ROUNDS"); do
     log "SSE round $r/$SSE_ROUNDS"
     echo "{\"round\":$r,\"result\":$(sse_run direct "http://127.0.0.1:$P_SSE/v1/chat/completions" "$SSE_STREAMS")}" >>"$RES/sse.jsonl"
     echo "{\"round\":$r,\"result\":$(sse_run breakwater "http://127.0.0.1:$P_BW/sse/v1/chat/completions" "$SSE_STREAMS")}" >>"$RES/sse.jsonl"
+    # The same through a route that commits at the headers (stream.commit-on-first-event: false): the cost of
+    # holding each stream until its first event.
+    echo "{\"round\":$r,\"result\":$(sse_run breakwater-at-headers "http://127.0.0.1:$P_BW/sse-h/v1/chat/completions" "$SSE_STREAMS")}" >>"$RES/sse.jsonl"
 done
 echo "$(vm_kb "$BW_PID" VmHWM) $(vm_kb "$BW_PID" VmRSS) $(heap_used_kb "$BW_PID")" >"$RES/sse_mem_kb.txt"
 stop_breakwater

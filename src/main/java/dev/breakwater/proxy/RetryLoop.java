@@ -156,6 +156,8 @@ final class RetryLoop {
                 onFailure(failure);
                 return;
             }
+            // The wait for the first event is the upstream's time, not Breakwater's own (the overhead meter).
+            exchange.headReceived();
             FirstEventWait.Held held = (FirstEventWait.Held) outcome;
             StreamEvents.Failure reported = held.reported();
             int status = reported == null ? response.statusCode() : reported.status();
