@@ -1,5 +1,6 @@
 package dev.breakwater.proxy;
 
+import dev.breakwater.config.Provider;
 import dev.breakwater.observability.RouteMetrics;
 import dev.breakwater.resilience.Clearance;
 import dev.breakwater.resilience.FailureKind;
@@ -12,6 +13,7 @@ import dev.breakwater.resilience.WaitSource;
 import dev.breakwater.time.Scheduler;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
 
 /**
  * Drives one exchange's attempts: ask the request's {@link RequestAdmission} whether the attempt may go, send it,
@@ -129,7 +131,7 @@ final class RetryLoop {
                 && status != 204
                 && exchange.route().spec().stream().commitOnFirstEvent()
                 && ResponseRelay.isEventStream(response)
-                && exchange.request().method() != io.vertx.core.http.HttpMethod.HEAD;
+                && exchange.request().method() != HttpMethod.HEAD;
     }
 
     /**
@@ -140,7 +142,7 @@ final class RetryLoop {
         FirstEventWait wait = new FirstEventWait(
                 response,
                 exchange.streamDialect(),
-                exchange.route().spec().provider() != dev.breakwater.config.Provider.GENERIC,
+                exchange.route().spec().provider() != Provider.GENERIC,
                 exchange.route().spec().stream());
         exchange.awaitingFirstEvent(wait::cancel);
         wait.start(exchange.runtime().scheduler()).onSuccess(outcome -> {
@@ -236,7 +238,9 @@ final class RetryLoop {
                 if (!held.ended()) {
                     response.request().reset();
                 }
-                exchange.route().metrics().streams().retriedBeforeCommit(exchange.upstreamName(), "error_event");
+                if (held.reported() != null) {
+                    exchange.route().metrics().streams().retriedBeforeCommit(exchange.upstreamName(), "error_event");
+                }
             } else if (peeked == null || !peeked.ended()) {
                 discard(response);
             }

@@ -14,6 +14,7 @@ import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.errors.OpenAIException;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import com.openai.models.responses.ResponseCreateParams;
 import dev.breakwater.testing.Http;
 import dev.breakwater.testing.NodeSdk;
 import dev.breakwater.testing.TestProxy;
@@ -372,6 +373,33 @@ class StreamCommitIT {
         assertThat(error.getString("type")).isEqualTo("error");
         assertThat(error.getString("code")).isEqualTo("upstream_interrupted");
         assertThat(error.getLong("sequence_number")).isEqualTo(3);
+    }
+
+    @Test
+    void theOpenAiJavaSdkRaisesOnAResponsesStreamCutAfterContent() {
+        String sent = RESPONSES_OPENING
+                + responsesEvent("response.output_text.delta", ",\"sequence_number\":2,\"delta\":\"Hi\"");
+        script("sdk-responses-cut", cutAfter(sent + "event: response.output_text.delta\ndata: {\"ty"));
+        OpenAIClient client = OpenAIOkHttpClient.builder()
+                .baseUrl(proxy.uri("/v1").toString())
+                .apiKey("sk-test")
+                .putHeader("x-test", "sdk-responses-cut")
+                .maxRetries(0)
+                .build();
+        List<String> types = new ArrayList<>();
+
+        assertThatThrownBy(() -> {
+                    try (var stream = client.responses()
+                            .createStreaming(ResponseCreateParams.builder()
+                                    .model("gpt-4o-mini")
+                                    .input("hi")
+                                    .build())) {
+                        stream.stream().forEach(event -> types.add(event.isOutputTextDelta() ? "delta" : "other"));
+                    }
+                })
+                .isInstanceOf(OpenAIException.class)
+                .hasMessageContaining("The upstream broke off the response");
+        assertThat(types).containsExactly("other", "other", "delta");
     }
 
     // ---- Anthropic Messages ----
