@@ -54,6 +54,18 @@ public final class RouteMetrics {
 
     private static final int MAX_KEY_LABELS = 500;
 
+    /** WebSocket session counters by upstream, then outcome (opened, refused, failed). */
+    private final Map<String, Map<String, Counter>> webSocketSessions = new ConcurrentHashMap<>();
+    /** WebSocket session ends by who or what closed them (a fixed set of labels). */
+    private final Map<String, Counter> webSocketCloses = new ConcurrentHashMap<>();
+
+    private final java.util.concurrent.atomic.AtomicInteger webSocketsOpen =
+            new java.util.concurrent.atomic.AtomicInteger();
+    private final Counter framesToUpstream;
+    private final Counter framesToClient;
+    private final Counter bytesToUpstream;
+    private final Counter bytesToClient;
+
     /**
      * Requests waiting for one rate-limit key.
      *
@@ -90,6 +102,17 @@ public final class RouteMetrics {
         this.queued = MultiGauge.builder("breakwater_ratelimit_queued")
                 .tag("route", route)
                 .description("Requests waiting per rate-limit key (held by pacing or a 429 closure)")
+                .register(registry);
+        this.framesToUpstream = frames(registry, route, "to_upstream");
+        this.framesToClient = frames(registry, route, "to_client");
+        this.bytesToUpstream = frameBytes(registry, route, "to_upstream");
+        this.bytesToClient = frameBytes(registry, route, "to_client");
+        Gauge.builder(
+                        "breakwater_websocket_active_sessions",
+                        webSocketsOpen,
+                        java.util.concurrent.atomic.AtomicInteger::get)
+                .tag("route", route)
+                .description("WebSocket sessions open now")
                 .register(registry);
         io.micrometer.core.instrument.FunctionCounter.builder(
                         "breakwater_retry_budget_refused",
@@ -211,6 +234,70 @@ public final class RouteMetrics {
     /** Breakwater's own share of a request's latency. */
     public void overhead(long nanos) {
         overhead.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * A WebSocket upgrade's handshake ended: {@code opened} (the upstream switched protocols), {@code refused}
+     * (Breakwater refused it: breaker open, rate limited, deadline) or {@code failed} (the upstream answered
+     * otherwise, or could not be reached). Upgrades are counted in {@code breakwater_requests} as well.
+     *
+     * @param upstream the upstream's name, or {@code none} when none was chosen
+     */
+    public void webSocketSession(String upstream, String outcome) {
+        webSocketSessions
+                .computeIfAbsent(upstream, u -> new ConcurrentHashMap<>())
+                .computeIfAbsent(
+                        outcome,
+                        k -> Counter.builder("breakwater_websocket_sessions")
+                                .tag("route", route)
+                                .tag("upstream", upstream)
+                                .tag("outcome", outcome)
+                                .description("WebSocket upgrades by upstream and handshake outcome")
+                                .register(registry))
+                .increment();
+        if ("opened".equals(outcome)) {
+            webSocketsOpen.incrementAndGet();
+        }
+    }
+
+    /**
+     * An open WebSocket session ended, closed by {@code by}: {@code client}, {@code upstream}, {@code client_lost}
+     * or {@code upstream_lost} (the connection broke without a close frame), {@code idle_timeout} or
+     * {@code total_timeout}.
+     */
+    public void webSocketClosed(String by) {
+        webSocketsOpen.decrementAndGet();
+        webSocketCloses
+                .computeIfAbsent(
+                        by,
+                        k -> Counter.builder("breakwater_websocket_closes")
+                                .tag("route", route)
+                                .tag("by", by)
+                                .description("Open WebSocket sessions ended, by who or what closed them")
+                                .register(registry))
+                .increment();
+    }
+
+    /** One data frame (text, binary or continuation) of {@code bytes} relayed towards the upstream or the client. */
+    public void webSocketFrame(boolean toUpstream, int bytes) {
+        (toUpstream ? framesToUpstream : framesToClient).increment();
+        (toUpstream ? bytesToUpstream : bytesToClient).increment(bytes);
+    }
+
+    private static Counter frames(MeterRegistry registry, String route, String direction) {
+        return Counter.builder("breakwater_websocket_frames")
+                .tag("route", route)
+                .tag("direction", direction)
+                .description("WebSocket data frames relayed, by direction (pings, pongs and closes not included)")
+                .register(registry);
+    }
+
+    private static Counter frameBytes(MeterRegistry registry, String route, String direction) {
+        return Counter.builder("breakwater_websocket_payload_bytes")
+                .tag("route", route)
+                .tag("direction", direction)
+                .description("Payload bytes of the WebSocket data frames relayed, by direction")
+                .register(registry);
     }
 
     /** {@code 2xx} for 200..299, and so on; {@code none} for 0. */

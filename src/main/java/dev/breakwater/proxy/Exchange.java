@@ -186,6 +186,12 @@ final class Exchange implements OutgoingRequest {
         relay.start();
     }
 
+    /** The upstream accepted a WebSocket upgrade and the client's is accepted next: no more attempts. */
+    void commitUpgrade() {
+        admission.onCommitted();
+        state = State.COMMITTED;
+    }
+
     /** The relay of the committed response, or null. */
     ResponseRelay relay() {
         return relay;

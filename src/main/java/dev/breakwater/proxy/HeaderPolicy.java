@@ -66,6 +66,21 @@ final class HeaderPolicy {
         target.headers().forEach(out::set);
     }
 
+    /** The client's WebSocket handshake fields: the WebSocket client makes its own for the upstream. */
+    private static final Set<String> WEBSOCKET_HANDSHAKE = HopByHopHeaders.caseInsensitive(
+            "sec-websocket-key", "sec-websocket-version", "sec-websocket-extensions", "sec-websocket-protocol");
+
+    /**
+     * As {@link #writeUpstream}, for a WebSocket upgrade's handshake: without the client's own handshake fields
+     * (key, version, extensions, subprotocols), which the WebSocket client sets for its handshake with the
+     * upstream; the subprotocols the client asked for are passed to it separately.
+     */
+    static void writeUpstreamHandshake(
+            HttpServerRequest request, UpstreamTarget target, String requestId, MultiMap out) {
+        writeUpstream(request, target, requestId, out);
+        WEBSOCKET_HANDSHAKE.forEach(out::remove);
+    }
+
     /**
      * Adds the headers every routed response carries, the proxy's own errors included, and
      * {@code x-should-retry: false} on a failure Breakwater has given up on, so the client's SDK does not retry

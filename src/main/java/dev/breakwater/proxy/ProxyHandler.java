@@ -15,7 +15,8 @@ import java.util.function.Supplier;
 
 /**
  * The entry point of every proxied request: refuse what must never be proxied, normalise the path, find the
- * route, read the body into the replay buffer, then hand the exchange to its {@link RetryLoop}.
+ * route, read the body into the replay buffer, then hand the exchange to its {@link RetryLoop}; a WebSocket upgrade
+ * goes to a {@link WebSocketBridge} instead.
  */
 final class ProxyHandler implements Handler<HttpServerRequest> {
     private final Supplier<RouteTable> routes;
@@ -88,6 +89,10 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
             return;
         }
         Exchange exchange = new Exchange(request, route.get(), runtime, target, requestId, replayMemory);
+        if (WebSocketBridge.isUpgrade(request)) {
+            new WebSocketBridge(exchange).start();
+            return;
+        }
         RetryLoop loop = new RetryLoop(exchange);
         response.closeHandler(v -> exchange.onClientGone());
         response.exceptionHandler(t -> exchange.onClientGone());

@@ -66,7 +66,13 @@ public final class ProxyVerticle extends VerticleBase {
                 // so a slowloris or an idle socket would escape the connection guard (limits, head timeout).
                 .setHttp2ClearTextEnabled(false)
                 .setCompressionSupported(false)
-                .setDecompressionSupported(false);
+                .setDecompressionSupported(false)
+                // WebSocket frames are relayed as they come: no compression to undo (nor inflate bombs), and
+                // frames as large as the upstream side takes.
+                .setPerMessageWebSocketCompressionSupported(false)
+                .setPerFrameWebSocketCompressionSupported(false)
+                .setMaxWebSocketFrameSize(UpstreamClients.MAX_WEBSOCKET_MESSAGE)
+                .setMaxWebSocketMessageSize(UpstreamClients.MAX_WEBSOCKET_MESSAGE);
         server = vertx.createHttpServer(options)
                 .connectionHandler(connection -> {
                     // A client resetting its connection is routine; its exchange already reacts to it.

@@ -359,6 +359,18 @@ public final class RequestAdmission {
         retry.onCommitted();
     }
 
+    /**
+     * An open WebSocket session of this request reported its upstream's budget mid-stream (an OpenAI Realtime
+     * {@code rate_limits.updated} event): {@code strategy: spread} ranks the upstream by it. Pacing does not learn
+     * it: the session's rate-limit key has no model (it is in the URL's query, not a body), so the report would
+     * pace the credential's model-less requests with the Realtime model's budget.
+     */
+    public void onBudgetReported(BudgetReport report) {
+        if (current != null) {
+            current.observeCapacity(report);
+        }
+    }
+
     /** A response whose headers counted as fine broke off mid-body: a failure for its upstream's breaker. */
     public void onStreamBroken(Throwable cause) {
         RouteBreaker breaker = breakerOf(current);

@@ -127,6 +127,17 @@ public final class UpstreamGuard {
         }
     }
 
+    /**
+     * Remembers the capacity an open session reported (a Realtime {@code rate_limits.updated} event): requests
+     * left, else tokens left, as for a response's headers.
+     */
+    void observeCapacity(BudgetReport report) {
+        long capacity = report.requestsRemaining() >= 0 ? report.requestsRemaining() : report.tokensRemaining();
+        if (capacity >= 0) {
+            remainingCapacity = capacity;
+        }
+    }
+
     private static long remaining(ResponseHead head, String... names) {
         for (String name : names) {
             long count = BudgetHeaders.count(head.header(name));

@@ -8,6 +8,8 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.net.PemTrustOptions;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,10 +30,18 @@ import java.util.function.Consumer;
 public final class UpstreamClients {
     /** Connections kept per upstream and event loop; agents hold long streams, so be generous. */
     static final int POOL_SIZE = 512;
+    /** WebSocket sessions open at once per upstream and event loop; more wait for one to end. */
+    static final int WEBSOCKETS_PER_UPSTREAM = 4096;
+    /**
+     * The largest WebSocket frame and message either way (the listener's limit too): a Realtime audio chunk or a
+     * client's unfragmented 1 MiB message passes; a frame is held whole while it is relayed.
+     */
+    public static final int MAX_WEBSOCKET_MESSAGE = 16 * 1024 * 1024;
 
     private final Vertx vertx;
     private final Consumer<HttpConnection> connectHandler;
     private final Map<Key, HttpClient> clients = new HashMap<>();
+    private final Map<Key, WebSocketClient> webSocketClients = new HashMap<>();
 
     /**
      * @param connectHandler called with every new upstream connection (the proxy attaches its tracking there)
@@ -44,6 +54,15 @@ public final class UpstreamClients {
     /** The client for one upstream of a route, created on first use: every upstream has a pool of its own. */
     public HttpClient clientFor(RouteSpec route, UpstreamTarget target) {
         return clients.computeIfAbsent(key(route, target), this::create);
+    }
+
+    /**
+     * The WebSocket client for one upstream of a route, created on first use, with the same address, TLS trust
+     * and connect timeout as its HTTP client. It makes the upgrade handshake itself; each session has its own
+     * connection.
+     */
+    public WebSocketClient webSocketClientFor(RouteSpec route, UpstreamTarget target) {
+        return webSocketClients.computeIfAbsent(key(route, target), this::createWebSocketClient);
     }
 
     private static Key key(RouteSpec route, UpstreamTarget target) {
@@ -79,6 +98,14 @@ public final class UpstreamClients {
                 closed++;
             }
         }
+        for (var it = webSocketClients.entrySet().iterator(); it.hasNext(); ) {
+            var entry = it.next();
+            if (!live.contains(entry.getKey())) {
+                it.remove();
+                entry.getValue().shutdown(grace.toMillis(), TimeUnit.MILLISECONDS);
+                closed++;
+            }
+        }
         return closed;
     }
 
@@ -86,6 +113,24 @@ public final class UpstreamClients {
     public void close() {
         clients.values().forEach(HttpClient::close);
         clients.clear();
+        webSocketClients.values().forEach(WebSocketClient::close);
+        webSocketClients.clear();
+    }
+
+    private WebSocketClient createWebSocketClient(Key key) {
+        WebSocketClientOptions options = new WebSocketClientOptions()
+                .setDefaultHost(key.host())
+                .setDefaultPort(key.port())
+                .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, key.connectTimeoutMillis()))
+                .setTcpNoDelay(true)
+                .setMaxConnections(WEBSOCKETS_PER_UPSTREAM)
+                .setMaxFrameSize(MAX_WEBSOCKET_MESSAGE)
+                .setMaxMessageSize(MAX_WEBSOCKET_MESSAGE);
+        if (key.tls()) {
+            options.setSsl(true).setVerifyHost(true);
+            key.caFile().ifPresent(ca -> options.setTrustOptions(new PemTrustOptions().addCertPath(ca.toString())));
+        }
+        return vertx.createWebSocketClient(options);
     }
 
     private HttpClient create(Key key) {
