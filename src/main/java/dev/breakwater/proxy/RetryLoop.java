@@ -9,7 +9,6 @@ import dev.breakwater.resilience.RequestAdmission;
 import dev.breakwater.resilience.RetryDecision;
 import dev.breakwater.resilience.StopReason;
 import dev.breakwater.resilience.StreamEvents;
-import dev.breakwater.resilience.WaitSource;
 import dev.breakwater.time.Scheduler;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.http.HttpClientResponse;
@@ -23,13 +22,13 @@ import io.vertx.core.http.HttpMethod;
  */
 final class RetryLoop {
     private final Exchange exchange;
+    private final GateHold gateHold;
     /** True when the request may run twice (see {@link UpstreamAttempt} on stale connections). */
     private boolean repeatable;
-    /** When the request was held at a rate-limit gate ({@link System#nanoTime}), or 0 when it is not held. */
-    private long heldSinceNanos;
 
     RetryLoop(Exchange exchange) {
         this.exchange = exchange;
+        this.gateHold = new GateHold(exchange);
     }
 
     /** Starts the first attempt once the body is known. */
@@ -49,28 +48,11 @@ final class RetryLoop {
         if (exchange.isDone()) {
             return;
         }
-        if (heldSinceNanos != 0) {
-            exchange.route()
-                    .metrics()
-                    .gateWait(
-                            exchange.upstreamName(),
-                            exchange.admission().currentKey(),
-                            System.nanoTime() - heldSinceNanos);
-            heldSinceNanos = 0;
-        }
+        gateHold.ended();
         if (clearance instanceof Clearance.Refuse refuse) {
             exchange.respond(ProxyError.refused(refuse.refusal(), exchange.route()));
         } else if (clearance instanceof Clearance.Wait wait) {
-            heldSinceNanos = System.nanoTime();
-            exchange.runtime()
-                    .retryLog()
-                    .held(
-                            exchange.requestId(),
-                            exchange.route().name(),
-                            exchange.upstreamName(),
-                            exchange.attempts() + 1,
-                            wait.waitMillis());
-            exchange.route().metrics().retryWait(WaitSource.GATE, wait.waitMillis());
+            gateHold.started(wait);
         } else {
             send();
         }

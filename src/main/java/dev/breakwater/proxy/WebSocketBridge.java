@@ -10,7 +10,6 @@ import dev.breakwater.resilience.ProviderRules;
 import dev.breakwater.resilience.ResponseHead;
 import dev.breakwater.resilience.RetryDecision;
 import dev.breakwater.resilience.StopReason;
-import dev.breakwater.resilience.WaitSource;
 import dev.breakwater.time.Scheduler.Cancellable;
 import io.netty.handler.codec.http.websocketx.WebSocketHandshakeException;
 import io.vertx.core.AsyncResult;
@@ -51,18 +50,18 @@ final class WebSocketBridge {
     private static final Set<String> SET_ON_RELAY = HopByHopHeaders.caseInsensitive("content-length");
 
     private final Exchange exchange;
+    private final GateHold gateHold;
     private Cancellable handshakeTimer = Cancellable.NONE;
     /** Handshakes sent so far; {@link #awaited} is the number of the one whose outcome counts, 0 for none. */
     private int handshakes;
 
     private int awaited;
-    /** When the request was held at a rate-limit gate ({@link System#nanoTime}), or 0 when it is not held. */
-    private long heldSinceNanos;
 
     private WebSocketRelay relay;
 
     WebSocketBridge(Exchange exchange) {
         this.exchange = exchange;
+        this.gateHold = new GateHold(exchange);
     }
 
     /** True for an HTTP/1.1 {@code GET} that asks for {@code Upgrade: websocket} with {@code Connection: upgrade}. */
@@ -110,27 +109,11 @@ final class WebSocketBridge {
         if (exchange.isDone()) {
             return;
         }
-        if (heldSinceNanos != 0) {
-            metrics()
-                    .gateWait(
-                            exchange.upstreamName(),
-                            exchange.admission().currentKey(),
-                            System.nanoTime() - heldSinceNanos);
-            heldSinceNanos = 0;
-        }
+        gateHold.ended();
         if (clearance instanceof Clearance.Refuse refuse) {
             answer(ProxyError.refused(refuse.refusal(), exchange.route()), "refused");
         } else if (clearance instanceof Clearance.Wait wait) {
-            heldSinceNanos = System.nanoTime();
-            exchange.runtime()
-                    .retryLog()
-                    .held(
-                            exchange.requestId(),
-                            exchange.route().name(),
-                            exchange.upstreamName(),
-                            exchange.attempts() + 1,
-                            wait.waitMillis());
-            metrics().retryWait(WaitSource.GATE, wait.waitMillis());
+            gateHold.started(wait);
         } else {
             connect();
         }
@@ -302,7 +285,7 @@ final class WebSocketBridge {
         keepUpstreamRequestId(rejected.getHeaders(), response.headers());
         exchange.responseHeadSent(status);
         metrics().webSocketSession(upstreamLabel(), "failed");
-        exchange.finishRelayed(status);
+        exchange.finishRelayed(status, false);
         response.end(body == null ? Buffer.buffer() : body);
         exchange.request().resume();
     }

@@ -55,6 +55,8 @@ class StreamConfigTest {
                                     stream: {first-event-timeout: soon, hold: 1}
                                 """)).getMessage();
 
-        assertThat(message).contains("routes[0].stream.first-event-timeout").contains("routes[0].stream.hold");
+        assertThat(message)
+                .contains("t.yaml:5: routes[a].stream.first-event-timeout: soon")
+                .contains("routes[a].stream.hold: unknown key");
     }
 }
