@@ -168,9 +168,15 @@ final class Exchange implements OutgoingRequest {
         lastHeadNanos = runtime.ticker().nanoTime();
     }
 
-    /** A decision was taken after an attempt. */
-    void decided(RetryDecision decision) {
+    /**
+     * A decision was taken after an attempt whose outcome was {@code cause} (a status, or a failure's type): it
+     * goes to the retry log, unless it is the everyday stop of an answer that is not one to retry.
+     */
+    void decided(RetryDecision decision, String cause) {
         lastReason = decision.reasonLabel();
+        if (!(decision instanceof RetryDecision.Stop stop && stop.reason().isRoutine())) {
+            runtime.retryLog().decision(requestId, route.name(), upstreamName(), cause, decision);
+        }
     }
 
     /** The next attempt waits for {@code timer}. */

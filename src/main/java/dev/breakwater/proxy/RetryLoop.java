@@ -149,22 +149,14 @@ final class RetryLoop {
             recordAttempt(RouteMetrics.statusClass(status));
             UpstreamHead head = reported == null
                     ? new UpstreamHead(response, ProviderRules.ErrorFields.NONE)
-                    : new UpstreamHead(response, status, reported.fields());
+                    : new UpstreamHead(status, response.headers(), reported.fields());
             decide(response, head, null, held, reported == null ? "200" : "stream error " + reported.label());
         });
     }
 
     private void onFailure(AttemptFailedException failure) {
         RetryDecision decision = exchange.admission().onFailure(failure.kind(), failure);
-        exchange.decided(decision);
-        exchange.runtime()
-                .retryLog()
-                .decision(
-                        exchange.requestId(),
-                        exchange.route().name(),
-                        exchange.upstreamName(),
-                        failure.causeType(),
-                        decision);
+        exchange.decided(decision, failure.causeType());
         if (decision instanceof RetryDecision.Retry retry) {
             streamRetried(failure.kind());
             scheduleRetry(retry);
@@ -208,12 +200,7 @@ final class RetryLoop {
             FirstEventWait.Held held,
             String cause) {
         RetryDecision decision = exchange.admission().onResponse(head);
-        exchange.decided(decision);
-        if (!(decision instanceof RetryDecision.Stop stop && stop.reason().isRoutine())) {
-            exchange.runtime()
-                    .retryLog()
-                    .decision(exchange.requestId(), exchange.route().name(), exchange.upstreamName(), cause, decision);
-        }
+        exchange.decided(decision, cause);
         if (decision instanceof RetryDecision.Retry retry) {
             if (held != null) {
                 // A stream may go on for minutes: stop it (and its billing) rather than read it to the end.

@@ -7,7 +7,6 @@ import dev.breakwater.resilience.Clearance;
 import dev.breakwater.resilience.Credentials;
 import dev.breakwater.resilience.FailureKind;
 import dev.breakwater.resilience.ProviderRules;
-import dev.breakwater.resilience.ResponseHead;
 import dev.breakwater.resilience.RetryDecision;
 import dev.breakwater.resilience.StopReason;
 import dev.breakwater.time.Scheduler.Cancellable;
@@ -27,7 +26,6 @@ import java.net.NoRouteToHostException;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 import javax.net.ssl.SSLHandshakeException;
 
@@ -230,8 +228,8 @@ final class WebSocketBridge {
         exchange.admission().onHeaders(101);
         recordAttempt(RouteMetrics.statusClass(101));
         RetryDecision decision = exchange.admission()
-                .onResponse(new HandshakeHead(101, upstream.headers(), ProviderRules.ErrorFields.NONE));
-        exchange.decided(decision);
+                .onResponse(new UpstreamHead(101, upstream.headers(), ProviderRules.ErrorFields.NONE));
+        exchange.decided(decision, "101");
         exchange.commitUpgrade();
         HttpServerResponse response = exchange.response();
         if (upstream.subProtocol() != null) {
@@ -262,18 +260,8 @@ final class WebSocketBridge {
                 ? provider.errorFields(body.getBytes())
                 : ProviderRules.ErrorFields.NONE;
         RetryDecision decision =
-                exchange.admission().onResponse(new HandshakeHead(status, rejected.getHeaders(), error));
-        exchange.decided(decision);
-        if (!(decision instanceof RetryDecision.Stop stop && stop.reason().isRoutine())) {
-            exchange.runtime()
-                    .retryLog()
-                    .decision(
-                            exchange.requestId(),
-                            exchange.route().name(),
-                            exchange.upstreamName(),
-                            Integer.toString(status),
-                            decision);
-        }
+                exchange.admission().onResponse(new UpstreamHead(status, rejected.getHeaders(), error));
+        exchange.decided(decision, Integer.toString(status));
         if (decision instanceof RetryDecision.Retry retry) {
             scheduleRetry(retry);
             return;
@@ -295,15 +283,7 @@ final class WebSocketBridge {
         AttemptFailedException failure = new AttemptFailedException(kind, cause);
         recordAttempt(kind.label());
         RetryDecision decision = exchange.admission().onFailure(kind, failure);
-        exchange.decided(decision);
-        exchange.runtime()
-                .retryLog()
-                .decision(
-                        exchange.requestId(),
-                        exchange.route().name(),
-                        exchange.upstreamName(),
-                        failure.causeType(),
-                        decision);
+        exchange.decided(decision, failure.causeType());
         if (decision instanceof RetryDecision.Retry retry) {
             scheduleRetry(retry);
         } else if (((RetryDecision.Stop) decision).reason() == StopReason.CIRCUIT_OPEN) {
@@ -370,24 +350,5 @@ final class WebSocketBridge {
 
     private RouteMetrics metrics() {
         return exchange.route().metrics();
-    }
-
-    /** A handshake's answer as the retry decision reads it. */
-    private record HandshakeHead(int status, MultiMap headers, ProviderRules.ErrorFields error)
-            implements ResponseHead {
-        @Override
-        public String header(String name) {
-            return headers == null ? null : headers.get(name.toLowerCase(Locale.ROOT));
-        }
-
-        @Override
-        public String errorType() {
-            return error.type();
-        }
-
-        @Override
-        public String errorCode() {
-            return error.code();
-        }
     }
 }
