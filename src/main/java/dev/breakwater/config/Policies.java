@@ -17,7 +17,8 @@ final class Policies {
             RetryBudgetSettings.SCHEMA,
             CircuitBreakerSettings.SCHEMA,
             RateLimitSettings.SCHEMA,
-            StreamSettings.SCHEMA);
+            StreamSettings.SCHEMA,
+            IdempotencySettings.SCHEMA);
 
     private final Map<SectionSchema, Layer> layers;
 
@@ -59,6 +60,10 @@ final class Policies {
 
     RateLimitSpec rateLimit() {
         return RateLimitSettings.build(layers.get(RateLimitSettings.SCHEMA));
+    }
+
+    IdempotencySpec idempotency() {
+        return IdempotencySettings.build(layers.get(IdempotencySettings.SCHEMA));
     }
 
     StreamSpec stream() {

@@ -135,7 +135,8 @@ final class RouteReader {
                 fallbackOn.get(),
                 strategy.get(),
                 policies.rateLimit(),
-                policies.stream()));
+                policies.stream(),
+                policies.idempotency()));
     }
 
     /** The {@code fallbacks} list: every item is read, so every problem is reported at once. */

@@ -27,6 +27,7 @@ import java.util.Set;
  * @param strategy how an attempt's upstream is picked among those that can take it now
  * @param rateLimit pacing by the upstream's reported budget, and the queue of held requests
  * @param stream when a streamed response is committed, and its timeouts
+ * @param idempotency how requests with an {@code Idempotency-Key} are recorded against duplicates
  */
 public record RouteSpec(
         String name,
@@ -44,7 +45,8 @@ public record RouteSpec(
         Set<FallbackClass> fallbackOn,
         Strategy strategy,
         RateLimitSpec rateLimit,
-        StreamSpec stream) {
+        StreamSpec stream,
+        IdempotencySpec idempotency) {
     public RouteSpec {
         Objects.requireNonNull(name, "name");
         headers = Map.copyOf(headers);

@@ -24,7 +24,9 @@ public final class AccessLog {
         /** The response was cut after commit (stream broken, idle, deadline). */
         INTERRUPTED,
         /** The client went away first. */
-        CLIENT_CLOSED;
+        CLIENT_CLOSED,
+        /** A duplicate of a request with the same {@code Idempotency-Key} got that request's stored response. */
+        REPLAYED;
 
         /** The snake_case spelling used in logs. */
         public String label() {

@@ -46,6 +46,8 @@ public final class RouteMetrics {
     private final java.util.concurrent.atomic.LongAdder retriesTotal = new java.util.concurrent.atomic.LongAdder();
     private final AtomicReference<IntSupplier> held = new AtomicReference<>(() -> 0);
     private final AtomicReference<LongSupplier> budgetRefused = new AtomicReference<>(() -> 0);
+    private final AtomicReference<IntSupplier> idempotencyKeys = new AtomicReference<>(() -> 0);
+    private final Map<String, Counter> idempotencyOutcomes = new ConcurrentHashMap<>();
     private final AtomicReference<Supplier<List<QueuedKey>>> queues = new AtomicReference<>(List::of);
     private final MultiGauge queued;
     private final StreamMetrics streams;
@@ -95,6 +97,13 @@ public final class RouteMetrics {
                         + "retry waits")
                 .serviceLevelObjectives(OVERHEAD_BUCKETS)
                 .register(registry);
+        Gauge.builder(
+                        "breakwater_idempotency_keys",
+                        idempotencyKeys,
+                        k -> k.get().getAsInt())
+                .tag("route", route)
+                .description("Idempotency-Key records the route keeps (in flight or finished)")
+                .register(registry);
         Gauge.builder("breakwater_ratelimit_held_requests", held, h -> h.get().getAsInt())
                 .tag("route", route)
                 .description("Requests currently held by the route's rate-limit gates")
@@ -127,6 +136,27 @@ public final class RouteMetrics {
     public void bind(IntSupplier heldRequests, LongSupplier refusedRetries) {
         held.set(heldRequests);
         budgetRefused.set(refusedRetries);
+    }
+
+    /** Points the idempotency-key gauge at the current route's store (called again after a reload). */
+    public void bindIdempotency(IntSupplier keys) {
+        idempotencyKeys.set(keys);
+    }
+
+    /**
+     * A request with an {@code Idempotency-Key} was claimed: {@code first} (it goes upstream), {@code replayed},
+     * {@code in_flight} (409, or waited), {@code reused} (422) or {@code not_stored} (409).
+     */
+    public void idempotency(String outcome) {
+        idempotencyOutcomes
+                .computeIfAbsent(
+                        outcome,
+                        k -> Counter.builder("breakwater_idempotency_requests")
+                                .tag("route", route)
+                                .tag("outcome", outcome)
+                                .description("Requests with an Idempotency-Key, by what the store said of them")
+                                .register(registry))
+                .increment();
     }
 
     /** Points the per-key queue gauge at the current route's gates (called again after a reload). */

@@ -54,6 +54,8 @@ final class Exchange implements OutgoingRequest {
 
     private UpstreamAttempt currentAttempt;
     private ResponseRelay relay;
+    /** The response being captured for duplicates of this request's {@code Idempotency-Key}, or null. */
+    private IdempotentRequests.Capture capture;
     /** When the client's body was fully read, the first attempt dispatched and the last head received. */
     private long bodyReadNanos;
 
@@ -198,6 +200,22 @@ final class Exchange implements OutgoingRequest {
         state = State.COMMITTED;
     }
 
+    /** This request holds its {@code Idempotency-Key}: its response is captured as it is relayed. */
+    void captureResponse(IdempotentRequests.Capture capture) {
+        this.capture = capture;
+    }
+
+    /** The capture of this request's response for its {@code Idempotency-Key}, or null. */
+    IdempotentRequests.Capture capture() {
+        return capture;
+    }
+
+    /** A duplicate was answered with the stored response of the first request with its key. */
+    void replayed(int status) {
+        route.metrics().timeToFirstByte(runtime.ticker().nanoTime() - startNanos);
+        finish(status, AccessLog.Outcome.REPLAYED, "idempotent_replay");
+    }
+
     /** The relay of the committed response, or null. */
     ResponseRelay relay() {
         return relay;
@@ -255,6 +273,11 @@ final class Exchange implements OutgoingRequest {
             return;
         }
         cancelTimers();
+        if (response.closed()) {
+            // The client left while its request went on (see onClientGone): there is no one to answer.
+            finish(error.status(), AccessLog.Outcome.PROXY_ERROR, error.code());
+            return;
+        }
         response.setStatusCode(error.status());
         if (error.retryAfterSeconds() >= 0) {
             response.headers()
@@ -297,6 +320,9 @@ final class Exchange implements OutgoingRequest {
         state = State.DONE;
         lastReason = reason;
         cancelTimers();
+        if (capture != null && admission.holdsKey()) {
+            keepForDuplicates(status, outcome);
+        }
         admission.release();
         if (body != null) {
             replayMemory.release(body.reservedBytes());
@@ -318,6 +344,20 @@ final class Exchange implements OutgoingRequest {
                         request.getHeader("traceparent")));
     }
 
+    /**
+     * What duplicates of this request's {@code Idempotency-Key} get: its complete response, or, when it broke off
+     * after it started, a refusal (whether the call took effect is unknown). Any other end frees the key (in
+     * {@code release()}).
+     */
+    private void keepForDuplicates(int status, AccessLog.Outcome outcome) {
+        if (outcome == AccessLog.Outcome.OK || outcome == AccessLog.Outcome.UPSTREAM_ERROR) {
+            capture.finished(this, status, response.headers());
+        } else if (outcome == AccessLog.Outcome.INTERRUPTED) {
+            admission.keyNotStored(
+                    "the first response broke off after it started, so whether it took effect is " + "unknown");
+        }
+    }
+
     /** The upstream of the last attempt, or of the refusal; null when none was chosen. */
     String upstreamName() {
         UpstreamGuard upstream = admission.upstream();
@@ -336,9 +376,16 @@ final class Exchange implements OutgoingRequest {
                 lastReason);
     }
 
-    /** The client went away: stop everything, bill nothing to the upstream's health. */
+    /**
+     * The client went away: stop everything, bill nothing to the upstream's health. A request that holds its
+     * {@code Idempotency-Key} and is with the upstream goes on instead, detached, so that its response is stored
+     * for the client's own retry (an agent that timed out) rather than the call being made twice.
+     */
     void onClientGone() {
         if (state == State.DONE) {
+            return;
+        }
+        if (capture != null && admission.holdsKey() && (currentAttempt != null || relay != null)) {
             return;
         }
         cancelPendingWork();

@@ -111,7 +111,9 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
                         return;
                     }
                     exchange.bodyRead(ar.result());
-                    loop.start();
+                    if (!IdempotentRequests.intercept(exchange, loop::start)) {
+                        loop.start();
+                    }
                 });
     }
 

@@ -204,6 +204,14 @@ final class ResponseRelay {
             firstEventSent = true;
             exchange.route().metrics().streams().committed(exchange.elapsedNanos());
         }
+        IdempotentRequests.Capture capture = exchange.capture();
+        if (capture != null) {
+            capture.add(bytes);
+        }
+        if (client.closed()) {
+            // Detached: the client left, and the response is only stored for its retry (Exchange.onClientGone).
+            return;
+        }
         client.write(bytes);
         if (client.writeQueueFull()) {
             upstream.pause();
@@ -242,7 +250,9 @@ final class ResponseRelay {
         }
         // Finish first: on HTTP/2 ending the stream fires the close handler (see abort).
         exchange.finishRelayed(upstream.statusCode(), upstreamFailed);
-        client.end();
+        if (!client.closed()) {
+            client.end();
+        }
     }
 
     private void scheduleIdleCheck(long delayNanos) {

@@ -9,6 +9,7 @@ import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 
@@ -62,6 +63,8 @@ public final class RequestAdmission {
 
     private boolean holdsRetryPlace;
     private boolean released;
+    /** This request's hold on its {@code Idempotency-Key}, while it is the first with that key. */
+    private IdempotencyStore.Ticket keyTicket;
 
     RequestAdmission(RouteGuard guard, long deadlineNanos, OutgoingRequest outgoing, Scheduler timers, Executor loop) {
         this.guard = guard;
@@ -379,6 +382,59 @@ public final class RequestAdmission {
         }
     }
 
+    /**
+     * Records this request under its {@code Idempotency-Key} in the route's store (see {@link IdempotencyStore}):
+     * the first request with a key holds it until {@link #keyAnswered}, {@link #keyNotStored} or
+     * {@link #release()}. Empty when the route keeps no keys.
+     *
+     * @param key the request's scoped key ({@link IdempotencyStore#key})
+     * @param ttlMillis how long its response is kept
+     * @param expectedMillis about how long the request may take, for a duplicate's {@code Retry-After}
+     */
+    public Optional<IdempotencyStore.Claim> claimKey(String key, byte[] bodyHash, long ttlMillis, long expectedMillis) {
+        if (guard.idempotency().isEmpty() || keyTicket != null || released) {
+            return Optional.empty();
+        }
+        IdempotencyStore.Claim claim = guard.idempotency().get().claim(key, bodyHash, ttlMillis, expectedMillis);
+        if (claim instanceof IdempotencyStore.First first) {
+            keyTicket = first.ticket();
+        }
+        return Optional.of(claim);
+    }
+
+    /** True while this request holds its {@code Idempotency-Key}: its outcome is what duplicates will get. */
+    public boolean holdsKey() {
+        return keyTicket != null;
+    }
+
+    /**
+     * The request that holds its key finished with {@code response}. A response that retrying may fix (5xx, 408,
+     * 429) is not kept: the key is freed, so the client's own retry goes upstream again.
+     */
+    public void keyAnswered(StoredResponse response) {
+        if (keyTicket == null) {
+            return;
+        }
+        int status = response.status();
+        if (status >= 500 || status == 408 || status == 429) {
+            keyTicket.release();
+        } else {
+            keyTicket.complete(response);
+        }
+        keyTicket = null;
+    }
+
+    /**
+     * The request that holds its key reached the upstream but its response is not kept ({@code reason}: too large,
+     * or broken off after it started, so whether the call took effect is unknown): duplicates are refused.
+     */
+    public void keyNotStored(String reason) {
+        if (keyTicket != null) {
+            keyTicket.notStored(reason);
+            keyTicket = null;
+        }
+    }
+
     /** The refusal to answer with when a {@link StopReason#CIRCUIT_OPEN} stop leaves nothing to relay. */
     public Refusal circuitOpenRefusal() {
         RouteBreaker breaker = peekBreaker(current);
@@ -402,6 +458,11 @@ public final class RequestAdmission {
         }
         released = true;
         onAttemptAbandoned();
+        if (keyTicket != null) {
+            // Ended without an outcome worth keeping: the key is free for the client's retry.
+            keyTicket.release();
+            keyTicket = null;
+        }
         if (grant != Grant.NONE && current != null) {
             // Sent and never answered: a probe of an unknown window must not block the key until it times out.
             Grant counted = grant;

@@ -26,6 +26,7 @@ public final class RouteGuard {
     private final Strategy strategy;
     private final long maxWaitMillis;
     private final Ticker ticker;
+    private final Optional<IdempotencyStore> idempotency;
     private final AtomicInteger rotation = new AtomicInteger();
 
     /**
@@ -33,6 +34,7 @@ public final class RouteGuard {
      * @param fallbackOn the outcomes that send the next attempt to the next upstream at once
      * @param maxWaitMillis the longest a request may be held at a gate ({@code max-retry-after})
      * @param ticker the monotonic clock of deadlines and the gates
+     * @param idempotency the requests recorded by {@code Idempotency-Key}, when the route keeps them
      */
     public RouteGuard(
             List<UpstreamGuard> upstreams,
@@ -41,7 +43,8 @@ public final class RouteGuard {
             Set<FallbackClass> fallbackOn,
             Strategy strategy,
             long maxWaitMillis,
-            Ticker ticker) {
+            Ticker ticker,
+            Optional<IdempotencyStore> idempotency) {
         this.upstreams = List.copyOf(upstreams);
         this.retryPolicy = retryPolicy;
         this.budget = budget;
@@ -49,6 +52,12 @@ public final class RouteGuard {
         this.strategy = strategy;
         this.maxWaitMillis = maxWaitMillis;
         this.ticker = ticker;
+        this.idempotency = idempotency;
+    }
+
+    /** The requests recorded by {@code Idempotency-Key}, when the route keeps them. */
+    public Optional<IdempotencyStore> idempotency() {
+        return idempotency;
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.breakwater.routing;
 
 import dev.breakwater.config.BreakwaterConfig;
 import dev.breakwater.config.CircuitBreakerSpec;
+import dev.breakwater.config.IdempotencySpec;
 import dev.breakwater.config.Provider;
 import dev.breakwater.config.RateLimitSpec;
 import dev.breakwater.config.RouteSpec;
@@ -11,6 +12,7 @@ import dev.breakwater.observability.RouteMetrics;
 import dev.breakwater.resilience.BreakerSet;
 import dev.breakwater.resilience.FleetLink;
 import dev.breakwater.resilience.GatePolicy;
+import dev.breakwater.resilience.IdempotencyStore;
 import dev.breakwater.resilience.ProviderRules;
 import dev.breakwater.resilience.RateLimitGate;
 import dev.breakwater.resilience.RetryBudget;
@@ -94,15 +96,35 @@ public final class RouteFactory {
                 spec.fallbackOn(),
                 spec.strategy(),
                 spec.retry().maxRetryAfter().toMillis(),
-                ticker);
+                ticker,
+                idempotency(spec, previous));
         RouteMetrics routeMetrics = metrics.route(spec.name());
         routeMetrics.bind(guard::held, budget::refusedRetries);
+        routeMetrics.bindIdempotency(
+                () -> guard.idempotency().map(IdempotencyStore::size).orElse(0));
         routeMetrics.bindQueues(() -> upstreams.stream()
                 .flatMap(u -> u.gate().stream()
                         .flatMap(gate -> gate.heldByKey().entrySet().stream()
                                 .map(e -> new RouteMetrics.QueuedKey(u.name(), e.getKey(), e.getValue()))))
                 .toList());
         return new Route(spec, guard, routeMetrics);
+    }
+
+    /**
+     * The route's store of requests by {@code Idempotency-Key}, when it keeps one: the one it had before a reload
+     * when its bound is unchanged (so a reload forgets no key), else a new one.
+     */
+    private Optional<IdempotencyStore> idempotency(RouteSpec spec, Optional<Route> previous) {
+        if (!spec.idempotency().enabledFor(spec.retry())) {
+            return Optional.empty();
+        }
+        IdempotencySpec wanted = spec.idempotency();
+        Optional<IdempotencyStore> old = previous.filter(
+                        route -> route.spec().idempotency().maxKeys() == wanted.maxKeys()
+                                && route.spec().idempotency().maxMemory() == wanted.maxMemory())
+                .flatMap(route -> route.guard().idempotency());
+        return Optional.of(
+                old.orElseGet(() -> new IdempotencyStore(wanted.maxKeys(), wanted.maxMemory(), clock::millis)));
     }
 
     /** The rate-limit gate of one upstream: closing on 429s, pacing, or both; none when neither is on. */

@@ -76,7 +76,7 @@ class InvalidConfigTest {
                 Arguments.of(
                         "unknown key in defaults",
                         "defaults:\n  retries: {}\n" + openai(""),
-                        "t.yaml:2: defaults.retries: unknown key (expected one of: timeouts, retry, retry-budget, circuit-breaker, rate-limit, stream)"),
+                        "t.yaml:2: defaults.retries: unknown key (expected one of: timeouts, retry, retry-budget, circuit-breaker, rate-limit, stream, idempotency)"),
                 Arguments.of(
                         "quoted string for a boolean",
                         openai("strip-prefix: \"yes\""),

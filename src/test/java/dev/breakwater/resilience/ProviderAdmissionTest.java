@@ -87,7 +87,8 @@ class ProviderAdmissionTest {
                 FallbackClass.ALL,
                 Strategy.FAILOVER,
                 RETRY.maxRetryAfter().toMillis(),
-                time);
+                time,
+                Optional.empty());
     }
 
     private RequestAdmission admit(RouteGuard guard, String path, Map<String, String> headers, String body) {

@@ -117,7 +117,8 @@ class RequestAdmissionTest {
                 fallbackOn,
                 strategy,
                 RETRY.maxRetryAfter().toMillis(),
-                time);
+                time,
+                Optional.empty());
     }
 
     private RouteGuard guard() {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.breakwater.config.CircuitBreakerSpec;
 import dev.breakwater.config.FallbackClass;
+import dev.breakwater.config.IdempotencySpec;
 import dev.breakwater.config.Provider;
 import dev.breakwater.config.RateLimitSpec;
 import dev.breakwater.config.RetryBudgetSpec;
@@ -73,7 +74,8 @@ class RouteTableTest {
                 FallbackClass.ALL,
                 Strategy.FAILOVER,
                 RateLimitSpec.DEFAULT,
-                StreamSpec.DEFAULT);
+                StreamSpec.DEFAULT,
+                IdempotencySpec.DEFAULT);
         return new RouteFactory(
                         new SplittableRandom(1), System::nanoTime, Clock.systemUTC(), new Metrics(), FleetLink.LOCAL)
                 .route(spec, Optional.empty());
