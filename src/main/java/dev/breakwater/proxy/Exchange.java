@@ -350,7 +350,7 @@ final class Exchange implements OutgoingRequest {
      * {@code release()}).
      */
     private void keepForDuplicates(int status, AccessLog.Outcome outcome) {
-        if (outcome == AccessLog.Outcome.OK || outcome == AccessLog.Outcome.UPSTREAM_ERROR) {
+        if (outcome == AccessLog.Outcome.OK || outcome == AccessLog.Outcome.UPSTREAM_ERROR || capture.tooLarge()) {
             capture.finished(this, status, response.headers());
         } else if (outcome == AccessLog.Outcome.INTERRUPTED) {
             admission.keyNotStored(

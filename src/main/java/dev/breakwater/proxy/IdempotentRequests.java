@@ -166,6 +166,11 @@ final class IdempotentRequests {
             this.limit = limit;
         }
 
+        /** True once the body outgrew {@code max-stored-body}: it will not be kept. */
+        boolean tooLarge() {
+            return tooLarge;
+        }
+
         /** Relayed body bytes. */
         void add(Buffer bytes) {
             if (tooLarge) {

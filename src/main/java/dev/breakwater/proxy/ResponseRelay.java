@@ -209,7 +209,11 @@ final class ResponseRelay {
             capture.add(bytes);
         }
         if (client.closed()) {
-            // Detached: the client left, and the response is only stored for its retry (Exchange.onClientGone).
+            // Detached: the client left, and the response is only read to be stored for its retry
+            // (Exchange.onClientGone); once it cannot be kept, reading on only costs the upstream's work.
+            if (capture == null || capture.tooLarge()) {
+                abort(ProxyError.interrupted("The client left and the response is too large to keep"), "client_gone");
+            }
             return;
         }
         client.write(bytes);
