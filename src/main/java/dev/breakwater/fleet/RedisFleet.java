@@ -102,6 +102,7 @@ public final class RedisFleet implements FleetLink, BudgetStore, AutoCloseable {
     /** Closures for keys not (yet) watched here: hash to the ticker time they end. */
     private final Map<String, Long> pendingClosures = new ConcurrentHashMap<>();
 
+    private final RedisIdempotency idempotencyKeys = new RedisIdempotency(this);
     private volatile SharedBreakers sharedBreakers;
     private volatile int members = 1;
     private volatile String lastFailure = "";
@@ -321,18 +322,44 @@ public final class RedisFleet implements FleetLink, BudgetStore, AutoCloseable {
                 hash);
     }
 
-    /** EVALSHA of a script with one key (the first of {@code keyAndArgs}), loading it on NOSCRIPT. */
-    private Future<Response> evalSha(String sha, String script, List<String> keyAndArgs) {
+    /**
+     * EVALSHA of a script with one key (the first of {@code args}; each a {@code String} or, for binary values, a
+     * {@code Buffer}), loading it on NOSCRIPT, under the breaker and timeout of every fleet call.
+     */
+    Future<Response> eval(String sha, String script, List<Object> args) {
         Request bySha = Request.cmd(Command.EVALSHA).arg(sha).arg(1);
-        keyAndArgs.forEach(bySha::arg);
+        args.forEach(a -> addArg(bySha, a));
         return call(bySha).recover(t -> {
             if (t.getMessage() == null || !t.getMessage().startsWith("NOSCRIPT")) {
                 return Future.failedFuture(t);
             }
             Request eval = Request.cmd(Command.EVAL).arg(script).arg(1);
-            keyAndArgs.forEach(eval::arg);
+            args.forEach(a -> addArg(eval, a));
             return call(eval);
         });
+    }
+
+    private static void addArg(Request request, Object arg) {
+        if (arg instanceof io.vertx.core.buffer.Buffer buffer) {
+            request.arg(buffer);
+        } else {
+            request.arg(arg.toString());
+        }
+    }
+
+    /** The prefix of every key this fleet keeps in Redis. */
+    String keyPrefix() {
+        return spec.keyPrefix();
+    }
+
+    @Override
+    public java.util.Optional<dev.breakwater.resilience.SharedKeys> idempotencyKeys() {
+        return java.util.Optional.of(idempotencyKeys);
+    }
+
+    /** EVALSHA of a script with one key (the first of {@code keyAndArgs}), loading it on NOSCRIPT. */
+    private Future<Response> evalSha(String sha, String script, List<String> keyAndArgs) {
+        return eval(sha, script, List.copyOf(keyAndArgs));
     }
 
     /**
@@ -527,7 +554,7 @@ public final class RedisFleet implements FleetLink, BudgetStore, AutoCloseable {
         subscriber.close();
     }
 
-    private static String resource(String name) {
+    static String resource(String name) {
         try (InputStream in = RedisFleet.class.getResourceAsStream(name)) {
             if (in == null) {
                 throw new IllegalStateException("missing resource " + name);
@@ -538,7 +565,7 @@ public final class RedisFleet implements FleetLink, BudgetStore, AutoCloseable {
         }
     }
 
-    private static String sha1(String script) {
+    static String sha1(String script) {
         try {
             byte[] digest =
                     java.security.MessageDigest.getInstance("SHA-1").digest(script.getBytes(StandardCharsets.UTF_8));

@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -57,16 +56,17 @@ final class IdempotentRequests {
                 idempotencyKey);
         long expectedMillis =
                 Math.max(1_000, exchange.route().spec().timeouts().total().toMillis());
-        Optional<IdempotencyStore.Claim> claim = exchange.admission()
+        return exchange.admission()
                 .claimKey(
                         key,
                         IdempotencyStore.bodyHash(buffered.bytes().getBytes()),
                         spec.ttl().toMillis(),
-                        expectedMillis);
-        if (claim.isEmpty()) {
-            return false;
-        }
-        return answer(exchange, claim.get(), spec, proceed);
+                        expectedMillis,
+                        claim -> {
+                            if (!exchange.isDone() && !answer(exchange, claim, spec, proceed)) {
+                                proceed.run();
+                            }
+                        });
     }
 
     private static boolean answer(
@@ -91,6 +91,15 @@ final class IdempotentRequests {
                             + "replayed: " + notStored.reason() + ". It was not sent again"));
         } else {
             IdempotencyStore.InFlight inFlight = (IdempotencyStore.InFlight) claim;
+            if (spec.waitForFirst() && inFlight.ticket() == null) {
+                // The first is on another instance of the fleet: ask again shortly (a timer, never a sleep).
+                exchange.runtime().scheduler().schedule(Math.min(250, inFlight.retryAfterSeconds() * 1000), () -> {
+                    if (!exchange.isDone() && !intercept(exchange, proceed)) {
+                        proceed.run();
+                    }
+                });
+                return true;
+            }
             if (spec.waitForFirst()) {
                 Context context = Vertx.currentContext();
                 inFlight.ticket()

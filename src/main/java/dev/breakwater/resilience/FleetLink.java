@@ -41,4 +41,9 @@ public interface FleetLink {
 
     /** This instance closed {@code key} for {@code millis} after a 429: tell the others. */
     void closed(String key, long millis);
+
+    /** The fleet's shared {@code Idempotency-Key} records; none without a fleet. */
+    default java.util.Optional<SharedKeys> idempotencyKeys() {
+        return java.util.Optional.empty();
+    }
 }

@@ -8,6 +8,9 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
@@ -30,14 +33,18 @@ public final class IdempotencyStore {
     /** What a request with a key may do. */
     public sealed interface Claim permits First, InFlight, Replay, Mismatch, NotStored {}
 
-    /** The first request with this key: it goes upstream, and its {@link Ticket} records how it ended. */
+    /**
+     * The first request with this key: it goes upstream, and its {@link Ticket} records how it ended (null in a
+     * fleet's answer, which has no ticket here).
+     */
     public record First(Ticket ticket) implements Claim {}
 
     /**
      * The first request with this key is still in flight.
      *
      * @param retryAfterSeconds about when it may have finished
-     * @param ticket the first request's ticket, to wait on ({@link Ticket#whenDone})
+     * @param ticket the first request's ticket, to wait on ({@link Ticket#whenDone}); null when the first is on
+     *     another instance of the fleet
      */
     public record InFlight(long retryAfterSeconds, Ticket ticket) implements Claim {}
 
@@ -60,6 +67,12 @@ public final class IdempotencyStore {
     private final int maxKeys;
     private final long maxBytes;
     private final LongSupplier clockMillis;
+    /** The fleet's records, when there is a fleet: a duplicate on another instance is caught there. */
+    private final Optional<SharedKeys> shared;
+    /** Names this store's claims in the fleet's records. */
+    private final String instance = Long.toHexString(new java.util.Random().nextLong());
+
+    private final AtomicLong claims = new AtomicLong();
     private final LinkedHashMap<String, Entry> entries;
     /** About the bytes held by all entries (guarded by {@code entries}). */
     private long bytes;
@@ -68,12 +81,50 @@ public final class IdempotencyStore {
      * @param maxKeys the most keys kept; one more gives up the oldest
      * @param maxBytes about the most memory the keys and their responses may take; more gives up the oldest
      * @param clockMillis the wall clock's milliseconds, for the keys' time to live
+     * @param shared the fleet's records, or empty without a fleet
      */
-    public IdempotencyStore(int maxKeys, long maxBytes, LongSupplier clockMillis) {
+    public IdempotencyStore(int maxKeys, long maxBytes, LongSupplier clockMillis, Optional<SharedKeys> shared) {
         this.maxKeys = maxKeys;
         this.maxBytes = maxBytes;
         this.clockMillis = clockMillis;
+        this.shared = shared;
         this.entries = new LinkedHashMap<>();
+    }
+
+    /**
+     * Claims {@code key} here and, in a fleet, in the fleet's records, and hands the answer to {@code answer} on
+     * {@code loop} (inline when no fleet is asked). When the fleet cannot be reached, this instance's answer
+     * stands: duplicates on this instance are still caught.
+     *
+     * @see #claim(String, byte[], long, long)
+     */
+    public void claim(
+            String key, byte[] bodyHash, long ttlMillis, long expectedMillis, Executor loop, Consumer<Claim> answer) {
+        Claim local = claim(key, bodyHash, ttlMillis, expectedMillis);
+        if (shared.isEmpty() || !(local instanceof First first)) {
+            answer.accept(local);
+            return;
+        }
+        String owner = instance + ":" + claims.incrementAndGet();
+        shared.get()
+                .claim(
+                        key,
+                        bodyHash,
+                        owner,
+                        expectedMillis,
+                        (fleetClaim, failure) -> loop.execute(() -> {
+                            if (failure != null || fleetClaim instanceof First) {
+                                if (failure == null) {
+                                    first.ticket().shareAs(owner);
+                                }
+                                answer.accept(local);
+                                return;
+                            }
+                            // Another instance holds the key, or held it: its answer wins, and this claim is given
+                            // back.
+                            first.ticket().release();
+                            answer.accept(fleetClaim);
+                        }));
     }
 
     /**
@@ -195,20 +246,35 @@ public final class IdempotencyStore {
         private final long ttlMillis;
         private final List<Consumer<Claim>> waiters = new ArrayList<>(0);
         private boolean done;
+        /** The owner name of this claim in the fleet's records, or null when it holds none there. */
+        private volatile String fleetOwner;
 
         private Ticket(String key, long ttlMillis) {
             this.key = key;
             this.ttlMillis = ttlMillis;
         }
 
+        /** The claim holds the key in the fleet's records too, as {@code owner}. */
+        void shareAs(String owner) {
+            fleetOwner = owner;
+        }
+
         /** The request finished with {@code response}: duplicates within the time to live get it. */
         public void complete(StoredResponse response) {
             end(entry -> entry.response = response, new Replay(response));
+            String owner = fleetOwner;
+            if (owner != null) {
+                shared.orElseThrow().complete(key, owner, response, ttlMillis);
+            }
         }
 
         /** The request finished but its response is not kept ({@code reason}): duplicates are refused with it. */
         public void notStored(String reason) {
             end(entry -> entry.notStored = reason, new NotStored(reason));
+            String owner = fleetOwner;
+            if (owner != null) {
+                shared.orElseThrow().notStored(key, owner, reason, ttlMillis);
+            }
         }
 
         /**
@@ -225,6 +291,10 @@ public final class IdempotencyStore {
                 if (entry != null && entry.ticket == this) {
                     remove(key);
                 }
+            }
+            String owner = fleetOwner;
+            if (owner != null) {
+                shared.orElseThrow().release(key, owner);
             }
             notifyWaiters(null);
         }

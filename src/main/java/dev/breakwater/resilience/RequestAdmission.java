@@ -9,7 +9,6 @@ import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 
@@ -383,23 +382,32 @@ public final class RequestAdmission {
     }
 
     /**
-     * Records this request under its {@code Idempotency-Key} in the route's store (see {@link IdempotencyStore}):
-     * the first request with a key holds it until {@link #keyAnswered}, {@link #keyNotStored} or
-     * {@link #release()}. Empty when the route keeps no keys.
+     * Records this request under its {@code Idempotency-Key} in the route's store (see {@link IdempotencyStore}),
+     * and hands what it may do to {@code answer}, on the request's loop (inline when no fleet is asked). The first
+     * request with a key holds it until {@link #keyAnswered}, {@link #keyNotStored} or {@link #release()}.
      *
      * @param key the request's scoped key ({@link IdempotencyStore#key})
      * @param ttlMillis how long its response is kept
      * @param expectedMillis about how long the request may take, for a duplicate's {@code Retry-After}
+     * @return false when the route keeps no keys ({@code answer} is not called)
      */
-    public Optional<IdempotencyStore.Claim> claimKey(String key, byte[] bodyHash, long ttlMillis, long expectedMillis) {
+    public boolean claimKey(
+            String key, byte[] bodyHash, long ttlMillis, long expectedMillis, Consumer<IdempotencyStore.Claim> answer) {
         if (guard.idempotency().isEmpty() || keyTicket != null || released) {
-            return Optional.empty();
+            return false;
         }
-        IdempotencyStore.Claim claim = guard.idempotency().get().claim(key, bodyHash, ttlMillis, expectedMillis);
-        if (claim instanceof IdempotencyStore.First first) {
-            keyTicket = first.ticket();
-        }
-        return Optional.of(claim);
+        guard.idempotency().get().claim(key, bodyHash, ttlMillis, expectedMillis, loop, claim -> {
+            if (claim instanceof IdempotencyStore.First first) {
+                if (released) {
+                    // Ended while the fleet answered (client gone, deadline): give the key back at once.
+                    first.ticket().release();
+                    return;
+                }
+                keyTicket = first.ticket();
+            }
+            answer.accept(claim);
+        });
+        return true;
     }
 
     /** True while this request holds its {@code Idempotency-Key}: its outcome is what duplicates will get. */

@@ -123,8 +123,8 @@ public final class RouteFactory {
                         route -> route.spec().idempotency().maxKeys() == wanted.maxKeys()
                                 && route.spec().idempotency().maxMemory() == wanted.maxMemory())
                 .flatMap(route -> route.guard().idempotency());
-        return Optional.of(
-                old.orElseGet(() -> new IdempotencyStore(wanted.maxKeys(), wanted.maxMemory(), clock::millis)));
+        return Optional.of(old.orElseGet(() ->
+                new IdempotencyStore(wanted.maxKeys(), wanted.maxMemory(), clock::millis, fleet.idempotencyKeys())));
     }
 
     /** The rate-limit gate of one upstream: closing on 429s, pacing, or both; none when neither is on. */

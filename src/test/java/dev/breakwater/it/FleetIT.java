@@ -66,6 +66,36 @@ class FleetIT {
     }
 
     @Test
+    void aDuplicateOfAnIdempotentRequestSentToAnotherInstanceIsCaught() throws Exception {
+        RedisServer redis = opened(RedisServer.start());
+        LimitedUpstream upstream = opened(LimitedUpstream.start(1_000, 60_000));
+        List<TestProxy> proxies = fleet(2, """
+                routes:
+                  - name: tools
+                    path-prefix: /tools/
+                    strip-prefix: true
+                    upstream: http://127.0.0.1:%d
+                fleet:
+                  redis: %s
+                  key-prefix: fleet-it
+                """.formatted(upstream.port(), redis.url()));
+        String[] headers = {
+            "content-type", "application/json", "authorization", "Bearer sk-fleet", "idempotency-key", "refund-42"
+        };
+
+        HttpResponse<String> first = Http.post(proxies.get(0).uri("/tools/refund"), "{\"amount\":40}", headers);
+        HttpResponse<String> duplicate = Http.post(proxies.get(1).uri("/tools/refund"), "{\"amount\":40}", headers);
+        HttpResponse<String> reused = Http.post(proxies.get(1).uri("/tools/refund"), "{\"amount\":99}", headers);
+
+        assertThat(first.statusCode()).isEqualTo(200);
+        assertThat(duplicate.statusCode()).isEqualTo(200);
+        assertThat(duplicate.headers().firstValue("x-breakwater-replayed")).hasValue("true");
+        assertThat(duplicate.body()).isEqualTo(first.body());
+        assertThat(reused.statusCode()).isEqualTo(422);
+        assertThat(upstream.arrivals()).hasSize(1);
+    }
+
+    @Test
     void threeInstancesOnOneRedisStayUnderTheLimitTogether() throws Exception {
         RedisServer redis = opened(RedisServer.start());
         LimitedUpstream upstream = opened(LimitedUpstream.start(10, 500));

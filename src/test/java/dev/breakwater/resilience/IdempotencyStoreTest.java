@@ -6,12 +6,13 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 class IdempotencyStoreTest {
     private final AtomicLong now = new AtomicLong(1_000_000);
-    private final IdempotencyStore store = new IdempotencyStore(3, 1 << 20, now::get);
+    private final IdempotencyStore store = new IdempotencyStore(3, 1 << 20, now::get, Optional.empty());
     private static final byte[] BODY = IdempotencyStore.bodyHash("{\"amount\":10}".getBytes(StandardCharsets.UTF_8));
     private static final long TTL = 60_000;
 
@@ -100,7 +101,7 @@ class IdempotencyStoreTest {
 
     @Test
     void theOldestKeysMakeRoomForMemoryToo() {
-        IdempotencyStore small = new IdempotencyStore(100, 1_500, now::get);
+        IdempotencyStore small = new IdempotencyStore(100, 1_500, now::get, Optional.empty());
         IdempotencyStore.First first = (IdempotencyStore.First) small.claim("a", BODY, TTL, 5_000);
         small.claim("b", BODY, TTL, 5_000);
         small.claim("c", BODY, TTL, 5_000);
