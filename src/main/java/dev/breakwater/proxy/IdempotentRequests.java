@@ -34,6 +34,9 @@ final class IdempotentRequests {
             "transfer-encoding",
             "set-cookie");
 
+    /** The {@code Retry-After} of a duplicate refused while the first runs. */
+    private static final long IN_FLIGHT_RETRY_AFTER_SECONDS = 1;
+
     private IdempotentRequests() {}
 
     /**
@@ -122,7 +125,8 @@ final class IdempotentRequests {
                     "idempotency_key_in_use",
                     "A request with this Idempotency-Key is still in flight; it was not sent again. Retry after it "
                             + "finished to get its response",
-                    inFlight.retryAfterSeconds()));
+                    // Soon: the first may take the route's whole total timeout, but usually finishes in seconds.
+                    Math.min(inFlight.retryAfterSeconds(), IN_FLIGHT_RETRY_AFTER_SECONDS)));
         }
         return true;
     }
