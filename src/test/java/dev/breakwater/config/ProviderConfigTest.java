@@ -44,6 +44,6 @@ class ProviderConfigTest {
 
         assertThat(e.problems())
                 .containsExactly("t:5: routes[llm].provider: azure_openai (expected: one of: generic, openai,"
-                        + " azure-openai, anthropic)");
+                        + " azure-openai, anthropic, mcp)");
     }
 }
