@@ -2,7 +2,8 @@
 // fault switch in front of the SDK's transport. Prints {"port":N} once listening, then serves until killed.
 //   POST /faults  {"method":"tools/list","tool":null,"fault":"503"|"reset","times":1}  arms a fault for the next calls
 //   GET  /stats   {"attempts":{"tools/list":2,...},"runs":{"lookup":1},"sessions":{"tools/list":["..."]}}
-// Tools: lookup (idempotentHint: true), refund (no annotations). Usage: node mcp-server.mjs
+// Tools: lookup (idempotentHint: true), refund (no annotations). Under a path starting with /json the server answers
+// POSTs with application/json instead of an event stream. Usage: node mcp-server.mjs
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
@@ -61,6 +62,7 @@ async function onMcp(req, res) {
     }
     transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
+      enableJsonResponse: req.url.startsWith('/json'),
       onsessioninitialized: (id) => transports.set(id, transport),
     });
     await newServer().connect(transport);

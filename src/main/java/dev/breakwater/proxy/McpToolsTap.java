@@ -19,12 +19,16 @@ final class McpToolsTap {
     /** Cuts an event-stream answer into events; null for a JSON body. */
     private final EventFramer framer;
 
+    /** The JSON body's declared length, or -1 (chunked). */
+    private final long length;
+
     private Buffer body;
 
-    private McpToolsTap(Exchange exchange, String session, boolean eventStream) {
+    private McpToolsTap(Exchange exchange, String session, boolean eventStream, long length) {
         this.exchange = exchange;
         this.session = session;
         this.framer = eventStream ? new EventFramer() : null;
+        this.length = length;
         this.body = eventStream ? null : Buffer.buffer();
     }
 
@@ -38,19 +42,38 @@ final class McpToolsTap {
             return null;
         }
         String session = exchange.request().getHeader("mcp-session-id");
-        return new McpToolsTap(exchange, session != null ? session : response.getHeader("mcp-session-id"), eventStream);
+        return new McpToolsTap(
+                exchange,
+                session != null ? session : response.getHeader("mcp-session-id"),
+                eventStream,
+                declaredLength(response));
     }
 
-    /** Bytes relayed to the client. */
+    private static long declaredLength(HttpClientResponse response) {
+        try {
+            String length = response.getHeader("content-length");
+            return length == null ? -1 : Long.parseLong(length.trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    /**
+     * Bytes about to be relayed to the client. A JSON body whose declared length they complete is read now: the
+     * client has all of it with this write, and may call a tool it lists before the relay hears of the body's end.
+     */
     void feed(Buffer bytes) {
         if (framer != null) {
             framer.feed(bytes, this::onEvent);
         } else if (body != null) {
             body = body.length() + bytes.length() > MAX_BODY ? null : body.appendBuffer(bytes);
+            if (body != null && body.length() == length) {
+                end();
+            }
         }
     }
 
-    /** The answer ended: a JSON body is read now. */
+    /** The answer ended: a JSON body not read yet is read now. */
     void end() {
         if (body != null && body.length() > 0) {
             exchange.admission().onMcpMessage(session, body.toString());

@@ -36,9 +36,13 @@ class McpIT {
                 routes:
                   - name: tools
                     path-prefix: /mcp
-                    upstream: http://127.0.0.1:%d
+                    upstream: http://127.0.0.1:%1$d
                     provider: mcp
                     stream: {idle-timeout: 10m}
+                  - name: json-tools
+                    path-prefix: /json
+                    upstream: http://127.0.0.1:%1$d
+                    provider: mcp
                 """.formatted(serverPort()));
     }
 
@@ -86,6 +90,20 @@ class McpIT {
     }
 
     @Test
+    void annotationsAreLearnedFromAJsonAnswerToo() throws Exception {
+        JsonObject before = stats();
+        arm("tools/call", "lookup", "503");
+
+        JsonObject out = clientAt("/json/mcp", "list", "call:lookup");
+
+        assertThat(step(out, 1).getBoolean("ok")).as(out.encode()).isTrue();
+        JsonObject after = stats();
+        assertThat(attempts(after, "tools/call") - attempts(before, "tools/call"))
+                .isEqualTo(2);
+        assertThat(runs(after, "lookup") - runs(before, "lookup")).isEqualTo(1);
+    }
+
+    @Test
     void aCallOfAnUnannotatedToolIsNotRetriedAfterAResetAndTheClientLearnsWhy() throws Exception {
         JsonObject before = stats();
         arm("tools/call", "refund", "reset");
@@ -120,8 +138,12 @@ class McpIT {
     }
 
     private static JsonObject client(String... steps) throws Exception {
+        return clientAt("/mcp", steps);
+    }
+
+    private static JsonObject clientAt(String path, String... steps) throws Exception {
         String[] args = new String[steps.length + 1];
-        args[0] = proxy.uri("/mcp").toString();
+        args[0] = proxy.uri(path).toString();
         System.arraycopy(steps, 0, args, 1, steps.length);
         return NodeSdk.run("mcp-client.mjs", args);
     }
