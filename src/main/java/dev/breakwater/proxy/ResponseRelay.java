@@ -87,6 +87,10 @@ final class ResponseRelay {
         if (!client.headers().contains("content-length") && exchange.request().version() != HttpVersion.HTTP_1_0) {
             client.setChunked(true);
         }
+        if (held == null && framer != null && RetryLoop.isMcpServerStream(exchange)) {
+            // An MCP server's own stream may stay silent for long: its client learns at once that it is open.
+            client.writeHead();
+        }
         lastActivityNanos = exchange.runtime().ticker().nanoTime();
         if (held != null && relayHeld()) {
             return;

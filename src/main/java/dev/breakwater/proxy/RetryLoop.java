@@ -115,14 +115,14 @@ final class RetryLoop {
                 && exchange.route().spec().stream().commitOnFirstEvent()
                 && ResponseRelay.isEventStream(response)
                 && exchange.request().method() != HttpMethod.HEAD
-                && !isMcpServerStream();
+                && !isMcpServerStream(exchange);
     }
 
     /**
      * An MCP server's stream of its own messages (the answer to a GET) may stay silent for hours: it is committed at
      * its headers, and only {@code stream.idle-timeout} and {@code timeouts.total} bound it.
      */
-    private boolean isMcpServerStream() {
+    static boolean isMcpServerStream(Exchange exchange) {
         return exchange.route().spec().provider() == Provider.MCP
                 && exchange.request().method() == HttpMethod.GET;
     }

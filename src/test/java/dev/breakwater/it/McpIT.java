@@ -11,6 +11,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -43,6 +44,11 @@ class McpIT {
                     path-prefix: /json
                     upstream: http://127.0.0.1:%1$d
                     provider: mcp
+                  - name: quiet-tools
+                    path-prefix: /quiet
+                    upstream: http://127.0.0.1:%1$d
+                    provider: mcp
+                    stream: {first-event-timeout: 100ms, idle-timeout: 10m}
                 """.formatted(serverPort()));
     }
 
@@ -134,6 +140,49 @@ class McpIT {
         for (String method : List.of("notifications/initialized", "tools/list", "tools/call")) {
             List<Object> seen = newSessions(before, after, method);
             assertThat(seen).as(method).isNotEmpty().containsOnly(session);
+        }
+    }
+
+    @Test
+    void theServersGetStreamIsCommittedAtItsHeadersThoughItStaysSilent() throws Exception {
+        HttpResponse<String> initialized = HTTP.send(
+                HttpRequest.newBuilder(proxy.uri("/quiet/mcp"))
+                        .header("content-type", "application/json")
+                        .header("accept", "application/json, text/event-stream")
+                        .POST(HttpRequest.BodyPublishers.ofString(
+                                "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{"
+                                        + "\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},"
+                                        + "\"clientInfo\":{\"name\":\"raw\",\"version\":\"1\"}}}"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        String session = initialized.headers().firstValue("mcp-session-id").orElseThrow();
+
+        // Held for its first event, this silent stream would end in a 504 after 100 ms (first-event-timeout); its
+        // head must arrive before the server's first keep-alive comment (15 s).
+        HttpResponse<java.io.InputStream> stream = HTTP.sendAsync(
+                        HttpRequest.newBuilder(proxy.uri("/quiet/mcp"))
+                                .header("accept", "text/event-stream")
+                                .header("mcp-session-id", session)
+                                .header("mcp-protocol-version", "2025-06-18")
+                                .GET()
+                                .build(),
+                        HttpResponse.BodyHandlers.ofInputStream())
+                .get(5, TimeUnit.SECONDS);
+
+        try (java.io.InputStream body = stream.body()) {
+            assertThat(stream.statusCode()).isEqualTo(200);
+            assertThat(stream.headers().firstValue("content-type"))
+                    .hasValueSatisfying(type -> assertThat(type).startsWith("text/event-stream"));
+            assertThat(stream.headers().firstValue("x-breakwater-attempts")).contains("1");
+            // Ending the session lets the server end its stream.
+            HttpResponse<String> ended = HTTP.send(
+                    HttpRequest.newBuilder(proxy.uri("/quiet/mcp"))
+                            .header("mcp-session-id", session)
+                            .header("mcp-protocol-version", "2025-06-18")
+                            .DELETE()
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(ended.statusCode()).isEqualTo(200);
         }
     }
 
