@@ -18,7 +18,12 @@ public enum Provider {
      * Anthropic's Messages API: 529 {@code overloaded_error}, {@code anthropic-ratelimit-*} headers, spend limits,
      * and Breakwater's own errors in Anthropic's error shape.
      */
-    ANTHROPIC;
+    ANTHROPIC,
+    /**
+     * An MCP server over the Streamable HTTP transport: JSON-RPC calls retried by method, {@code tools/call} only for
+     * tools the server announced read-only or idempotent, and Breakwater's own errors as JSON-RPC error objects.
+     */
+    MCP;
 
     /** The spelling used in YAML: lower case, words joined by {@code -} ({@code azure-openai}). */
     public String yamlName() {

@@ -25,6 +25,6 @@ public record RateLimitSpec(
 
     /** Whether pacing is on for a route of {@code provider}. */
     public boolean pacingFor(Provider provider) {
-        return pacing.orElse(provider != Provider.GENERIC);
+        return pacing.orElse(provider != Provider.GENERIC && provider != Provider.MCP);
     }
 }

@@ -198,8 +198,9 @@ final class RouteReader {
 
     /** Model rewrites need a provider whose requests name a model in their JSON body. */
     private static Optional<Map<String, String>> models(YamlValue v, Optional<Provider> provider) {
-        if (provider.isPresent() && provider.get() == Provider.GENERIC) {
-            v.problem("not allowed for provider generic, whose requests have no model field (expected: a provider such"
+        if (provider.isPresent() && (provider.get() == Provider.GENERIC || provider.get() == Provider.MCP)) {
+            v.problem("not allowed for provider " + provider.get().yamlName()
+                    + ", whose requests have no model field (expected: a provider such"
                     + " as openai on this upstream, or no models)");
             return Optional.empty();
         }

@@ -11,7 +11,8 @@ import io.vertx.core.json.JsonObject;
  * that API's own errors. OpenAI's shape (every route but {@code anthropic}, and the admin API):
  * {@code {"error":{"message":...,"type":"breakwater_error","code":...,"param":null}}}. Anthropic's shape:
  * {@code {"type":"error","error":{"type":<Anthropic type for the status>,"message":...,"details":{"error_code":...}}}},
- * with Breakwater's code where Anthropic puts its own machine-readable code.
+ * with Breakwater's code where Anthropic puts its own machine-readable code. MCP's: a JSON-RPC error response
+ * {@code {"jsonrpc":"2.0","id":<the request's id>,"error":{"code":-32000,"message":...,"data":{"breakwater_code":...}}}}.
  */
 public final class ErrorResponses {
     /** The {@code type} of every error Breakwater makes itself in OpenAI's shape. */
@@ -22,11 +23,17 @@ public final class ErrorResponses {
         /** OpenAI's {@code {"error":{...}}}; also what generic routes and the admin API answer. */
         OPENAI,
         /** Anthropic's {@code {"type":"error","error":{...}}}, and {@code event: error} in a stream. */
-        ANTHROPIC;
+        ANTHROPIC,
+        /** A JSON-RPC error response with the request's {@code id}, as an MCP client expects. */
+        MCP;
 
         /** The shape of a route's provider. */
         public static Shape of(Provider provider) {
-            return provider == Provider.ANTHROPIC ? ANTHROPIC : OPENAI;
+            return switch (provider) {
+                case ANTHROPIC -> ANTHROPIC;
+                case MCP -> MCP;
+                default -> OPENAI;
+            };
         }
 
         /**
@@ -57,7 +64,42 @@ public final class ErrorResponses {
 
     /** A complete JSON body in {@code shape} for an error answered with {@code status}. */
     public static Buffer body(Shape shape, int status, String code, String message) {
-        return shape == Shape.ANTHROPIC ? anthropicBody(status, code, message).toBuffer() : body(code, message);
+        return switch (shape) {
+            case ANTHROPIC -> anthropicBody(status, code, message).toBuffer();
+            case MCP -> jsonRpc(null, SERVER_ERROR, status, code, message);
+            case OPENAI -> body(code, message);
+        };
+    }
+
+    /** The JSON-RPC code of Breakwater's own errors on an MCP route: the range's implementation-defined server error. */
+    static final int SERVER_ERROR = -32000;
+
+    /** The JSON-RPC code of the error that ends an MCP stream Breakwater broke off: internal error. */
+    static final int INTERNAL_ERROR = -32603;
+
+    /**
+     * A JSON-RPC error response: {@code {"jsonrpc":"2.0","id":<id>,"error":{"code":<rpcCode>,"message":...,
+     * "data":{"breakwater_code":...,"http_status":...}}}}.
+     *
+     * @param id the request's {@code id} as raw JSON (a number or a quoted string), or null
+     */
+    public static Buffer jsonRpc(String id, int rpcCode, int status, String code, String message) {
+        JsonObject error = new JsonObject()
+                .put("code", rpcCode)
+                .put("message", message)
+                .put("data", new JsonObject().put("breakwater_code", code).put("http_status", status));
+        return Buffer.buffer("{\"jsonrpc\":\"2.0\",\"id\":")
+                .appendString(id == null ? "null" : id)
+                .appendString(",\"error\":")
+                .appendBuffer(error.toBuffer())
+                .appendString("}");
+    }
+
+    /** The JSON-RPC error event that ends an MCP stream Breakwater broke off, answering the request {@code id}. */
+    public static Buffer jsonRpcEvent(String id, int status, String code, String message) {
+        return Buffer.buffer("event: message\ndata: ")
+                .appendBuffer(jsonRpc(id, INTERNAL_ERROR, status, code, message))
+                .appendString("\n\n");
     }
 
     /** A server-sent event in OpenAI's shape carrying the error, ending the event with a blank line. */
@@ -92,6 +134,7 @@ public final class ErrorResponses {
                 Buffer.buffer("event: error\ndata: ")
                         .appendBuffer(anthropicBody(status, code, message).toBuffer())
                         .appendString("\n\n");
+            case MCP -> jsonRpcEvent(null, status, code, message);
         };
     }
 

@@ -1,6 +1,7 @@
 package dev.breakwater.proxy;
 
 import dev.breakwater.observability.AccessLog;
+import dev.breakwater.resilience.McpCall;
 import dev.breakwater.resilience.OutgoingRequest;
 import dev.breakwater.resilience.RequestAdmission;
 import dev.breakwater.resilience.RequestFacts;
@@ -294,7 +295,18 @@ final class Exchange implements OutgoingRequest {
         response.headers().set("content-type", "application/json");
         // Finish before ending: on HTTP/2 ending the stream fires the close handler.
         finish(error.status(), AccessLog.Outcome.PROXY_ERROR, error.code());
-        response.end(ErrorResponses.body(errorShape(), error.status(), error.code(), error.message()));
+        ErrorResponses.Shape shape = errorShape();
+        response.end(
+                shape == ErrorResponses.Shape.MCP
+                        ? ErrorResponses.jsonRpc(
+                                jsonRpcId(), ErrorResponses.SERVER_ERROR, error.status(), error.code(), error.message())
+                        : ErrorResponses.body(shape, error.status(), error.code(), error.message()));
+    }
+
+    /** The {@code id} of the request's JSON-RPC call on an MCP route, as raw JSON, or null. */
+    String jsonRpcId() {
+        McpCall call = admission.mcpCall();
+        return call == null ? null : call.id();
     }
 
     /**

@@ -12,6 +12,11 @@ import dev.breakwater.routing.Route;
  */
 record ProxyError(int status, String code, String message, long retryAfterSeconds) {
 
+    /** This error with the reason no retry was made appended to its message. */
+    ProxyError notRetried(String why) {
+        return new ProxyError(status, code, message + "; not retried: " + why, retryAfterSeconds);
+    }
+
     /** Breakwater gave up: no {@code Retry-After}. */
     static ProxyError gaveUp(int status, String code, String message) {
         return new ProxyError(status, code, message, -1);

@@ -41,6 +41,8 @@ final class ResponseRelay {
     private boolean upstreamFailed;
 
     private final EventChars eventStart = new EventChars();
+    /** Reads a relayed MCP {@code tools/list} answer for the tools' annotations; null for any other response. */
+    private final McpToolsTap toolsTap;
 
     /**
      * @param peeked the body prefix already read to classify an error, or null
@@ -61,6 +63,7 @@ final class ResponseRelay {
                                 .idleTimeout(exchange.route().spec().timeouts())
                         : exchange.route().spec().timeouts().idle())
                 .toNanos();
+        this.toolsTap = McpToolsTap.forResponse(exchange, upstream, eventStream);
     }
 
     /** True for a {@code text/event-stream} response. */
@@ -83,6 +86,10 @@ final class ResponseRelay {
         exchange.responseHeadSent(upstream.statusCode());
         if (!client.headers().contains("content-length") && exchange.request().version() != HttpVersion.HTTP_1_0) {
             client.setChunked(true);
+        }
+        if (held == null && framer != null && RetryLoop.isMcpServerStream(exchange)) {
+            // An MCP server's own stream may stay silent for long: its client learns at once that it is open.
+            client.writeHead();
         }
         lastActivityNanos = exchange.runtime().ticker().nanoTime();
         if (held != null && relayHeld()) {
@@ -161,8 +168,9 @@ final class ResponseRelay {
         if (framer != null && !client.closed()) {
             boolean midEvent = framer.passedPartOfAnEvent();
             framer.dropPartial();
-            Buffer event =
-                    ErrorResponses.sseEvent(dialect, error.status(), error.code(), error.message(), framer.events());
+            Buffer event = dialect == StreamDialect.MCP
+                    ? ErrorResponses.jsonRpcEvent(exchange.jsonRpcId(), error.status(), error.code(), error.message())
+                    : ErrorResponses.sseEvent(dialect, error.status(), error.code(), error.message(), framer.events());
             // Only an event larger than the framer holds was passed on in part: close it first, so the error
             // event is parsed on its own.
             client.end(midEvent ? Buffer.buffer("\n\n").appendBuffer(event) : event);
@@ -203,6 +211,10 @@ final class ResponseRelay {
         if (framer != null && !firstEventSent && framer.events() > 0) {
             firstEventSent = true;
             exchange.route().metrics().streams().committed(exchange.elapsedNanos());
+        }
+        if (toolsTap != null) {
+            // Before the write: the client may call a tool it just saw listed, on another connection and loop.
+            toolsTap.feed(bytes);
         }
         IdempotentRequests.Capture capture = exchange.capture();
         if (capture != null) {
@@ -251,6 +263,9 @@ final class ResponseRelay {
             // An event the upstream left incomplete at its end is dropped, as a client would drop it.
             framer.dropPartial();
             exchange.route().metrics().streams().ended(framer.events());
+        }
+        if (toolsTap != null) {
+            toolsTap.end();
         }
         // Finish first: on HTTP/2 ending the stream fires the close handler (see abort).
         exchange.finishRelayed(upstream.statusCode(), upstreamFailed);

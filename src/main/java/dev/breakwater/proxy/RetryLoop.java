@@ -4,6 +4,7 @@ import dev.breakwater.config.Provider;
 import dev.breakwater.observability.RouteMetrics;
 import dev.breakwater.resilience.Clearance;
 import dev.breakwater.resilience.FailureKind;
+import dev.breakwater.resilience.McpCall;
 import dev.breakwater.resilience.ProviderRules;
 import dev.breakwater.resilience.RequestAdmission;
 import dev.breakwater.resilience.RetryDecision;
@@ -113,7 +114,17 @@ final class RetryLoop {
                 && status != 204
                 && exchange.route().spec().stream().commitOnFirstEvent()
                 && ResponseRelay.isEventStream(response)
-                && exchange.request().method() != HttpMethod.HEAD;
+                && exchange.request().method() != HttpMethod.HEAD
+                && !isMcpServerStream(exchange);
+    }
+
+    /**
+     * An MCP server's stream of its own messages (the answer to a GET) may stay silent for hours: it is committed at
+     * its headers, and only {@code stream.idle-timeout} and {@code timeouts.total} bound it.
+     */
+    static boolean isMcpServerStream(Exchange exchange) {
+        return exchange.route().spec().provider() == Provider.MCP
+                && exchange.request().method() == HttpMethod.GET;
     }
 
     /**
@@ -163,7 +174,13 @@ final class RetryLoop {
         } else if (((RetryDecision.Stop) decision).reason() == StopReason.CIRCUIT_OPEN) {
             exchange.respond(ProxyError.refused(exchange.admission().circuitOpenRefusal(), exchange.route()));
         } else {
-            exchange.respond(ProxyError.afterFailure(failure, exchange.route(), exchange.attempts()));
+            ProxyError error = ProxyError.afterFailure(failure, exchange.route(), exchange.attempts());
+            McpCall call = exchange.admission().mcpCall();
+            if (call != null && ((RetryDecision.Stop) decision).reason() == StopReason.METHOD_NOT_RETRYABLE) {
+                // The MCP client should learn why its call was not tried again: it names the tool.
+                error = error.notRetried(call.why());
+            }
+            exchange.respond(error);
         }
     }
 

@@ -29,6 +29,7 @@ public interface ProviderRules {
             case OPENAI -> OpenAiRules.INSTANCE;
             case AZURE_OPENAI -> AzureOpenAiRules.INSTANCE;
             case ANTHROPIC -> AnthropicRules.INSTANCE;
+            case MCP -> McpRules.INSTANCE;
         };
     }
 
@@ -53,6 +54,14 @@ public interface ProviderRules {
     /** What an answer says about its rate-limit key's budget, for pacing; {@link BudgetReport#NONE} for nothing. */
     default BudgetReport budget(ServerHints hints, ResponseHead head) {
         return BudgetHeaders.openAi(hints, head);
+    }
+
+    /**
+     * What this provider adds to the facts of a request sent to the upstream at {@code address}: MCP says whether
+     * the JSON-RPC call may run twice (see {@link RequestFacts#call}). By default nothing.
+     */
+    default RequestFacts describe(RequestFacts facts, OutgoingRequest request, String address) {
+        return facts;
     }
 
     /** The model the request names, for rate-limit keys, or null when the provider has none. */

@@ -77,8 +77,24 @@ public final class RequestAdmission {
 
     /** The client's body is read, so what may be repeated is known: attempts may be asked for from now on. */
     public void bodyRead(RequestFacts facts) {
-        this.facts = facts;
-        this.retry = guard.retryPolicy().newContext(facts, deadlineNanos);
+        UpstreamGuard primary = guard.upstreams().get(0);
+        this.facts = primary.provider().describe(facts, outgoing, primary.address());
+        this.retry = guard.retryPolicy().newContext(this.facts, deadlineNanos);
+    }
+
+    /** The request's JSON-RPC call on an MCP route, or null; known once the body is read. */
+    public McpCall mcpCall() {
+        return facts == null ? null : facts.call();
+    }
+
+    /**
+     * The relayed answer to this request's {@code tools/list} carried {@code message} (one JSON-RPC message): its
+     * upstream's rules learn which tools may run twice, for the session {@code sessionId} (null: none).
+     */
+    public void onMcpMessage(String sessionId, String message) {
+        if (current != null && current.provider() instanceof McpRules mcp) {
+            mcp.learn(current.address(), sessionId, message);
+        }
     }
 
     /** The rate-limit key of this request at the current upstream (for the wait metric), or "" when none. */

@@ -53,10 +53,14 @@ public final class RetryClassifier {
     }
 
     /**
-     * True when the request may run twice: its method is one the route retries, or it carries an
+     * True when the request may run twice: its method is one the route retries (on an MCP route, its JSON-RPC call
+     * is one that may run twice, whatever {@code retry-methods} says of POST), or it carries an
      * {@code Idempotency-Key}. A stale pooled connection's request is sent again on this basis alone.
      */
     public boolean mayRepeat(RequestFacts request) {
+        if (request.call() != null) {
+            return request.idempotencyKey() || request.call().repeatable();
+        }
         return request.idempotencyKey() || retryMethods.contains(request.method());
     }
 

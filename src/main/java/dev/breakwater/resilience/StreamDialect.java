@@ -15,12 +15,18 @@ public enum StreamDialect {
     RESPONSES,
     /** Anthropic Messages: {@code message_start}, {@code ping} and {@code content_block_start} open the stream,
      * {@code event: error} with {@code {"type":"error","error":{...}}} reports failures. */
-    ANTHROPIC;
+    ANTHROPIC,
+    /** MCP's Streamable HTTP: {@code data:}-only JSON-RPC messages; one with an {@code error} member reports a
+     * failure, any other (a result, a notification, a request of the server) is content. */
+    MCP;
 
     /** The dialect of a route's provider for a request to {@code path}. */
     public static StreamDialect of(Provider provider, String path) {
         if (provider == Provider.ANTHROPIC) {
             return ANTHROPIC;
+        }
+        if (provider == Provider.MCP) {
+            return MCP;
         }
         return path.endsWith("/responses") ? RESPONSES : CHAT;
     }

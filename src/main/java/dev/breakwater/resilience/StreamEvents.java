@@ -71,7 +71,7 @@ public final class StreamEvents {
         String type = event != null ? event : fields.type;
         if ("error".equals(type)
                 || "response.failed".equals(type)
-                || fields.hasError && dialect == StreamDialect.CHAT) {
+                || fields.hasError && (dialect == StreamDialect.CHAT || dialect == StreamDialect.MCP)) {
             return failure(dialect, fields);
         }
         if (fields.hasError && "error".equals(fields.type)) {
@@ -89,7 +89,7 @@ public final class StreamEvents {
                 type.equals("message_start") || type.equals("ping") || type.equals("content_block_start")
                         ? OPENING
                         : CONTENT;
-            case CHAT -> CONTENT;
+            case CHAT, MCP -> CONTENT;
         };
     }
 
@@ -133,6 +133,9 @@ public final class StreamEvents {
 
     /** The status an error of {@code type} and {@code code} has as a plain response. */
     static int statusOf(StreamDialect dialect, String type, String code) {
+        if (dialect == StreamDialect.MCP) {
+            return jsonRpcStatus(code);
+        }
         String t = ((type == null ? "" : type) + " " + (code == null ? "" : code)).toLowerCase(Locale.ROOT);
         if (t.contains("overloaded")) {
             return dialect == StreamDialect.ANTHROPIC ? AnthropicRules.OVERLOADED : 503;
@@ -160,6 +163,20 @@ public final class StreamEvents {
         }
         // server_error, api_error, an unknown or missing type: the upstream failed.
         return 500;
+    }
+
+    /**
+     * The status of a JSON-RPC error {@code code}: the server's own failures (-32603 internal error, and the
+     * implementation-defined server errors -32000 to -32099) are 500, like a failed response; everything else (parse
+     * error, invalid request, method not found, invalid params, an application's code) is 400, never retried.
+     */
+    static int jsonRpcStatus(String code) {
+        try {
+            int c = Integer.parseInt(code == null ? "" : code.trim());
+            return c == -32603 || (c >= -32099 && c <= -32000) ? 500 : 400;
+        } catch (NumberFormatException e) {
+            return 400;
+        }
     }
 
     /**

@@ -193,7 +193,7 @@ class InvalidConfigTest {
                         "unknown provider",
                         openai("provider: gemini"),
                         "t.yaml:5: routes[openai].provider: gemini (expected: one of: generic, openai, azure-openai,"
-                                + " anthropic)"),
+                                + " anthropic, mcp)"),
                 Arguments.of(
                         "ca-file with an http upstream",
                         "routes:\n  - name: tool\n    path-prefix: /\n    upstream: http://tool\n    ca-file: pom.xml\n",

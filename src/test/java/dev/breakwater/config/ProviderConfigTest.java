@@ -44,6 +44,23 @@ class ProviderConfigTest {
 
         assertThat(e.problems())
                 .containsExactly("t:5: routes[llm].provider: azure_openai (expected: one of: generic, openai,"
-                        + " azure-openai, anthropic)");
+                        + " azure-openai, anthropic, mcp)");
+    }
+
+    @Test
+    void theMcpRouteOfTheDocsIsValidAndDoesNotPaceByDefault() throws ConfigException {
+        RouteSpec route = loader.parse("""
+                        routes:
+                          - name: tools
+                            path-prefix: /mcp
+                            upstream: http://127.0.0.1:8081
+                            provider: mcp
+                            timeouts: {total: 0, response: 10m}
+                            stream: {first-event-timeout: 10m, idle-timeout: 30m}
+                        """, "t.yaml").routes().get(0);
+
+        assertThat(route.provider()).isEqualTo(Provider.MCP);
+        assertThat(route.stream().idleTimeout(route.timeouts())).hasMinutes(30);
+        assertThat(route.rateLimit().pacingFor(Provider.MCP)).isFalse();
     }
 }

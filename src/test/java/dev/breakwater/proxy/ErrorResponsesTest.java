@@ -141,4 +141,44 @@ class ErrorResponsesTest {
         assertThat(payload.getLong("sequence_number")).isEqualTo(7);
         assertThat(payload.getJsonObject("error").getString("code")).isEqualTo("upstream_interrupted");
     }
+
+    @Test
+    void mcpRoutesAnswerAJsonRpcErrorWithTheRequestsNumericId() {
+        JsonObject body = new JsonObject(ErrorResponses.jsonRpc(
+                "7", ErrorResponses.SERVER_ERROR, 502, "upstream_reset", "closed; not retried: because"));
+
+        assertThat(Shape.of(Provider.MCP)).isEqualTo(Shape.MCP);
+        assertThat(body.getString("jsonrpc")).isEqualTo("2.0");
+        assertThat(body.getValue("id")).isEqualTo(7);
+        assertThat(body.getJsonObject("error").getInteger("code")).isEqualTo(-32000);
+        assertThat(body.getJsonObject("error").getString("message")).isEqualTo("closed; not retried: because");
+        assertThat(body.getJsonObject("error").getJsonObject("data").getString("breakwater_code"))
+                .isEqualTo("upstream_reset");
+        assertThat(body.getJsonObject("error").getJsonObject("data").getInteger("http_status"))
+                .isEqualTo(502);
+    }
+
+    @Test
+    void mcpRoutesAnswerAJsonRpcErrorWithTheRequestsStringIdOrNull() {
+        assertThat(new JsonObject(ErrorResponses.jsonRpc("\"a-1\"", -32000, 503, "circuit_open", "m")).getValue("id"))
+                .isEqualTo("a-1");
+        JsonObject noId = new JsonObject(ErrorResponses.body(Shape.MCP, 504, "deadline_exceeded", "m"));
+        assertThat(noId.containsKey("id")).isTrue();
+        assertThat(noId.getValue("id")).isNull();
+    }
+
+    @Test
+    void aBrokenMcpStreamEndsWithAJsonRpcInternalErrorMessage() {
+        String event = ErrorResponses.jsonRpcEvent("3", 502, "upstream_interrupted", "broke off")
+                .toString();
+
+        assertThat(event)
+                .startsWith("event: message\ndata: {\"jsonrpc\":\"2.0\",\"id\":3,")
+                .endsWith("}\n\n");
+        JsonObject data =
+                new JsonObject(event.substring(event.indexOf("data: ") + 6).trim());
+        assertThat(data.getJsonObject("error").getInteger("code")).isEqualTo(-32603);
+        assertThat(data.getJsonObject("error").getJsonObject("data").getString("breakwater_code"))
+                .isEqualTo("upstream_interrupted");
+    }
 }

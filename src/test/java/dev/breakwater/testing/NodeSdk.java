@@ -1,7 +1,9 @@
 package dev.breakwater.testing;
 
 import io.vertx.core.json.JsonObject;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,8 +30,39 @@ public final class NodeSdk {
         return new JsonObject(lines[lines.length - 1]);
     }
 
+    /**
+     * Starts {@code script} as a server that keeps running, and waits for the first line it prints (its port, say)
+     * or its end. The caller destroys the process.
+     */
+    public static Server start(String script, String... args) throws IOException, InterruptedException {
+        install();
+        List<String> command = new ArrayList<>(List.of("node", script));
+        command.addAll(List.of(args));
+        Process process = new ProcessBuilder(command)
+                .directory(DIR.toFile())
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
+        BufferedReader out =
+                new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        String first = out.readLine();
+        if (first == null) {
+            process.destroyForcibly();
+            throw new IllegalStateException(command + " in " + DIR + " ended before printing a line");
+        }
+        return new Server(process, new JsonObject(first));
+    }
+
+    /** A running Node.js server script and the first JSON line it printed. */
+    public record Server(Process process, JsonObject started) implements AutoCloseable {
+        @Override
+        public void close() {
+            process.destroyForcibly();
+        }
+    }
+
     private static synchronized void install() throws IOException, InterruptedException {
-        if (Files.isDirectory(DIR.resolve("node_modules/openai"))) {
+        if (Files.isDirectory(DIR.resolve("node_modules/openai"))
+                && Files.isDirectory(DIR.resolve("node_modules/@modelcontextprotocol/sdk"))) {
             return;
         }
         exec(List.of("npm", "ci", "--no-audit", "--no-fund", "--silent"), 300);
