@@ -27,9 +27,12 @@ public final class Main {
 
             Breakwater is a resilience sidecar proxy for AI agents: per-route retries with backoff,
             failure classification, timeouts and SSE streaming in front of LLM APIs and tool backends.
-            A route's provider (generic, openai, azure-openai, anthropic) adds that API's error and
+            A route's provider (generic, openai, azure-openai, anthropic, mcp) adds that API's error and
             rate-limit rules: docs/providers.md. LLM routes pace requests by the rate-limit budget
             each answer reports, and a fleet: section shares it over Redis: docs/pacing-and-fleet.md.
+            Streams are committed at their first event (docs/streaming.md), WebSockets pass through
+            (docs/websockets.md), and requests with an Idempotency-Key never reach a tool twice
+            (docs/tool-calls.md).
 
             Options:
               --config PATH   configuration file, UTF-8, at most 1 MiB
