@@ -19,8 +19,8 @@ final class AttemptFailedException extends Exception {
         return kind;
     }
 
-    /** The underlying exception's simple class name, for logs. */
+    /** The cause in words for logs and the status page ({@code connect_refused}, {@code dns_failure}, ...). */
     String causeType() {
-        return getCause() == null ? kind.label() : getCause().getClass().getSimpleName();
+        return FailureWords.of(kind, getCause());
     }
 }
