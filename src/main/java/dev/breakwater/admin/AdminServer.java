@@ -77,6 +77,15 @@ public final class AdminServer extends VerticleBase {
             context.routes().get().routes().forEach(route -> routes.add(RouteView.of(route)));
             json(ctx, 200, new JsonObject().put("routes", routes));
         });
+        router.get("/admin/routes/:name").handler(ctx -> {
+            String name = ctx.pathParam("name");
+            context.routes()
+                    .get()
+                    .named(name)
+                    .ifPresentOrElse(
+                            route -> json(ctx, 200, RouteView.of(route)),
+                            () -> error(ctx, 404, "no_route", "No route named '" + name + "'"));
+        });
         router.post("/admin/routes/:name/circuit-breaker/:action").handler(this::breakerAction);
         router.post("/admin/reload")
                 .handler(ctx -> context.reload().get().onComplete(ar -> {

@@ -78,6 +78,20 @@ class OperationsIT {
     }
 
     @Test
+    void showsOneRouteByName() throws Exception {
+        try (TestProxy proxy = TestProxy.start(routes())) {
+            HttpResponse<String> one = Http.get(proxy.adminUri("/admin/routes/tools"));
+            HttpResponse<String> none = Http.get(proxy.adminUri("/admin/routes/nope"));
+
+            assertThat(one.statusCode()).isEqualTo(200);
+            assertThat(new JsonObject(one.body())).isEqualTo(routeJson(proxy, "tools"));
+            assertThat(none.statusCode()).isEqualTo(404);
+            assertThat(new JsonObject(none.body()).getJsonObject("error").getString("code"))
+                    .isEqualTo("no_route");
+        }
+    }
+
+    @Test
     void exportsPrometheusMetricsLabelledByRoute() throws Exception {
         try (TestProxy proxy = TestProxy.start(routes())) {
             assertThat(Http.get(proxy.uri("/tools/a")).statusCode()).isEqualTo(200);
