@@ -48,6 +48,7 @@ public final class RouteMetrics {
     private final AtomicReference<LongSupplier> budgetRefused = new AtomicReference<>(() -> 0);
     private final AtomicReference<IntSupplier> idempotencyKeys = new AtomicReference<>(() -> 0);
     private final Map<String, Counter> idempotencyOutcomes = new ConcurrentHashMap<>();
+    private final Map<String, Counter> retryStops = new ConcurrentHashMap<>();
     private final AtomicReference<Supplier<List<QueuedKey>>> queues = new AtomicReference<>(List::of);
     private final MultiGauge queued;
     private final StreamMetrics streams;
@@ -136,6 +137,23 @@ public final class RouteMetrics {
     public void bind(IntSupplier heldRequests, LongSupplier refusedRetries) {
         held.set(heldRequests);
         budgetRefused.set(refusedRetries);
+    }
+
+    /**
+     * A request's attempts ended after a failed one (no response, or 400 or more), for {@code reason}: a
+     * {@code StopReason} label ({@code attempts_exhausted}, {@code retry_budget_exhausted}, {@code circuit_open},
+     * {@code deadline}, {@code status_not_retryable}, {@code retry_after_too_long}, ...).
+     */
+    public void retryStopped(String reason) {
+        retryStops
+                .computeIfAbsent(
+                        reason,
+                        k -> Counter.builder("breakwater_retry_stops")
+                                .tag("route", route)
+                                .tag("reason", reason)
+                                .description("Failed attempts after which no retry followed, by why")
+                                .register(registry))
+                .increment();
     }
 
     /** Points the idempotency-key gauge at the current route's store (called again after a reload). */

@@ -62,6 +62,8 @@ final class Exchange implements OutgoingRequest {
 
     private long firstDispatchNanos;
     private long lastHeadNanos;
+    /** Time the first attempt was held at a rate-limit gate before it was dispatched. */
+    private long heldBeforeFirstDispatchNanos;
 
     Exchange(
             HttpServerRequest request,
@@ -172,13 +174,26 @@ final class Exchange implements OutgoingRequest {
     }
 
     /**
-     * A decision was taken after an attempt whose outcome was {@code cause} (a status, or a failure's type): it
-     * goes to the retry log, unless it is the everyday stop of an answer that is not one to retry.
+     * A decision was taken after an attempt whose outcome was {@code cause} (a status, or a failure in words): it
+     * goes to the retry log, unless it is the everyday stop of an answer that is not one to retry, and a stop
+     * after a failed attempt is counted by its reason.
+     *
+     * @param failed true when the attempt failed (no response, or a status of 400 or more)
      */
-    void decided(RetryDecision decision, String cause) {
+    void decided(RetryDecision decision, String cause, boolean failed) {
         lastReason = decision.reasonLabel();
+        if (decision instanceof RetryDecision.Stop stop && failed) {
+            route.metrics().retryStopped(stop.reason().label());
+        }
         if (!(decision instanceof RetryDecision.Stop stop && stop.reason().isRoutine())) {
             runtime.retryLog().decision(requestId, route.name(), upstreamName(), cause, decision);
+        }
+    }
+
+    /** The request was held at a rate-limit gate for {@code nanos}. */
+    void heldFor(long nanos) {
+        if (firstDispatchNanos == 0) {
+            heldBeforeFirstDispatchNanos += nanos;
         }
     }
 
@@ -244,7 +259,9 @@ final class Exchange implements OutgoingRequest {
         route.metrics().timeToFirstByte(now - startNanos);
         if (firstDispatchNanos != 0 && lastHeadNanos != 0) {
             // From the client's body being read to the first attempt, plus from the final head to sending it on.
-            long own = (firstDispatchNanos - bodyReadNanos) + (now - lastHeadNanos);
+            // A hold of the first attempt at a rate-limit gate is waiting, not Breakwater's work: it is left out
+            // (breakwater_ratelimit_wait_seconds measures it).
+            long own = (firstDispatchNanos - bodyReadNanos - heldBeforeFirstDispatchNanos) + (now - lastHeadNanos);
             route.metrics().overhead(Math.max(0, own));
         }
     }

@@ -33,12 +33,11 @@ final class GateHold {
     /** A clearance arrived: a hold in progress ends, and its length is metered. */
     void ended() {
         if (heldSinceNanos != 0) {
+            long held = System.nanoTime() - heldSinceNanos;
             exchange.route()
                     .metrics()
-                    .gateWait(
-                            exchange.upstreamName(),
-                            exchange.admission().currentKey(),
-                            System.nanoTime() - heldSinceNanos);
+                    .gateWait(exchange.upstreamName(), exchange.admission().currentKey(), held);
+            exchange.heldFor(held);
             heldSinceNanos = 0;
         }
     }

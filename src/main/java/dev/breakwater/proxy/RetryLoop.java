@@ -167,7 +167,7 @@ final class RetryLoop {
 
     private void onFailure(AttemptFailedException failure) {
         RetryDecision decision = exchange.admission().onFailure(failure.kind(), failure);
-        exchange.decided(decision, failure.causeType());
+        exchange.decided(decision, failure.causeType(), true);
         if (decision instanceof RetryDecision.Retry retry) {
             streamRetried(failure.kind());
             scheduleRetry(retry);
@@ -217,7 +217,7 @@ final class RetryLoop {
             FirstEventWait.Held held,
             String cause) {
         RetryDecision decision = exchange.admission().onResponse(head);
-        exchange.decided(decision, cause);
+        exchange.decided(decision, cause, head.status() >= 400);
         if (decision instanceof RetryDecision.Retry retry) {
             if (held != null) {
                 // A stream may go on for minutes: stop it (and its billing) rather than read it to the end.

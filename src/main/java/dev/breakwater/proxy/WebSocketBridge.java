@@ -229,7 +229,7 @@ final class WebSocketBridge {
         recordAttempt(RouteMetrics.statusClass(101));
         RetryDecision decision = exchange.admission()
                 .onResponse(new UpstreamHead(101, upstream.headers(), ProviderRules.ErrorFields.NONE));
-        exchange.decided(decision, "101");
+        exchange.decided(decision, "101", false);
         exchange.commitUpgrade();
         HttpServerResponse response = exchange.response();
         if (upstream.subProtocol() != null) {
@@ -261,7 +261,7 @@ final class WebSocketBridge {
                 : ProviderRules.ErrorFields.NONE;
         RetryDecision decision =
                 exchange.admission().onResponse(new UpstreamHead(status, rejected.getHeaders(), error));
-        exchange.decided(decision, Integer.toString(status));
+        exchange.decided(decision, Integer.toString(status), status >= 400);
         if (decision instanceof RetryDecision.Retry retry) {
             scheduleRetry(retry);
             return;
@@ -283,7 +283,7 @@ final class WebSocketBridge {
         AttemptFailedException failure = new AttemptFailedException(kind, cause);
         recordAttempt(kind.label());
         RetryDecision decision = exchange.admission().onFailure(kind, failure);
-        exchange.decided(decision, failure.causeType());
+        exchange.decided(decision, failure.causeType(), true);
         if (decision instanceof RetryDecision.Retry retry) {
             scheduleRetry(retry);
         } else if (((RetryDecision.Stop) decision).reason() == StopReason.CIRCUIT_OPEN) {

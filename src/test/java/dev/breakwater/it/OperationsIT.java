@@ -105,6 +105,7 @@ class OperationsIT {
                     .contains(
                             "breakwater_upstream_attempts_total{outcome=\"5xx\",route=\"tools\",upstream=\"tools\"} 3.0")
                     .contains("breakwater_retry_wait_seconds_count{reason=\"backoff\",route=\"tools\"} 2")
+                    .contains("breakwater_retry_stops_total{reason=\"attempts_exhausted\",route=\"tools\"} 1.0")
                     .contains("breakwater_request_duration_seconds_bucket{route=\"tools\"")
                     .contains("breakwater_time_to_first_byte_seconds_bucket{route=\"tools\"")
                     .contains("breakwater_proxy_overhead_seconds_bucket{route=\"tools\"")
