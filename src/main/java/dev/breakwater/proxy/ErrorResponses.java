@@ -62,11 +62,20 @@ public final class ErrorResponses {
         return new JsonObject().put("error", error(code, message)).toBuffer();
     }
 
-    /** A complete JSON body in {@code shape} for an error answered with {@code status}. */
+    /** A complete JSON body in {@code shape} for an error answered with {@code status}, answering no JSON-RPC call. */
     public static Buffer body(Shape shape, int status, String code, String message) {
+        return body(shape, null, status, code, message);
+    }
+
+    /**
+     * A complete JSON body in {@code shape} for an error answered with {@code status}.
+     *
+     * @param jsonRpcId the {@code id} of the JSON-RPC call answered (MCP's shape), as raw JSON, or null
+     */
+    public static Buffer body(Shape shape, String jsonRpcId, int status, String code, String message) {
         return switch (shape) {
             case ANTHROPIC -> anthropicBody(status, code, message).toBuffer();
-            case MCP -> jsonRpc(null, SERVER_ERROR, status, code, message);
+            case MCP -> jsonRpc(jsonRpcId, SERVER_ERROR, status, code, message);
             case OPENAI -> body(code, message);
         };
     }
@@ -114,9 +123,11 @@ public final class ErrorResponses {
      * with its documented {@code type}, {@code code}, {@code message} and {@code sequence_number}, plus the same
      * {@code error} member; Anthropic an {@code event: error} (its SDKs ignore an unnamed one).
      *
+     * @param jsonRpcId the {@code id} of the JSON-RPC call the stream answers (MCP), as raw JSON, or null
      * @param sequence the Responses API's {@code sequence_number}: the number of events sent before it
      */
-    public static Buffer sseEvent(StreamDialect dialect, int status, String code, String message, long sequence) {
+    public static Buffer sseEvent(
+            StreamDialect dialect, String jsonRpcId, int status, String code, String message, long sequence) {
         return switch (dialect) {
             case CHAT -> sseEvent(code, message);
             case RESPONSES ->
@@ -134,7 +145,7 @@ public final class ErrorResponses {
                 Buffer.buffer("event: error\ndata: ")
                         .appendBuffer(anthropicBody(status, code, message).toBuffer())
                         .appendString("\n\n");
-            case MCP -> jsonRpcEvent(null, status, code, message);
+            case MCP -> jsonRpcEvent(jsonRpcId, status, code, message);
         };
     }
 

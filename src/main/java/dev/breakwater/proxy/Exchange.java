@@ -312,12 +312,7 @@ final class Exchange implements OutgoingRequest {
         response.headers().set("content-type", "application/json");
         // Finish before ending: on HTTP/2 ending the stream fires the close handler.
         finish(error.status(), AccessLog.Outcome.PROXY_ERROR, error.code());
-        ErrorResponses.Shape shape = errorShape();
-        response.end(
-                shape == ErrorResponses.Shape.MCP
-                        ? ErrorResponses.jsonRpc(
-                                jsonRpcId(), ErrorResponses.SERVER_ERROR, error.status(), error.code(), error.message())
-                        : ErrorResponses.body(shape, error.status(), error.code(), error.message()));
+        response.end(ErrorResponses.body(errorShape(), jsonRpcId(), error.status(), error.code(), error.message()));
     }
 
     /** The {@code id} of the request's JSON-RPC call on an MCP route, as raw JSON, or null. */

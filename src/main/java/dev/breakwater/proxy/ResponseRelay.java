@@ -168,9 +168,8 @@ final class ResponseRelay {
         if (framer != null && !client.closed()) {
             boolean midEvent = framer.passedPartOfAnEvent();
             framer.dropPartial();
-            Buffer event = dialect == StreamDialect.MCP
-                    ? ErrorResponses.jsonRpcEvent(exchange.jsonRpcId(), error.status(), error.code(), error.message())
-                    : ErrorResponses.sseEvent(dialect, error.status(), error.code(), error.message(), framer.events());
+            Buffer event = ErrorResponses.sseEvent(
+                    dialect, exchange.jsonRpcId(), error.status(), error.code(), error.message(), framer.events());
             // Only an event larger than the framer holds was passed on in part: close it first, so the error
             // event is parsed on its own.
             client.end(midEvent ? Buffer.buffer("\n\n").appendBuffer(event) : event);

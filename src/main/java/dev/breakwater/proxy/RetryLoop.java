@@ -158,9 +158,8 @@ final class RetryLoop {
             int status = reported == null ? response.statusCode() : reported.status();
             exchange.admission().onHeaders(status);
             recordAttempt(RouteMetrics.statusClass(status));
-            UpstreamHead head = reported == null
-                    ? new UpstreamHead(response, ProviderRules.ErrorFields.NONE)
-                    : new UpstreamHead(status, response.headers(), reported.fields());
+            UpstreamHead head = new UpstreamHead(
+                    status, response.headers(), reported == null ? ProviderRules.ErrorFields.NONE : reported.fields());
             decide(response, head, null, held, reported == null ? "200" : "stream error " + reported.label());
         });
     }

@@ -33,19 +33,18 @@ public final class GateKeys {
      * model or credential fingerprint in the clear.
      */
     public static String fleetHash(String key) {
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
-            return HEX.formatHex(digest, 0, 8);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is required of every JVM", e);
-        }
+        return HEX.formatHex(sha256(key.getBytes(StandardCharsets.UTF_8)), 0, 8);
     }
 
     /** The first 12 hex digits of the credential's SHA-256: enough to tell keys apart, useless to recover one. */
     static String fingerprint(String credential) {
+        return HEX.formatHex(sha256(credential.getBytes(StandardCharsets.UTF_8)), 0, 6);
+    }
+
+    /** The SHA-256 of {@code bytes}, for the keys here and the idempotency store's. */
+    static byte[] sha256(byte[] bytes) {
         try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(credential.getBytes(StandardCharsets.UTF_8));
-            return HEX.formatHex(digest, 0, 6);
+            return MessageDigest.getInstance("SHA-256").digest(bytes);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is required of every JVM", e);
         }

@@ -1,8 +1,6 @@
 package dev.breakwater.resilience;
 
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -143,20 +141,12 @@ public final class IdempotencyStore {
                 + path
                 + '\n'
                 + idempotencyKey;
-        return HEX.formatHex(sha256(scope.getBytes(StandardCharsets.UTF_8)));
+        return HEX.formatHex(GateKeys.sha256(scope.getBytes(StandardCharsets.UTF_8)));
     }
 
     /** The SHA-256 of a request body, to tell a duplicate from another request reusing its key. */
     public static byte[] bodyHash(byte[] body) {
-        return sha256(body);
-    }
-
-    private static byte[] sha256(byte[] bytes) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(bytes);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is required of every JVM", e);
-        }
+        return GateKeys.sha256(body);
     }
 
     /**

@@ -75,7 +75,7 @@ class ErrorResponsesTest {
         assertThat(Shape.of(Provider.ANTHROPIC)).isEqualTo(Shape.ANTHROPIC);
         assertThat(ErrorResponses.body(Shape.OPENAI, 503, "circuit_open", "open"))
                 .isEqualTo(ErrorResponses.body("circuit_open", "open"));
-        assertThat(ErrorResponses.sseEvent(StreamDialect.CHAT, 502, "upstream_reset", "closed", 3))
+        assertThat(ErrorResponses.sseEvent(StreamDialect.CHAT, null, 502, "upstream_reset", "closed", 3))
                 .isEqualTo(ErrorResponses.sseEvent("upstream_reset", "closed"));
     }
 
@@ -117,7 +117,8 @@ class ErrorResponsesTest {
 
     @Test
     void anthropicSseEventIsANamedErrorEventOnOneDataLine() {
-        String event = ErrorResponses.sseEvent(StreamDialect.ANTHROPIC, 502, "upstream_interrupted", "broke\noff", 0)
+        String event = ErrorResponses.sseEvent(
+                        StreamDialect.ANTHROPIC, null, 502, "upstream_interrupted", "broke\noff", 0)
                 .toString();
 
         assertThat(event).startsWith("event: error\ndata: ").endsWith("\n\n");
@@ -130,7 +131,8 @@ class ErrorResponsesTest {
 
     @Test
     void responsesSseEventIsTheDocumentedErrorEventWithAnErrorMemberSdksRaiseOn() {
-        String event = ErrorResponses.sseEvent(StreamDialect.RESPONSES, 502, "upstream_interrupted", "broke off", 7)
+        String event = ErrorResponses.sseEvent(
+                        StreamDialect.RESPONSES, null, 502, "upstream_interrupted", "broke off", 7)
                 .toString();
 
         assertThat(event).startsWith("event: error\ndata: ").endsWith("\n\n");
