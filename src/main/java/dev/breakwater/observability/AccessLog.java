@@ -15,8 +15,10 @@ public final class AccessLog {
 
     /** How a request ended. */
     public enum Outcome {
-        /** The upstream's response was relayed complete. */
+        /** The upstream's answer (below 400) was relayed complete. */
         OK,
+        /** The upstream's 4xx answer (429 included) was relayed complete: the request, key or quota was refused. */
+        CLIENT_ERROR,
         /** The upstream's 5xx response was relayed complete (retries did not help or were not allowed). */
         UPSTREAM_ERROR,
         /** Breakwater answered with its own error (unreachable, timeout, deadline, no route...). */
@@ -32,6 +34,11 @@ public final class AccessLog {
         public String label() {
             return name().toLowerCase(Locale.ROOT);
         }
+
+        /** The outcome of a relayed upstream answer of {@code status}. */
+        public static Outcome ofRelayed(int status) {
+            return status >= 500 ? UPSTREAM_ERROR : status >= 400 ? CLIENT_ERROR : OK;
+        }
     }
 
     /**
@@ -42,8 +49,16 @@ public final class AccessLog {
      * @param status the status sent, or 0 when none was
      * @param attempts upstream attempts made
      * @param reason why it ended so: the last decision's reason, or Breakwater's error code
-     * @param upstream the name of the upstream of the last attempt, or null when none was made
-     * @param traceparent the W3C {@code traceparent} the client sent (passed upstream unchanged), or null
+     * @param upstream where the last attempt went (or was refused), or null when none was chosen
+     * @param model the model the request named, or null
+     * @param upstreamRequestId the request id the upstream gave its last answer ({@code x-request-id}, or
+     *     Anthropic's {@code request-id}), or null
+     * @param firstByteNanos from arrival until the response head went out, or -1 when none did
+     * @param bytesIn body bytes read from the client
+     * @param bytesOut body bytes written to the client
+     * @param client the client's address, or null
+     * @param error the last failed attempt's cause in its own words (an exception's message), or null
+     * @param traceparent the W3C {@code traceparent} the client sent, or null
      */
     public record Entry(
             String requestId,
@@ -55,28 +70,65 @@ public final class AccessLog {
             long durationNanos,
             Outcome outcome,
             String reason,
-            String upstream,
+            Upstream upstream,
+            String model,
+            String upstreamRequestId,
+            long firstByteNanos,
+            long bytesIn,
+            long bytesOut,
+            String client,
+            String error,
             String traceparent) {}
+
+    /**
+     * The upstream of a request's last attempt.
+     *
+     * @param name its name in the configuration
+     * @param host the host and port it was sent to
+     */
+    public record Upstream(String name, String host) {}
 
     /** Writes the line for one finished request. */
     public void request(Entry entry) {
         if (!LOG.isInfoEnabled()) {
             return;
         }
-        Object[] fields = new Object[entry.traceparent() == null ? 10 : 11];
-        fields[0] = kv("request_id", entry.requestId());
-        fields[1] = kv("route", entry.route());
-        fields[2] = kv("method", entry.method());
-        fields[3] = kv("path", entry.path());
-        fields[4] = kv("status", entry.status());
-        fields[5] = kv("attempts", entry.attempts());
-        fields[6] = kv("duration_ms", entry.durationNanos() / 1_000_000.0);
-        fields[7] = kv("outcome", entry.outcome().label());
-        fields[8] = kv("reason", entry.reason());
-        fields[9] = kv("upstream", entry.upstream() == null ? "-" : entry.upstream());
-        if (entry.traceparent() != null) {
-            fields[10] = kv("traceparent", entry.traceparent());
+        Object[] fields = new Object[18];
+        int n = 0;
+        fields[n++] = kv("request_id", entry.requestId());
+        fields[n++] = kv("route", entry.route());
+        fields[n++] = kv("method", entry.method());
+        fields[n++] = kv("path", entry.path());
+        fields[n++] = kv("status", entry.status());
+        fields[n++] = kv("attempts", entry.attempts());
+        fields[n++] = kv("duration_ms", entry.durationNanos() / 1_000_000.0);
+        fields[n++] = kv("outcome", entry.outcome().label());
+        fields[n++] = kv("reason", entry.reason());
+        fields[n++] =
+                kv("upstream", entry.upstream() == null ? "-" : entry.upstream().name());
+        if (entry.upstream() != null) {
+            fields[n++] = kv("upstream_host", entry.upstream().host());
         }
-        LOG.info("request", fields);
+        if (entry.model() != null) {
+            fields[n++] = kv("model", entry.model());
+        }
+        if (entry.upstreamRequestId() != null) {
+            fields[n++] = kv("upstream_request_id", entry.upstreamRequestId());
+        }
+        if (entry.firstByteNanos() >= 0) {
+            fields[n++] = kv("ttfb_ms", entry.firstByteNanos() / 1_000_000.0);
+        }
+        fields[n++] = kv("bytes_in", entry.bytesIn());
+        fields[n++] = kv("bytes_out", entry.bytesOut());
+        if (entry.client() != null) {
+            fields[n++] = kv("client", entry.client());
+        }
+        if (entry.error() != null) {
+            fields[n++] = kv("error", entry.error());
+        }
+        if (entry.traceparent() != null) {
+            fields[n++] = kv("traceparent", entry.traceparent());
+        }
+        LOG.info("request", n == fields.length ? fields : java.util.Arrays.copyOf(fields, n));
     }
 }

@@ -21,19 +21,29 @@ import java.util.concurrent.ConcurrentHashMap;
  * per-route meter sets. {@code Main} owns the single instance; nothing here is static.
  */
 public final class Metrics {
+    /** Distinct models with a label of their own unless configured otherwise. */
+    public static final int DEFAULT_MAX_MODELS = 100;
+
     private final PrometheusMeterRegistry registry;
     private final CircuitBreakerRegistry breakers = CircuitBreakerRegistry.ofDefaults();
     private final RetryRegistry retries = RetryRegistry.ofDefaults();
     private final Map<String, RouteMetrics> routes = new ConcurrentHashMap<>();
+    private final ModelLabels models;
     private final Counter reloadsApplied;
     private final Counter reloadsRejected;
 
     public Metrics() {
-        this(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+        this(DEFAULT_MAX_MODELS);
     }
 
-    Metrics(PrometheusMeterRegistry registry) {
+    /** @param maxModels how many distinct models get a {@code model} label of their own (later ones: other) */
+    public Metrics(int maxModels) {
+        this(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), maxModels);
+    }
+
+    Metrics(PrometheusMeterRegistry registry, int maxModels) {
         this.registry = registry;
+        this.models = new ModelLabels(maxModels);
         TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(breakers).bindTo(registry);
         TaggedRetryMetrics.ofRetryRegistry(retries).bindTo(registry);
         new JvmMemoryMetrics().bindTo(registry);
@@ -68,7 +78,7 @@ public final class Metrics {
 
     /** The meters of route {@code name}, created on first use and kept across reloads. */
     public RouteMetrics route(String name) {
-        return routes.computeIfAbsent(name, n -> new RouteMetrics(n, registry));
+        return routes.computeIfAbsent(name, n -> new RouteMetrics(n, registry, models));
     }
 
     /** Exposes the bytes held in replay buffers and their limit. */

@@ -4,6 +4,7 @@ import static net.logstash.logback.argument.StructuredArguments.kv;
 
 import dev.breakwater.resilience.RetryDecision;
 import dev.breakwater.resilience.WaitSource;
+import java.util.Arrays;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,26 +32,36 @@ public final class RetryLog {
     }
 
     /**
-     * Logs the decision taken after attempt {@code decision.attempt()}.
+     * The attempt a decision follows.
      *
      * @param upstream the upstream the attempt went to
-     * @param result the attempt's status code, or its exception type
+     * @param upstreamRequestId the request id of the upstream's answer, or null
+     * @param error the cause's own message when the attempt failed without an answer, or null
      */
-    public void decision(String requestId, String route, String upstream, String result, RetryDecision decision) {
+    public record Attempt(String requestId, String route, String upstream, String upstreamRequestId, String error) {}
+
+    /**
+     * Logs the decision taken after attempt {@code decision.attempt()}.
+     *
+     * @param result the attempt's status code, or its failure in words ({@code connect_refused}...)
+     */
+    public void decision(Attempt attempt, String result, RetryDecision decision) {
         boolean retry = decision instanceof RetryDecision.Retry;
         long delay = decision instanceof RetryDecision.Retry r ? r.delayMillis() : 0;
         write(
                 retry ? RETRY : GIVE_UP,
                 new RecentDecisions.Entry(
-                        route,
-                        upstream,
-                        requestId,
+                        attempt.route(),
+                        attempt.upstream(),
+                        attempt.requestId(),
                         decision.attempt(),
                         result,
                         retry ? "retry" : "stop",
                         delay,
                         decision.waitSource().label(),
-                        decision.reasonLabel()));
+                        decision.reasonLabel()),
+                attempt.upstreamRequestId(),
+                attempt.error());
     }
 
     /**
@@ -69,24 +80,33 @@ public final class RetryLog {
                         "wait",
                         waitMillis,
                         WaitSource.GATE.label(),
-                        "rate_limit_gate"));
+                        "rate_limit_gate"),
+                null,
+                null);
     }
 
-    private void write(String message, RecentDecisions.Entry entry) {
+    private void write(String message, RecentDecisions.Entry entry, String upstreamRequestId, String error) {
         recent.add(entry);
         if (!LOG.isInfoEnabled()) {
             return;
         }
-        LOG.info(
-                message,
-                kv("request_id", entry.requestId()),
-                kv("route", entry.route()),
-                kv("upstream", entry.upstream()),
-                kv("attempt", entry.attempt()),
-                kv("result", entry.result()),
-                kv("action", entry.action()),
-                kv("delay_ms", entry.delayMillis()),
-                kv("hint", entry.hint()),
-                kv("reason", entry.reason()));
+        Object[] fields = new Object[11];
+        int n = 0;
+        fields[n++] = kv("request_id", entry.requestId());
+        fields[n++] = kv("route", entry.route());
+        fields[n++] = kv("upstream", entry.upstream());
+        fields[n++] = kv("attempt", entry.attempt());
+        fields[n++] = kv("result", entry.result());
+        fields[n++] = kv("action", entry.action());
+        fields[n++] = kv("delay_ms", entry.delayMillis());
+        fields[n++] = kv("hint", entry.hint());
+        fields[n++] = kv("reason", entry.reason());
+        if (upstreamRequestId != null) {
+            fields[n++] = kv("upstream_request_id", upstreamRequestId);
+        }
+        if (error != null) {
+            fields[n++] = kv("error", error);
+        }
+        LOG.info(message, n == fields.length ? fields : Arrays.copyOf(fields, n));
     }
 }

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
@@ -31,12 +32,16 @@ public final class RouteMetrics {
 
     private final String route;
     private final MeterRegistry registry;
-    /** Request counters by status class (0-5, 0 = none) and outcome, created on first use. */
-    private final java.util.concurrent.atomic.AtomicReferenceArray<Counter> requests =
-            new java.util.concurrent.atomic.AtomicReferenceArray<>(6 * OUTCOMES);
+    /** Request counters by model label, then status class (0-5, 0 = none) and outcome, created on first use. */
+    private final Map<String, AtomicReferenceArray<Counter>> requests = new ConcurrentHashMap<>();
 
-    /** Attempt counters by upstream, then outcome: two lookups, no key built per attempt. */
-    private final Map<String, Map<String, Counter>> attempts = new ConcurrentHashMap<>();
+    /** Attempt counters by upstream, then model label, then outcome: lookups only, no key built per attempt. */
+    private final Map<String, Map<String, Map<String, Counter>>> attempts = new ConcurrentHashMap<>();
+
+    /** Token counters by model label: input, then output. */
+    private final Map<String, Counter[]> tokens = new ConcurrentHashMap<>();
+
+    private final ModelLabels models;
 
     private final Map<WaitSource, Timer> retryWaits = new ConcurrentHashMap<>();
     private final Timer duration;
@@ -78,9 +83,10 @@ public final class RouteMetrics {
      */
     public record QueuedKey(String upstream, String key, int count) {}
 
-    RouteMetrics(String route, MeterRegistry registry) {
+    RouteMetrics(String route, MeterRegistry registry, ModelLabels models) {
         this.route = route;
         this.registry = registry;
+        this.models = models;
         this.streams = new StreamMetrics(route, registry);
         this.duration = Timer.builder("breakwater_request_duration")
                 .tag("route", route)
@@ -207,24 +213,55 @@ public final class RouteMetrics {
                 .record(nanos, TimeUnit.NANOSECONDS);
     }
 
-    /** A finished request: its status ({@code 0} when none was sent), outcome and durations in nanoseconds. */
-    public void request(int status, AccessLog.Outcome outcome, long durationNanos) {
+    /**
+     * A finished request: its status ({@code 0} when none was sent), outcome, the model it named (null: none) and
+     * its duration in nanoseconds.
+     */
+    public void request(int status, AccessLog.Outcome outcome, String model, long durationNanos) {
         int statusClass = status >= 100 && status < 600 ? status / 100 : 0;
         int slot = statusClass * OUTCOMES + outcome.ordinal();
-        Counter counter = requests.get(slot);
+        String modelLabel = models.of(model);
+        AtomicReferenceArray<Counter> byStatus =
+                requests.computeIfAbsent(modelLabel, m -> new AtomicReferenceArray<>(6 * OUTCOMES));
+        Counter counter = byStatus.get(slot);
         if (counter == null) {
             // Registering twice is harmless: Micrometer returns the meter already registered.
             counter = Counter.builder("breakwater_requests")
                     .tag("route", route)
+                    .tag("model", modelLabel)
                     .tag("status_class", statusClass(status))
                     .tag("outcome", outcome.label())
-                    .description("Requests by status class and outcome")
+                    .description("Requests by model, status class and outcome")
                     .register(registry);
-            requests.set(slot, counter);
+            byStatus.set(slot, counter);
         }
         counter.increment();
         duration.record(durationNanos, TimeUnit.NANOSECONDS);
         requestsTotal.increment();
+    }
+
+    /**
+     * Tokens a response reported in its {@code usage}, by the model that answered (its own name for itself when
+     * it gave one, else the one asked for).
+     */
+    public void tokens(String model, long input, long output) {
+        Counter[] pair = tokens.computeIfAbsent(
+                models.of(model), label -> new Counter[] {tokenCounter(label, "input"), tokenCounter(label, "output")});
+        if (input > 0) {
+            pair[0].increment(input);
+        }
+        if (output > 0) {
+            pair[1].increment(output);
+        }
+    }
+
+    private Counter tokenCounter(String modelLabel, String kind) {
+        return Counter.builder("breakwater_tokens")
+                .tag("route", route)
+                .tag("model", modelLabel)
+                .tag("kind", kind)
+                .description("Tokens reported in responses' usage, by model and kind (input or output)")
+                .register(registry);
     }
 
     /** Requests finished on this route since start. */
@@ -238,21 +275,33 @@ public final class RouteMetrics {
     }
 
     /**
-     * One upstream attempt's outcome: a status class ({@code 2xx}...) or a failure kind.
+     * One upstream attempt's outcome: {@code 429}, a status class ({@code 2xx}...) or a failure kind.
      *
      * @param upstream the upstream's name (the route's own for its primary)
+     * @param model the model the upstream was asked for, or null
      */
-    public void attempt(String upstream, String outcome) {
+    public void attempt(String upstream, String model, String outcome) {
+        String modelLabel = models.of(model);
         attempts.computeIfAbsent(upstream, u -> new ConcurrentHashMap<>())
+                .computeIfAbsent(modelLabel, m -> new ConcurrentHashMap<>())
                 .computeIfAbsent(
                         outcome,
                         k -> Counter.builder("breakwater_upstream_attempts")
                                 .tag("route", route)
                                 .tag("upstream", upstream)
+                                .tag("model", modelLabel)
                                 .tag("outcome", outcome)
-                                .description("Upstream attempts by upstream and outcome")
+                                .description("Upstream attempts by upstream, model and outcome")
                                 .register(registry))
                 .increment();
+    }
+
+    /**
+     * The attempt outcome label of an answer: {@code 429} on its own (rate limiting is what operators watch
+     * for), else its status class.
+     */
+    public static String attemptOutcome(int status) {
+        return status == 429 ? "429" : statusClass(status);
     }
 
     /** A retry wait of {@code millis}, set by {@code source} (backoff, retry-after, ratelimit-reset, gate...). */

@@ -23,4 +23,15 @@ final class AttemptFailedException extends Exception {
     String causeType() {
         return FailureWords.of(kind, getCause());
     }
+
+    /** The cause's own message (the innermost one that has one), or the failure's kind when none has. */
+    String causeMessage() {
+        String message = null;
+        for (Throwable t = getCause(); t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t.getMessage() != null) {
+                message = t.getMessage();
+            }
+        }
+        return message == null ? kind.label() : message;
+    }
 }

@@ -1,6 +1,7 @@
 package dev.breakwater.proxy;
 
 import dev.breakwater.observability.AccessLog;
+import dev.breakwater.observability.RetryLog;
 import dev.breakwater.resilience.McpCall;
 import dev.breakwater.resilience.OutgoingRequest;
 import dev.breakwater.resilience.RequestAdmission;
@@ -11,6 +12,7 @@ import dev.breakwater.resilience.UpstreamGuard;
 import dev.breakwater.routing.Route;
 import dev.breakwater.time.Scheduler.Cancellable;
 import io.vertx.core.Context;
+import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
@@ -64,6 +66,12 @@ final class Exchange implements OutgoingRequest {
     private long lastHeadNanos;
     /** Time the first attempt was held at a rate-limit gate before it was dispatched. */
     private long heldBeforeFirstDispatchNanos;
+    /** From arrival until the response head went out; -1 until it does. */
+    private long firstByteNanos = -1;
+    /** The request id the upstream gave its last answer, or null. */
+    private String upstreamRequestId;
+    /** The last failed attempt's cause in its own words, or null. */
+    private String lastError;
 
     Exchange(
             HttpServerRequest request,
@@ -174,6 +182,20 @@ final class Exchange implements OutgoingRequest {
     }
 
     /**
+     * An attempt was answered with {@code headers}: the upstream's own request id (OpenAI's {@code x-request-id},
+     * Anthropic's {@code request-id}) is kept for the logs.
+     */
+    void answeredWith(MultiMap headers) {
+        String id = headers.get("x-request-id");
+        upstreamRequestId = id != null ? id : headers.get("request-id");
+    }
+
+    /** The request id the upstream gave its last answer, or null. */
+    String upstreamRequestId() {
+        return upstreamRequestId;
+    }
+
+    /**
      * A decision was taken after an attempt whose outcome was {@code cause} (a status, or a failure in words): it
      * goes to the retry log, unless it is the everyday stop of an answer that is not one to retry, and a stop
      * after a failed attempt is counted by its reason.
@@ -181,12 +203,28 @@ final class Exchange implements OutgoingRequest {
      * @param failed true when the attempt failed (no response, or a status of 400 or more)
      */
     void decided(RetryDecision decision, String cause, boolean failed) {
+        decided(decision, cause, failed, null);
+    }
+
+    /**
+     * As {@link #decided(RetryDecision, String, boolean)}, after an attempt that failed without an answer:
+     * {@code error} is its cause's own message, logged apart from the word that names it.
+     */
+    void decided(RetryDecision decision, String cause, boolean failed, String error) {
         lastReason = decision.reasonLabel();
+        if (error != null) {
+            lastError = error;
+            upstreamRequestId = null;
+        }
         if (decision instanceof RetryDecision.Stop stop && failed) {
             route.metrics().retryStopped(stop.reason().label());
         }
         if (!(decision instanceof RetryDecision.Stop stop && stop.reason().isRoutine())) {
-            runtime.retryLog().decision(requestId, route.name(), upstreamName(), cause, decision);
+            runtime.retryLog()
+                    .decision(
+                            new RetryLog.Attempt(requestId, route.name(), upstreamName(), upstreamRequestId, error),
+                            cause,
+                            decision);
         }
     }
 
@@ -256,7 +294,8 @@ final class Exchange implements OutgoingRequest {
     void responseHeadSent(int status) {
         HeaderPolicy.writeResponse(response.headers(), route, requestId, attempts, upstreamName(), status);
         long now = runtime.ticker().nanoTime();
-        route.metrics().timeToFirstByte(now - startNanos);
+        firstByteNanos = now - startNanos;
+        route.metrics().timeToFirstByte(firstByteNanos);
         if (firstDispatchNanos != 0 && lastHeadNanos != 0) {
             // From the client's body being read to the first attempt, plus from the final head to sending it on.
             // A hold of the first attempt at a rate-limit gate is waiting, not Breakwater's work: it is left out
@@ -300,6 +339,7 @@ final class Exchange implements OutgoingRequest {
         if (error.retryAfterSeconds() >= 0) {
             response.headers()
                     .set("x-request-id", requestId)
+                    .set(HeaderPolicy.BREAKWATER_REQUEST_ID, requestId)
                     .set("x-breakwater-attempts", Integer.toString(attempts))
                     .set("retry-after", Long.toString(error.retryAfterSeconds()));
             if (upstreamName() != null) {
@@ -308,7 +348,8 @@ final class Exchange implements OutgoingRequest {
         } else {
             HeaderPolicy.writeResponse(response.headers(), route, requestId, attempts, upstreamName(), error.status());
         }
-        route.metrics().timeToFirstByte(runtime.ticker().nanoTime() - startNanos);
+        firstByteNanos = runtime.ticker().nanoTime() - startNanos;
+        route.metrics().timeToFirstByte(firstByteNanos);
         response.headers().set("content-type", "application/json");
         // Finish before ending: on HTTP/2 ending the stream fires the close handler.
         finish(error.status(), AccessLog.Outcome.PROXY_ERROR, error.code());
@@ -352,7 +393,9 @@ final class Exchange implements OutgoingRequest {
             replayMemory.release(body.reservedBytes());
         }
         long durationNanos = runtime.ticker().nanoTime() - startNanos;
-        route.metrics().request(status, outcome, durationNanos);
+        String model = admission.requestedModel();
+        route.metrics().request(status, outcome, model, durationNanos);
+        UpstreamGuard upstream = admission.upstream();
         runtime.accessLog()
                 .request(new AccessLog.Entry(
                         requestId,
@@ -364,8 +407,20 @@ final class Exchange implements OutgoingRequest {
                         durationNanos,
                         outcome,
                         reason,
-                        upstreamName(),
+                        upstream == null ? null : new AccessLog.Upstream(upstream.name(), upstream.address()),
+                        model,
+                        upstreamRequestId,
+                        firstByteNanos,
+                        request.bytesRead(),
+                        response.bytesWritten(),
+                        clientAddress(request),
+                        outcome == AccessLog.Outcome.OK || outcome == AccessLog.Outcome.CLIENT_ERROR ? null : lastError,
                         request.getHeader("traceparent")));
+    }
+
+    /** The client's address as the log shows it, or null when the connection has none (a Unix socket). */
+    static String clientAddress(HttpServerRequest request) {
+        return request.remoteAddress() == null ? null : request.remoteAddress().hostAddress();
     }
 
     /**
@@ -374,7 +429,10 @@ final class Exchange implements OutgoingRequest {
      * {@code release()}).
      */
     private void keepForDuplicates(int status, AccessLog.Outcome outcome) {
-        if (outcome == AccessLog.Outcome.OK || outcome == AccessLog.Outcome.UPSTREAM_ERROR || capture.tooLarge()) {
+        if (outcome == AccessLog.Outcome.OK
+                || outcome == AccessLog.Outcome.CLIENT_ERROR
+                || outcome == AccessLog.Outcome.UPSTREAM_ERROR
+                || capture.tooLarge()) {
             capture.finished(this, status, response.headers());
         } else if (outcome == AccessLog.Outcome.INTERRUPTED) {
             admission.keyNotStored(
@@ -396,7 +454,7 @@ final class Exchange implements OutgoingRequest {
     void finishRelayed(int status, boolean upstreamFailed) {
         finish(
                 status,
-                status >= 500 || upstreamFailed ? AccessLog.Outcome.UPSTREAM_ERROR : AccessLog.Outcome.OK,
+                upstreamFailed ? AccessLog.Outcome.UPSTREAM_ERROR : AccessLog.Outcome.ofRelayed(status),
                 lastReason);
     }
 

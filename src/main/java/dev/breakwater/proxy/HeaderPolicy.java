@@ -26,6 +26,9 @@ final class HeaderPolicy {
 
     private HeaderPolicy() {}
 
+    /** Breakwater's id of the request, on every response: the one in its logs. */
+    static final String BREAKWATER_REQUEST_ID = "x-breakwater-request-id";
+
     /** As {@link #SET_BY_PROXY}, and the client's credentials, for an upstream that has a credential of its own. */
     private static final Set<String> SET_BY_PROXY_WITH_CREDENTIAL = HopByHopHeaders.caseInsensitive(
             "host",
@@ -82,7 +85,9 @@ final class HeaderPolicy {
     }
 
     /**
-     * Adds the headers every routed response carries, the proxy's own errors included, and
+     * Adds the headers every routed response carries, the proxy's own errors included: Breakwater's request id in
+     * {@code x-breakwater-request-id}, and in {@code x-request-id} too unless the upstream's answer carries its own
+     * (which the client then receives unchanged), and
      * {@code x-should-retry: false} on a failure Breakwater has given up on, so the client's SDK does not retry
      * on top of Breakwater's own retries. {@code x-breakwater-upstream} names the upstream that answered (or was
      * tried last), when there was one.
@@ -90,7 +95,10 @@ final class HeaderPolicy {
      * @param upstream the upstream's name, or null before any attempt
      */
     static void writeResponse(MultiMap out, Route route, String requestId, int attempts, String upstream, int status) {
-        out.set("x-request-id", requestId).set("x-breakwater-attempts", Integer.toString(attempts));
+        out.set(BREAKWATER_REQUEST_ID, requestId).set("x-breakwater-attempts", Integer.toString(attempts));
+        if (!out.contains("x-request-id")) {
+            out.set("x-request-id", requestId);
+        }
         if (upstream != null) {
             out.set("x-breakwater-upstream", upstream);
         }

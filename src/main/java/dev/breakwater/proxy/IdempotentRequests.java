@@ -27,6 +27,7 @@ final class IdempotentRequests {
     /** Headers of the first response that belong to its exchange only, never to a replay. */
     private static final Set<String> PER_EXCHANGE = HopByHopHeaders.caseInsensitive(
             "x-request-id",
+            HeaderPolicy.BREAKWATER_REQUEST_ID,
             "x-breakwater-attempts",
             "x-breakwater-upstream",
             "x-breakwater-replayed",
@@ -163,6 +164,7 @@ final class IdempotentRequests {
         }
         response.headers()
                 .set("x-request-id", exchange.requestId())
+                .set(HeaderPolicy.BREAKWATER_REQUEST_ID, exchange.requestId())
                 .set("x-breakwater-attempts", "0")
                 .set("x-breakwater-replayed", "true");
         exchange.replayed(stored.status());

@@ -227,6 +227,7 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
         response.setStatusCode(status)
                 .putHeader("content-type", "application/json")
                 .putHeader("x-request-id", requestId)
+                .putHeader(HeaderPolicy.BREAKWATER_REQUEST_ID, requestId)
                 .putHeader("x-breakwater-attempts", "0");
         if (status == 503) {
             response.putHeader("retry-after", "1");
@@ -252,6 +253,13 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
                         runtime.ticker().nanoTime() - start,
                         AccessLog.Outcome.PROXY_ERROR,
                         error.code(),
+                        null,
+                        null,
+                        null,
+                        runtime.ticker().nanoTime() - start,
+                        request.bytesRead(),
+                        0,
+                        Exchange.clientAddress(request),
                         null,
                         request.getHeader("traceparent")));
     }

@@ -77,12 +77,9 @@ final class ResponseRelay {
         if (upstream.statusMessage() != null) {
             client.setStatusMessage(upstream.statusMessage());
         }
+        // The upstream's own x-request-id, when it sent one, reaches the client unchanged: it is OpenAI's req_...
+        // id, the one its SDKs show as _request_id and its support asks for. Breakwater's id is beside it.
         HopByHopHeaders.copy(upstream.headers(), client.headers(), NONE);
-        String upstreamId = upstream.getHeader("x-request-id");
-        if (upstreamId != null && !upstreamId.equals(exchange.requestId())) {
-            // Keep the upstream's own id (OpenAI's req_..., what its support asks for) next to ours.
-            client.headers().set("x-upstream-request-id", upstreamId);
-        }
         exchange.responseHeadSent(upstream.statusCode());
         if (!client.headers().contains("content-length") && exchange.request().version() != HttpVersion.HTTP_1_0) {
             client.setChunked(true);

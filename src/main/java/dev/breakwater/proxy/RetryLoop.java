@@ -83,12 +83,13 @@ final class RetryLoop {
         }
         HttpClientResponse response = ar.result();
         exchange.headReceived();
+        exchange.answeredWith(response.headers());
         if (holdsUntilFirstEvent(response)) {
             awaitFirstEvent(response);
             return;
         }
         exchange.admission().onHeaders(response.statusCode());
-        recordAttempt(RouteMetrics.statusClass(response.statusCode()));
+        recordAttempt(RouteMetrics.attemptOutcome(response.statusCode()));
         if (!provider().wantsErrorBody(response.statusCode())) {
             onResponse(response, null);
             return;
@@ -157,7 +158,7 @@ final class RetryLoop {
             StreamEvents.Failure reported = held.reported();
             int status = reported == null ? response.statusCode() : reported.status();
             exchange.admission().onHeaders(status);
-            recordAttempt(RouteMetrics.statusClass(status));
+            recordAttempt(RouteMetrics.attemptOutcome(status));
             UpstreamHead head = new UpstreamHead(
                     status, response.headers(), reported == null ? ProviderRules.ErrorFields.NONE : reported.fields());
             decide(response, head, null, held, reported == null ? "200" : "stream error " + reported.label());
@@ -166,7 +167,7 @@ final class RetryLoop {
 
     private void onFailure(AttemptFailedException failure) {
         RetryDecision decision = exchange.admission().onFailure(failure.kind(), failure);
-        exchange.decided(decision, failure.causeType(), true);
+        exchange.decided(decision, failure.causeType(), true, failure.causeMessage());
         if (decision instanceof RetryDecision.Retry retry) {
             streamRetried(failure.kind());
             scheduleRetry(retry);
@@ -241,7 +242,9 @@ final class RetryLoop {
     }
 
     private void recordAttempt(String outcome) {
-        exchange.route().metrics().attempt(exchange.upstreamName(), outcome);
+        exchange.route()
+                .metrics()
+                .attempt(exchange.upstreamName(), exchange.admission().currentModel(), outcome);
     }
 
     /** The rules of the upstream the attempt went to. */

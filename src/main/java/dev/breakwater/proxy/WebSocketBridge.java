@@ -236,6 +236,7 @@ final class WebSocketBridge {
             // Vert.x passes the response's headers into its handshake: the client is told the upstream's choice.
             response.headers().set("sec-websocket-protocol", upstream.subProtocol());
         }
+        exchange.answeredWith(upstream.headers());
         keepUpstreamRequestId(upstream.headers(), response.headers());
         exchange.responseHeadSent(101);
         exchange.request().toWebSocket().onComplete(ar -> {
@@ -252,8 +253,9 @@ final class WebSocketBridge {
     private void onRejected(UpgradeRejectedException rejected) {
         int status = rejected.getStatus();
         exchange.headReceived();
+        exchange.answeredWith(rejected.getHeaders());
         exchange.admission().onHeaders(status);
-        recordAttempt(RouteMetrics.statusClass(status));
+        recordAttempt(RouteMetrics.attemptOutcome(status));
         ProviderRules provider = exchange.admission().upstream().provider();
         Buffer body = rejected.getBody();
         ProviderRules.ErrorFields error = body != null && provider.wantsErrorBody(status)
@@ -283,7 +285,7 @@ final class WebSocketBridge {
         AttemptFailedException failure = new AttemptFailedException(kind, cause);
         recordAttempt(kind.label());
         RetryDecision decision = exchange.admission().onFailure(kind, failure);
-        exchange.decided(decision, failure.causeType(), true);
+        exchange.decided(decision, failure.causeType(), true, failure.causeMessage());
         if (decision instanceof RetryDecision.Retry retry) {
             scheduleRetry(retry);
         } else if (((RetryDecision.Stop) decision).reason() == StopReason.CIRCUIT_OPEN) {
@@ -331,16 +333,16 @@ final class WebSocketBridge {
         answer(ProxyError.deadline(exchange.route(), exchange.attempts()), "failed");
     }
 
-    private void keepUpstreamRequestId(MultiMap upstream, MultiMap client) {
+    /** The upstream's own request id, when it sent one, is the client's {@code x-request-id} (as on any route). */
+    private static void keepUpstreamRequestId(MultiMap upstream, MultiMap client) {
         String upstreamId = upstream.get("x-request-id");
-        if (upstreamId != null && !upstreamId.equals(exchange.requestId())) {
-            // Keep the upstream's own id (OpenAI's req_..., what its support asks for) next to ours.
-            client.set("x-upstream-request-id", upstreamId);
+        if (upstreamId != null) {
+            client.set("x-request-id", upstreamId);
         }
     }
 
     private void recordAttempt(String outcome) {
-        metrics().attempt(exchange.upstreamName(), outcome);
+        metrics().attempt(exchange.upstreamName(), exchange.admission().currentModel(), outcome);
     }
 
     private String upstreamLabel() {

@@ -45,6 +45,8 @@ public final class RequestAdmission {
     private final String[] rateLimitKeys;
     /** Per upstream: the model it is asked for (after its models rewrite), "" for none; null until read. */
     private final String[] models;
+    /** The model the client named, "" for none; null until read. */
+    private String requested;
 
     private RequestFacts facts;
     private RetryContext retry;
@@ -105,6 +107,23 @@ public final class RequestAdmission {
     /** The upstream of the attempt in flight, or of the last one; null before the first. */
     public UpstreamGuard upstream() {
         return current;
+    }
+
+    /**
+     * The model the client named (before any upstream's {@code models} rewrite), or null when the route's provider
+     * reads none or the body names none. Read from the body once, on first use.
+     */
+    public String requestedModel() {
+        if (requested == null) {
+            String named = guard.upstreams().get(0).provider().model(outgoing);
+            requested = named == null ? "" : named;
+        }
+        return requested.isEmpty() ? null : requested;
+    }
+
+    /** The model the current upstream is asked for (after its {@code models} rewrite), or null. */
+    public String currentModel() {
+        return current == null ? null : model(current);
     }
 
     /**
@@ -644,7 +663,11 @@ public final class RequestAdmission {
     private String model(UpstreamGuard upstream) {
         String model = models[upstream.index()];
         if (model == null) {
-            String named = upstream.provider().model(outgoing);
+            // Rules of one kind read the same request the same way: the body is parsed once for all upstreams.
+            String named = upstream.provider().getClass()
+                            == guard.upstreams().get(0).provider().getClass()
+                    ? requestedModel()
+                    : upstream.provider().model(outgoing);
             model = named == null ? "" : upstream.target().models().getOrDefault(named, named);
             models[upstream.index()] = model;
         }

@@ -101,7 +101,7 @@ public final class UpstreamGuard {
     }
 
     /** {@code host:port}, part of every rate-limit key. */
-    String address() {
+    public String address() {
         return address;
     }
 

@@ -101,9 +101,12 @@ class OperationsIT {
 
             assertThat(metrics.statusCode()).isEqualTo(200);
             assertThat(metrics.body())
-                    .contains("breakwater_requests_total{outcome=\"ok\",route=\"tools\",status_class=\"2xx\"} 1.0")
                     .contains(
-                            "breakwater_upstream_attempts_total{outcome=\"5xx\",route=\"tools\",upstream=\"tools\"} 3.0")
+                            "breakwater_requests_total{model=\"none\",outcome=\"ok\",route=\"tools\",status_class=\"2xx\"} 1.0")
+                    .contains("breakwater_requests_total{model=\"none\",outcome=\"upstream_error\",route=\"tools\","
+                            + "status_class=\"5xx\"} 1.0")
+                    .contains("breakwater_upstream_attempts_total{model=\"none\",outcome=\"5xx\",route=\"tools\","
+                            + "upstream=\"tools\"} 3.0")
                     .contains("breakwater_retry_wait_seconds_count{reason=\"backoff\",route=\"tools\"} 2")
                     .contains("breakwater_retry_stops_total{reason=\"attempts_exhausted\",route=\"tools\"} 1.0")
                     .contains("breakwater_request_duration_seconds_bucket{route=\"tools\"")
