@@ -2,6 +2,7 @@ package dev.breakwater.it;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.matchingJsonPath;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
@@ -10,6 +11,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
+import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import dev.breakwater.testing.Http;
 import dev.breakwater.testing.LogCapture;
 import dev.breakwater.testing.NodeSdk;
@@ -20,6 +22,8 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -146,6 +150,62 @@ class RequestIdsAndLabelsIT {
                 .contains("breakwater_upstream_attempts_total{model=\"gpt-4o-mini\",outcome=\"429\",route=\"openai\","
                         + "upstream=\"openai\"}")
                 .contains("breakwater_retry_stops_total{reason=\"insufficient_quota\",route=\"openai\"}");
+    }
+
+    @Test
+    void aRequestHeldTwoSecondsAtTheGateLeavesTheOverheadHistogramAlone() throws Exception {
+        String held = "{\"model\":\"held-model\",\"messages\":[]}";
+        upstream.stubFor(post(urlPathEqualTo("/v1/chat/completions"))
+                .withRequestBody(matchingJsonPath("$.model", equalTo("held-model")))
+                .inScenario("held")
+                .whenScenarioStateIs(Scenario.STARTED)
+                .willReturn(aResponse().withStatus(429).withHeader("retry-after", "2"))
+                .willSetStateTo("open"));
+        upstream.stubFor(post(urlPathEqualTo("/v1/chat/completions"))
+                .withRequestBody(matchingJsonPath("$.model", equalTo("held-model")))
+                .inScenario("held")
+                .whenScenarioStateIs("open")
+                .willReturn(aResponse().withStatus(200).withBody(COMPLETION)));
+        double overheadBefore = sample("breakwater_proxy_overhead_seconds_sum{route=\"openai\"}");
+        double countBefore = sample("breakwater_proxy_overhead_seconds_count{route=\"openai\"}");
+
+        CompletableFuture<HttpResponse<String>> first = CompletableFuture.supplyAsync(() -> chat(held));
+        await().atMost(Duration.ofSeconds(5))
+                .until(() -> upstream.getAllServeEvents().stream()
+                        .anyMatch(e -> e.getRequest().getBodyAsString().contains("held-model")));
+        // The 429 closed the key's gate: this request's first attempt waits there for the rest of the 2 s.
+        long start = System.nanoTime();
+        HttpResponse<String> second = chat(held);
+        long heldMillis = (System.nanoTime() - start) / 1_000_000;
+
+        assertThat(second.statusCode()).isEqualTo(200);
+        assertThat(first.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+        assertThat(heldMillis).isGreaterThan(1_500);
+        assertThat(sample("breakwater_proxy_overhead_seconds_count{route=\"openai\"}") - countBefore)
+                .isEqualTo(2.0);
+        assertThat(sample("breakwater_proxy_overhead_seconds_sum{route=\"openai\"}") - overheadBefore)
+                .as("the gate hold is waiting, not Breakwater's own work")
+                .isLessThan(0.2);
+        assertThat(sample("breakwater_ratelimit_wait_seconds_sum{key=\"")).isGreaterThan(1.5);
+    }
+
+    private static HttpResponse<String> chat(String body) {
+        try {
+            return Http.post(proxy.uri("/v1/chat/completions"), body, "content-type", "application/json");
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The value of the first scraped series that starts with {@code series}. */
+    private static double sample(String series) throws Exception {
+        return Http.get(proxy.adminUri("/metrics"))
+                .body()
+                .lines()
+                .filter(line -> line.startsWith(series))
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+                .findFirst()
+                .orElse(0);
     }
 
     private static List<String> linesOf(LogCapture capture, String requestId) {
