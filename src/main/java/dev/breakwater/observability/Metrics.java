@@ -1,5 +1,6 @@
 package dev.breakwater.observability;
 
+import dev.breakwater.time.Ticker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
 import io.github.resilience4j.micrometer.tagged.TaggedRetryMetrics;
@@ -27,13 +28,21 @@ public final class Metrics {
     private final Map<String, RouteMetrics> routes = new ConcurrentHashMap<>();
     private final Counter reloadsApplied;
     private final Counter reloadsRejected;
+    private final Ticker ticker;
 
+    /** Metrics on the system's monotonic clock. */
     public Metrics() {
-        this(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+        this(Ticker.system());
     }
 
-    Metrics(PrometheusMeterRegistry registry) {
+    /** @param ticker the clock the status page's recent-traffic windows move with */
+    public Metrics(Ticker ticker) {
+        this(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), ticker);
+    }
+
+    Metrics(PrometheusMeterRegistry registry, Ticker ticker) {
         this.registry = registry;
+        this.ticker = ticker;
         TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(breakers).bindTo(registry);
         TaggedRetryMetrics.ofRetryRegistry(retries).bindTo(registry);
         new JvmMemoryMetrics().bindTo(registry);
@@ -68,7 +77,7 @@ public final class Metrics {
 
     /** The meters of route {@code name}, created on first use and kept across reloads. */
     public RouteMetrics route(String name) {
-        return routes.computeIfAbsent(name, n -> new RouteMetrics(n, registry));
+        return routes.computeIfAbsent(name, n -> new RouteMetrics(n, registry, ticker));
     }
 
     /** Exposes the bytes held in replay buffers and their limit. */

@@ -1,6 +1,7 @@
 package dev.breakwater.observability;
 
 import dev.breakwater.resilience.WaitSource;
+import dev.breakwater.time.Ticker;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -68,6 +69,11 @@ public final class RouteMetrics {
     private final Counter framesToClient;
     private final Counter bytesToUpstream;
     private final Counter bytesToClient;
+    /** The last minute of the route's requests, and of each upstream's attempts, for the status page. */
+    private final RecentTraffic traffic;
+
+    private final Map<String, RecentTraffic> upstreamTraffic = new ConcurrentHashMap<>();
+    private final Ticker ticker;
 
     /**
      * Requests waiting for one rate-limit key.
@@ -78,9 +84,11 @@ public final class RouteMetrics {
      */
     public record QueuedKey(String upstream, String key, int count) {}
 
-    RouteMetrics(String route, MeterRegistry registry) {
+    RouteMetrics(String route, MeterRegistry registry, Ticker ticker) {
         this.route = route;
         this.registry = registry;
+        this.ticker = ticker;
+        this.traffic = new RecentTraffic(ticker);
         this.streams = new StreamMetrics(route, registry);
         this.duration = Timer.builder("breakwater_request_duration")
                 .tag("route", route)
@@ -253,6 +261,22 @@ public final class RouteMetrics {
                                 .description("Upstream attempts by upstream and outcome")
                                 .register(registry))
                 .increment();
+        upstreamTraffic(upstream).attempt(failedAttempt(outcome), outcome.equals("4xx"));
+    }
+
+    /** A 5xx, or a failure before headers; not a 1xx-4xx, nor an attempt {@code cancelled} by its request's end. */
+    private static boolean failedAttempt(String outcome) {
+        return outcome.equals("5xx") || !(outcome.endsWith("xx") || outcome.equals("cancelled"));
+    }
+
+    /** The route's requests in the last minute. */
+    public RecentTraffic traffic() {
+        return traffic;
+    }
+
+    /** The attempts to upstream {@code name} (the route's own name for its primary) in the last minute. */
+    public RecentTraffic upstreamTraffic(String name) {
+        return upstreamTraffic.computeIfAbsent(name, n -> new RecentTraffic(ticker));
     }
 
     /** A retry wait of {@code millis}, set by {@code source} (backoff, retry-after, ratelimit-reset, gate...). */

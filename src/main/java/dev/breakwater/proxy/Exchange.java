@@ -353,6 +353,7 @@ final class Exchange implements OutgoingRequest {
         }
         long durationNanos = runtime.ticker().nanoTime() - startNanos;
         route.metrics().request(status, outcome, durationNanos);
+        route.metrics().traffic().request(status, outcome, attempts, durationNanos);
         runtime.accessLog()
                 .request(new AccessLog.Entry(
                         requestId,
