@@ -41,13 +41,30 @@ public final class RecentTraffic {
 
     private final AtomicLongArray counts = new AtomicLongArray(SLOTS * STRIDE);
 
-    /** @param ticker the monotonic clock the window moves with */
+    /**
+     * A window that starts now.
+     *
+     * @param ticker the monotonic clock the window moves with
+     */
     public RecentTraffic(Ticker ticker) {
+        this(ticker, ticker.nanoTime());
+    }
+
+    /**
+     * A window that started at {@code originNanos}, so that windows made later (an upstream's, on its first
+     * attempt) have the same slots and cover the same time as their route's.
+     */
+    public RecentTraffic(Ticker ticker, long originNanos) {
         this.ticker = ticker;
-        this.originNanos = ticker.nanoTime();
+        this.originNanos = originNanos;
         for (int i = 0; i < SLOTS; i++) {
             slotNumbers.set(i, -1);
         }
+    }
+
+    /** When the window started, on its ticker. */
+    public long originNanos() {
+        return originNanos;
     }
 
     /** Whether a request that ended with {@code outcome} counts as an error (see the class comment). */

@@ -276,7 +276,7 @@ public final class RouteMetrics {
 
     /** The attempts to upstream {@code name} (the route's own name for its primary) in the last minute. */
     public RecentTraffic upstreamTraffic(String name) {
-        return upstreamTraffic.computeIfAbsent(name, n -> new RecentTraffic(ticker));
+        return upstreamTraffic.computeIfAbsent(name, n -> new RecentTraffic(ticker, traffic.originNanos()));
     }
 
     /** A retry wait of {@code millis}, set by {@code source} (backoff, retry-after, ratelimit-reset, gate...). */

@@ -155,4 +155,17 @@ class RecentTrafficTest {
         assertThat(LatencyBuckets.of(Long.MAX_VALUE)).isEqualTo(LatencyBuckets.COUNT - 1);
         assertThat(LatencyBuckets.of(-5)).isZero();
     }
+
+    @Test
+    void aWindowMadeLaterSharesItsRoutesSlotsAndSpan() {
+        advanceSeconds(20);
+        RecentTraffic upstream = new RecentTraffic(now::get, traffic.originNanos());
+        upstream.attempt(false, false);
+        advanceSeconds(2);
+
+        assertThat(upstream.snapshot().seconds())
+                .isEqualTo(traffic.snapshot().seconds())
+                .isEqualTo(22.0);
+        assertThat(upstream.snapshot().attemptsPerSecond()).isEqualTo(1 / 22.0);
+    }
 }
