@@ -85,14 +85,19 @@ final class RouteView {
                 .put("attempts-per-request", round(window.attemptsPerRequest()));
     }
 
-    /** An upstream's attempts in the last minute: the rate, and failed and 4xx shares in percent (-1 with none). */
+    /**
+     * An upstream's attempts in the last minute: the rate, failed and 4xx shares in percent (-1 with none), and
+     * the percentiles of how long it took to answer, in milliseconds (-1 with none).
+     */
     private static JsonObject recentAttempts(RecentTraffic.Snapshot window) {
         return new JsonObject()
                 .put("window-seconds", round(window.seconds()))
                 .put("attempts", window.attempts())
                 .put("attempts-per-second", round(window.attemptsPerSecond()))
                 .put("failed-percent", round(window.errorPercent(window.attempts())))
-                .put("client-error-percent", round(window.clientErrorPercent(window.attempts())));
+                .put("client-error-percent", round(window.clientErrorPercent(window.attempts())))
+                .put("p50-ms", millis(window.p50Nanos()))
+                .put("p99-ms", millis(window.p99Nanos()));
     }
 
     private static double round(double value) {

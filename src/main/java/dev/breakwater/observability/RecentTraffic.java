@@ -102,14 +102,19 @@ public final class RecentTraffic {
      *
      * @param failed a 5xx, or no response at all
      * @param clientError a 4xx
+     * @param latencyNanos how long the upstream took (to the head, or to a held stream's first event, or to the
+     *     failure); negative when not measured (an abandoned attempt)
      */
-    public void attempt(boolean failed, boolean clientError) {
+    public void attempt(boolean failed, boolean clientError, long latencyNanos) {
         int base = base();
         counts.incrementAndGet(base + ATTEMPTS);
         if (failed) {
             counts.incrementAndGet(base + ERRORS);
         } else if (clientError) {
             counts.incrementAndGet(base + CLIENT_ERRORS);
+        }
+        if (latencyNanos >= 0) {
+            counts.incrementAndGet(base + LATENCY + LatencyBuckets.of(latencyNanos));
         }
     }
 
@@ -164,7 +169,8 @@ public final class RecentTraffic {
      * @param errors requests that ended in error; for an upstream, failed attempts
      * @param clientErrors requests answered with a relayed 4xx (429 included); for an upstream, 4xx attempts
      * @param attempts upstream attempts, of the requests finished (a route) or in all (an upstream)
-     * @param p50Nanos the median request duration, estimated within its histogram bucket (-1 with no request)
+     * @param p50Nanos the median request duration (for an upstream, attempt latency), estimated within its
+     *     histogram bucket; -1 with none
      * @param p99Nanos the 99th percentile, likewise
      */
     public record Snapshot(

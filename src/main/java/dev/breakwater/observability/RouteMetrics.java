@@ -251,6 +251,15 @@ public final class RouteMetrics {
      * @param upstream the upstream's name (the route's own for its primary)
      */
     public void attempt(String upstream, String outcome) {
+        attempt(upstream, outcome, -1);
+    }
+
+    /**
+     * One upstream attempt's outcome, as {@link #attempt(String, String)}, and how long the upstream took to
+     * answer it ({@code nanos}, until the response head or the held stream's first event; -1 when not measured),
+     * for the status page's per-upstream percentiles.
+     */
+    public void attempt(String upstream, String outcome, long nanos) {
         attempts.computeIfAbsent(upstream, u -> new ConcurrentHashMap<>())
                 .computeIfAbsent(
                         outcome,
@@ -261,7 +270,8 @@ public final class RouteMetrics {
                                 .description("Upstream attempts by upstream and outcome")
                                 .register(registry))
                 .increment();
-        upstreamTraffic(upstream).attempt(failedAttempt(outcome), outcome.equals("4xx"));
+        upstreamTraffic(upstream)
+                .attempt(failedAttempt(outcome), outcome.equals("4xx"), outcome.equals("cancelled") ? -1 : nanos);
     }
 
     /** A 5xx, or a failure before headers; not a 1xx-4xx, nor an attempt {@code cancelled} by its request's end. */

@@ -62,6 +62,8 @@ final class Exchange implements OutgoingRequest {
 
     private long firstDispatchNanos;
     private long lastHeadNanos;
+    /** When the latest attempt was sent. */
+    private long attemptStartNanos;
     /** Time the first attempt was held at a rate-limit gate before it was dispatched. */
     private long heldBeforeFirstDispatchNanos;
 
@@ -154,6 +156,12 @@ final class Exchange implements OutgoingRequest {
         }
         currentAttempt = attempt;
         attempts++;
+        attemptStartNanos = runtime.ticker().nanoTime();
+    }
+
+    /** Nanoseconds since the latest attempt was sent. */
+    long sinceAttemptStart() {
+        return runtime.ticker().nanoTime() - attemptStartNanos;
     }
 
     /**

@@ -241,7 +241,7 @@ final class RetryLoop {
     }
 
     private void recordAttempt(String outcome) {
-        exchange.route().metrics().attempt(exchange.upstreamName(), outcome);
+        exchange.route().metrics().attempt(exchange.upstreamName(), outcome, exchange.sinceAttemptStart());
     }
 
     /** The rules of the upstream the attempt went to. */

@@ -174,6 +174,7 @@ class StatusPageIT {
         assertThat(upstreamRow(routes, "tools", "tools")).contains("(primary)");
         assertThat(cell(upstreamRow(routes, "tools", "tools"), "errors")).isEqualTo("100 %");
         assertThat(cell(upstreamRow(routes, "tools", "backup"), "errors")).isEqualTo("0 %");
+        assertThat(cell(upstreamRow(routes, "tools", "backup"), "p99")).matches("[\\d.]+ m?s");
     }
 
     @Test

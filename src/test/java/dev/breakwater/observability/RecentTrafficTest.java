@@ -97,10 +97,10 @@ class RecentTrafficTest {
 
     @Test
     void anUpstreamsWindowCountsAttemptsAndFailedOnes() {
-        traffic.attempt(false, false);
-        traffic.attempt(true, false);
-        traffic.attempt(false, true);
-        traffic.attempt(true, false);
+        traffic.attempt(false, false, millis(100));
+        traffic.attempt(true, false, millis(100));
+        traffic.attempt(false, true, millis(100));
+        traffic.attempt(true, false, -1); // abandoned: counted, not timed
         advanceSeconds(2);
 
         RecentTraffic.Snapshot window = traffic.snapshot();
@@ -109,7 +109,7 @@ class RecentTrafficTest {
         assertThat(window.attemptsPerSecond()).isEqualTo(2.0);
         assertThat(window.errorPercent(window.attempts())).isEqualTo(50.0);
         assertThat(window.clientErrorPercent(window.attempts())).isEqualTo(25.0);
-        assertThat(window.p99Nanos()).isEqualTo(-1);
+        assertThat((double) window.p99Nanos()).isCloseTo(millis(100), within(0.25 * millis(100)));
     }
 
     @Test
@@ -160,7 +160,7 @@ class RecentTrafficTest {
     void aWindowMadeLaterSharesItsRoutesSlotsAndSpan() {
         advanceSeconds(20);
         RecentTraffic upstream = new RecentTraffic(now::get, traffic.originNanos());
-        upstream.attempt(false, false);
+        upstream.attempt(false, false, millis(3));
         advanceSeconds(2);
 
         assertThat(upstream.snapshot().seconds())
