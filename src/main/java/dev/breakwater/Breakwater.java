@@ -4,6 +4,7 @@ import static net.logstash.logback.argument.StructuredArguments.kv;
 
 import dev.breakwater.admin.AdminContext;
 import dev.breakwater.admin.AdminServer;
+import dev.breakwater.admin.InstanceStatus;
 import dev.breakwater.admin.ReloadResult;
 import dev.breakwater.config.BreakwaterConfig;
 import dev.breakwater.config.ConfigException;
@@ -70,6 +71,9 @@ public final class Breakwater {
     private final AtomicBoolean draining = new AtomicBoolean();
     private final Optional<Path> configFile;
     private final Map<String, String> env;
+    /** Version, start, configuration file and last reload, for {@code /admin/status}. */
+    private final InstanceStatus status;
+
     private ConfigWatcher watcher;
     private String proxyDeployment;
     private int proxyPort;
@@ -89,6 +93,7 @@ public final class Breakwater {
                 metrics,
                 fleet.<FleetLink>map(f -> f).orElse(FleetLink.LOCAL));
         this.startup = config;
+        this.status = new InstanceStatus(Main.version(), configFile, Clock.systemUTC());
         this.routes = new AtomicReference<>(factory.table(config));
     }
 
@@ -193,7 +198,8 @@ public final class Breakwater {
                         decisions,
                         this::reload,
                         current.adminToken(),
-                        this::fleetView));
+                        this::fleetView,
+                        status));
         return vertx.deployVerticle(proxy, new DeploymentOptions().setInstances(instances))
                 .compose(id -> {
                     proxyDeployment = id;
@@ -260,7 +266,8 @@ public final class Breakwater {
                             false,
                             problems,
                             "configuration " + file + " is invalid; the running configuration is unchanged"));
-                });
+                })
+                .onSuccess(status::reloaded);
     }
 
     private synchronized ReloadResult apply(BreakwaterConfig next) {

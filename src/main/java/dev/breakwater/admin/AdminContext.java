@@ -18,6 +18,8 @@ import java.util.function.Supplier;
  * @param decisions recent retry decisions, for the status page
  * @param reload re-reads the configuration file and applies it if valid
  * @param token the bearer token every admin call but the probes needs, when set
+ * @param fleet the fleet's state, for {@code /admin/fleet}
+ * @param status version, uptime, configuration file and last reload, for {@code /admin/status}
  */
 public record AdminContext(
         BooleanSupplier ready,
@@ -26,4 +28,5 @@ public record AdminContext(
         RecentDecisions decisions,
         Supplier<Future<ReloadResult>> reload,
         Optional<String> token,
-        Supplier<JsonObject> fleet) {}
+        Supplier<JsonObject> fleet,
+        InstanceStatus status) {}

@@ -29,6 +29,8 @@ import java.util.Optional;
  *   <li>{@code GET /admin/routes}: every route with its upstream, effective policy and live breaker state.</li>
  *   <li>{@code POST /admin/routes/{name}/circuit-breaker/{open|close|reset}}: operator overrides.</li>
  *   <li>{@code POST /admin/reload}: re-read the configuration file now.</li>
+ *   <li>{@code GET /admin/status}: version, uptime, configuration file and the last reload's result.</li>
+ *   <li>{@code GET /admin/fleet}: the fleet's Redis and members, when {@code fleet:} is set.</li>
  *   <li>{@code GET /admin/decisions}: recent retry decisions; {@code GET /}: the status page.</li>
  * </ul>
  *
@@ -100,6 +102,8 @@ public final class AdminServer extends VerticleBase {
                         json(ctx, ar.result().applied() ? 200 : 422, ar.result().toJson());
                     }
                 }));
+        router.get("/admin/status")
+                .handler(ctx -> json(ctx, 200, context.status().toJson()));
         router.get("/admin/fleet").handler(ctx -> json(ctx, 200, context.fleet().get()));
         router.get("/admin/decisions")
                 .handler(ctx -> json(

@@ -8,6 +8,7 @@ import dev.breakwater.config.RouteSpec;
 import dev.breakwater.config.Sizes;
 import dev.breakwater.config.TimeoutSpec;
 import dev.breakwater.config.UpstreamTarget;
+import dev.breakwater.observability.RecentTraffic;
 import dev.breakwater.resilience.RateLimitGate;
 import dev.breakwater.resilience.RouteBreaker;
 import dev.breakwater.resilience.UpstreamGuard;
@@ -64,7 +65,47 @@ final class RouteView {
                                         "held",
                                         route.guard().gate().map(g -> g.held()).orElse(0)));
         return json.put("requests-total", route.metrics().requestsTotal())
-                .put("retries-total", route.metrics().retriesTotal());
+                .put("retries-total", route.metrics().retriesTotal())
+                .put("recent", recentRequests(route.metrics().traffic().snapshot()));
+    }
+
+    /**
+     * The route's requests in the last minute: rates, error and 4xx shares in percent (-1 with no request), the
+     * latency percentiles in milliseconds (-1 with no request) and attempts per request.
+     */
+    private static JsonObject recentRequests(RecentTraffic.Snapshot window) {
+        return new JsonObject()
+                .put("window-seconds", round(window.seconds()))
+                .put("requests", window.requests())
+                .put("requests-per-second", round(window.requestsPerSecond()))
+                .put("error-percent", round(window.errorPercent(window.requests())))
+                .put("client-error-percent", round(window.clientErrorPercent(window.requests())))
+                .put("p50-ms", millis(window.p50Nanos()))
+                .put("p99-ms", millis(window.p99Nanos()))
+                .put("attempts-per-request", round(window.attemptsPerRequest()));
+    }
+
+    /**
+     * An upstream's attempts in the last minute: the rate, failed and 4xx shares in percent (-1 with none), and
+     * the percentiles of how long it took to answer, in milliseconds (-1 with none).
+     */
+    private static JsonObject recentAttempts(RecentTraffic.Snapshot window) {
+        return new JsonObject()
+                .put("window-seconds", round(window.seconds()))
+                .put("attempts", window.attempts())
+                .put("attempts-per-second", round(window.attemptsPerSecond()))
+                .put("failed-percent", round(window.errorPercent(window.attempts())))
+                .put("client-error-percent", round(window.clientErrorPercent(window.attempts())))
+                .put("p50-ms", millis(window.p50Nanos()))
+                .put("p99-ms", millis(window.p99Nanos()));
+    }
+
+    private static double round(double value) {
+        return Math.round(value * 1000) / 1000.0;
+    }
+
+    private static double millis(long nanos) {
+        return nanos < 0 ? -1 : round(nanos / 1e6);
     }
 
     /**
@@ -98,6 +139,11 @@ final class RouteView {
                                             upstream.gate()
                                                     .map(RateLimitGate::held)
                                                     .orElse(0)))
+                    .put(
+                            "recent",
+                            recentAttempts(route.metrics()
+                                    .upstreamTraffic(target.name())
+                                    .snapshot()))
                     .put("model-breakers", modelBreakers(upstream))
                     .put("remaining-capacity", upstream.remainingCapacity()));
         }
@@ -158,6 +204,38 @@ final class RouteView {
                 .put("slow-call-rate", metrics.getSlowCallRate())
                 .put("buffered-calls", metrics.getNumberOfBufferedCalls())
                 .put("failed-calls", metrics.getNumberOfFailedCalls())
-                .put("not-permitted-calls", metrics.getNumberOfNotPermittedCalls());
+                .put("not-permitted-calls", metrics.getNumberOfNotPermittedCalls())
+                .put("next", next(c, breaker));
+    }
+
+    /**
+     * When the breaker's state changes next, as far as it can be known: an open breaker's {@code half-open-in-ms}
+     * (0: the next attempt finds it half-open); a half-open one's {@code probes-left} before it closes or opens
+     * again; a closed one opens once {@code minimum-number-of-calls} are in its window and the failure or slow-call
+     * rate reaches its threshold (those fields are above); a forced-open one waits for an operator.
+     */
+    private static JsonObject next(CircuitBreakerSpec c, RouteBreaker breaker) {
+        CircuitBreaker.State state = breaker.circuitBreaker().getState();
+        JsonObject next = new JsonObject();
+        switch (state) {
+            case OPEN -> next.put("half-open-in-ms", breaker.millisUntilHalfOpen());
+            case HALF_OPEN ->
+                next.put(
+                        "probes-left",
+                        Math.max(
+                                0,
+                                c.permittedNumberOfCallsInHalfOpenState()
+                                        - breaker.circuitBreaker().getMetrics().getNumberOfBufferedCalls()));
+            case CLOSED ->
+                next.put(
+                        "calls-until-rated",
+                        Math.max(
+                                0,
+                                c.minimumNumberOfCalls()
+                                        - breaker.circuitBreaker().getMetrics().getNumberOfBufferedCalls()));
+            case FORCED_OPEN -> next.put("operator", true);
+            default -> {}
+        }
+        return next;
     }
 }

@@ -1,5 +1,6 @@
 package dev.breakwater.observability;
 
+import dev.breakwater.time.Ticker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
 import io.github.resilience4j.micrometer.tagged.TaggedRetryMetrics;
@@ -31,18 +32,29 @@ public final class Metrics {
     private final ModelLabels models;
     private final Counter reloadsApplied;
     private final Counter reloadsRejected;
+    private final Ticker ticker;
 
+    /** Metrics on the system's monotonic clock. */
     public Metrics() {
-        this(DEFAULT_MAX_MODELS);
+        this(Ticker.system(), DEFAULT_MAX_MODELS);
     }
 
-    /** @param maxModels how many distinct models get a {@code model} label of their own (later ones: other) */
-    public Metrics(int maxModels) {
-        this(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), maxModels);
+    /** @param ticker the clock the status page's recent-traffic windows move with */
+    public Metrics(Ticker ticker) {
+        this(ticker, DEFAULT_MAX_MODELS);
     }
 
-    Metrics(PrometheusMeterRegistry registry, int maxModels) {
+    /**
+     * @param ticker the clock the status page's recent-traffic windows move with
+     * @param maxModels how many distinct models get a {@code model} label of their own (later ones: other)
+     */
+    public Metrics(Ticker ticker, int maxModels) {
+        this(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), ticker, maxModels);
+    }
+
+    Metrics(PrometheusMeterRegistry registry, Ticker ticker, int maxModels) {
         this.registry = registry;
+        this.ticker = ticker;
         this.models = new ModelLabels(maxModels);
         TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(breakers).bindTo(registry);
         TaggedRetryMetrics.ofRetryRegistry(retries).bindTo(registry);
@@ -78,7 +90,7 @@ public final class Metrics {
 
     /** The meters of route {@code name}, created on first use and kept across reloads. */
     public RouteMetrics route(String name) {
-        return routes.computeIfAbsent(name, n -> new RouteMetrics(n, registry, models));
+        return routes.computeIfAbsent(name, n -> new RouteMetrics(n, registry, ticker, models));
     }
 
     /** Exposes the bytes held in replay buffers and their limit. */

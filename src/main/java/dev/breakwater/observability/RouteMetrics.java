@@ -1,6 +1,7 @@
 package dev.breakwater.observability;
 
 import dev.breakwater.resilience.WaitSource;
+import dev.breakwater.time.Ticker;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -73,6 +74,11 @@ public final class RouteMetrics {
     private final Counter framesToClient;
     private final Counter bytesToUpstream;
     private final Counter bytesToClient;
+    /** The last minute of the route's requests, and of each upstream's attempts, for the status page. */
+    private final RecentTraffic traffic;
+
+    private final Map<String, RecentTraffic> upstreamTraffic = new ConcurrentHashMap<>();
+    private final Ticker ticker;
 
     /**
      * Requests waiting for one rate-limit key.
@@ -83,10 +89,12 @@ public final class RouteMetrics {
      */
     public record QueuedKey(String upstream, String key, int count) {}
 
-    RouteMetrics(String route, MeterRegistry registry, ModelLabels models) {
+    RouteMetrics(String route, MeterRegistry registry, Ticker ticker, ModelLabels models) {
         this.route = route;
         this.registry = registry;
         this.models = models;
+        this.ticker = ticker;
+        this.traffic = new RecentTraffic(ticker);
         this.streams = new StreamMetrics(route, registry);
         this.duration = Timer.builder("breakwater_request_duration")
                 .tag("route", route)
@@ -281,6 +289,15 @@ public final class RouteMetrics {
      * @param model the model the upstream was asked for, or null
      */
     public void attempt(String upstream, String model, String outcome) {
+        attempt(upstream, model, outcome, -1);
+    }
+
+    /**
+     * One upstream attempt's outcome, as {@link #attempt(String, String, String)}, and how long the upstream took
+     * to answer it ({@code nanos}, until the response head or the held stream's first event; -1 when not
+     * measured), for the status page's per-upstream percentiles.
+     */
+    public void attempt(String upstream, String model, String outcome, long nanos) {
         String modelLabel = models.of(model);
         attempts.computeIfAbsent(upstream, u -> new ConcurrentHashMap<>())
                 .computeIfAbsent(modelLabel, m -> new ConcurrentHashMap<>())
@@ -294,6 +311,27 @@ public final class RouteMetrics {
                                 .description("Upstream attempts by upstream, model and outcome")
                                 .register(registry))
                 .increment();
+        upstreamTraffic(upstream)
+                .attempt(
+                        failedAttempt(outcome),
+                        outcome.equals("4xx") || outcome.equals("429"),
+                        outcome.equals("cancelled") ? -1 : nanos);
+    }
+
+    /** A 5xx, or a failure before headers; not a 1xx-4xx, nor an attempt {@code cancelled} by its request's end. */
+    private static boolean failedAttempt(String outcome) {
+        return outcome.equals("5xx")
+                || !(outcome.endsWith("xx") || outcome.equals("429") || outcome.equals("cancelled"));
+    }
+
+    /** The route's requests in the last minute. */
+    public RecentTraffic traffic() {
+        return traffic;
+    }
+
+    /** The attempts to upstream {@code name} (the route's own name for its primary) in the last minute. */
+    public RecentTraffic upstreamTraffic(String name) {
+        return upstreamTraffic.computeIfAbsent(name, n -> new RecentTraffic(ticker, traffic.originNanos()));
     }
 
     /**

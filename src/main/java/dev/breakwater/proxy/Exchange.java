@@ -64,6 +64,8 @@ final class Exchange implements OutgoingRequest {
 
     private long firstDispatchNanos;
     private long lastHeadNanos;
+    /** When the latest attempt was sent. */
+    private long attemptStartNanos;
     /** Time the first attempt was held at a rate-limit gate before it was dispatched. */
     private long heldBeforeFirstDispatchNanos;
     /** From arrival until the response head went out; -1 until it does. */
@@ -162,6 +164,12 @@ final class Exchange implements OutgoingRequest {
         }
         currentAttempt = attempt;
         attempts++;
+        attemptStartNanos = runtime.ticker().nanoTime();
+    }
+
+    /** Nanoseconds since the latest attempt was sent. */
+    long sinceAttemptStart() {
+        return runtime.ticker().nanoTime() - attemptStartNanos;
     }
 
     /**
@@ -395,6 +403,7 @@ final class Exchange implements OutgoingRequest {
         long durationNanos = runtime.ticker().nanoTime() - startNanos;
         String model = admission.requestedModel();
         route.metrics().request(status, outcome, model, durationNanos);
+        route.metrics().traffic().request(status, outcome, attempts, durationNanos);
         UpstreamGuard upstream = admission.upstream();
         runtime.accessLog()
                 .request(new AccessLog.Entry(

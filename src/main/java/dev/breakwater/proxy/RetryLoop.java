@@ -244,7 +244,11 @@ final class RetryLoop {
     private void recordAttempt(String outcome) {
         exchange.route()
                 .metrics()
-                .attempt(exchange.upstreamName(), exchange.admission().currentModel(), outcome);
+                .attempt(
+                        exchange.upstreamName(),
+                        exchange.admission().currentModel(),
+                        outcome,
+                        exchange.sinceAttemptStart());
     }
 
     /** The rules of the upstream the attempt went to. */

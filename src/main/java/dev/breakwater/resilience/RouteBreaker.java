@@ -108,6 +108,17 @@ public final class RouteBreaker {
                 || state == CircuitBreaker.State.FORCED_OPEN;
     }
 
+    /**
+     * Milliseconds until an open breaker lets its first probe through, for the status page: 0 once the wait is
+     * over (transitions are lazy, so the next attempt finds it half-open); -1 when it is not {@code OPEN}.
+     */
+    public long millisUntilHalfOpen() {
+        if (breaker.getState() != CircuitBreaker.State.OPEN) {
+            return -1;
+        }
+        return Math.max(0, openUntilMillis - clock.millis());
+    }
+
     /** True when an operator forced the breaker open (it stays open until closed or reset). */
     public boolean isForcedOpen() {
         return breaker.getState() == CircuitBreaker.State.FORCED_OPEN;

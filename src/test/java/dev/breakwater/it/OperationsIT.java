@@ -84,11 +84,18 @@ class OperationsIT {
             HttpResponse<String> none = Http.get(proxy.adminUri("/admin/routes/nope"));
 
             assertThat(one.statusCode()).isEqualTo(200);
-            assertThat(new JsonObject(one.body())).isEqualTo(routeJson(proxy, "tools"));
+            // The same view but for the last minute's numbers, which move with the clock between the two reads.
+            assertThat(withoutRecent(new JsonObject(one.body()))).isEqualTo(withoutRecent(routeJson(proxy, "tools")));
             assertThat(none.statusCode()).isEqualTo(404);
             assertThat(new JsonObject(none.body()).getJsonObject("error").getString("code"))
                     .isEqualTo("no_route");
         }
+    }
+
+    private static JsonObject withoutRecent(JsonObject route) {
+        route.remove("recent");
+        route.getJsonArray("upstreams").forEach(upstream -> ((JsonObject) upstream).remove("recent"));
+        return route;
     }
 
     @Test

@@ -24,7 +24,7 @@ class ModelLabelsTest {
     @Test
     void theRequestAttemptAndTokenSeriesCarryTheBoundedModelLabel() {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        Metrics metrics = new Metrics(registry, 1);
+        Metrics metrics = new Metrics(registry, dev.breakwater.time.Ticker.system(), 1);
         RouteMetrics route = metrics.route("openai");
 
         route.request(200, AccessLog.Outcome.OK, "gpt-4o", 1_000_000);

@@ -362,4 +362,22 @@ class RouteBreakerTest {
         assertThat(state(breaker)).isEqualTo(State.CLOSED);
         assertThat(transitions).containsExactly("CLOSED->OPEN", "OPEN->HALF_OPEN", "HALF_OPEN->CLOSED");
     }
+
+    @Test
+    void tellsHowLongUntilAnOpenBreakerLetsAProbeThrough() {
+        RouteBreaker breaker = breaker();
+        assertThat(breaker.millisUntilHalfOpen()).as("closed").isEqualTo(-1);
+        respond(breaker, 200, 503, 200, 503);
+
+        assertThat(breaker.millisUntilHalfOpen()).isEqualTo(10_000);
+        clock.advance(Duration.ofSeconds(7));
+        assertThat(breaker.millisUntilHalfOpen()).isEqualTo(3_000);
+        clock.advance(Duration.ofSeconds(4));
+        assertThat(breaker.millisUntilHalfOpen())
+                .as("still OPEN until the next attempt")
+                .isZero();
+
+        assertThat(breaker.tryAcquire()).isNotNull();
+        assertThat(breaker.millisUntilHalfOpen()).as("half-open").isEqualTo(-1);
+    }
 }
