@@ -70,6 +70,21 @@ check "deploy/kubernetes/*.yaml validate against the Kubernetes schemas" \
 
 # ------------------------------------------------------------------------------------------------ a real scrape
 cp "$JAR" "$OUT/breakwater.jar" # a private copy: a rebuild during the run cannot change the jar under the JVM
+
+# The Breakwater configurations the deployments ship, as the jar reads them (--check: no listener is opened).
+(cd deploy/check && node --input-type=module -e '
+    import { readFileSync } from "node:fs";
+    import { parse } from "yaml";
+    process.stdout.write(parse(readFileSync(process.argv[1], "utf8")).data["breakwater.yaml"]);' \
+    "$ROOT/deploy/kubernetes/configmap.yaml") >"$OUT/configmap-breakwater.yaml"
+bw_check() {
+    env BREAKWATER_ADMIN_TOKEN=check REDIS_URL=redis://127.0.0.1:6379 BREAKWATER_JAR="$OUT/breakwater.jar" \
+        bin/breakwater --check --config "$1" >"$OUT/check-$(basename "$1").out" 2>&1 \
+        || { cat "$OUT/check-$(basename "$1").out" >&2; return 1; }
+}
+for config in "$OUT/configmap-breakwater.yaml" config/compose/breakwater.yaml config/breakwater.container.yaml; do
+    check "bin/breakwater --check --config ${config#"$OUT"/}" bw_check "$config"
+done
 bin/mock-openai --port 0 >"$OUT/mock.log" 2>&1 &
 PIDS+=($!)
 MOCK_PORT=
