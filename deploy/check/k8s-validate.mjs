@@ -3,10 +3,12 @@
 //
 //   node deploy/check/k8s-validate.mjs deploy/kubernetes/*.yaml
 //
-// Every YAML document must have an apiVersion and kind this script knows, and must validate: a wrong field type,
-// a missing required field or an unknown field fails. Prints one line per document, exits 1 when any fails.
+// Every YAML document must have an apiVersion and kind this script knows, and must validate: a wrong field type or
+// a missing required field fails (the JSON schemas), and so does an unknown field (strict-fields.mjs). Prints one
+// line per document, exits 1 when any fails.
 import { readFileSync } from "node:fs";
 import { parseAllDocuments } from "yaml";
+import { unknownFields } from "./strict-fields.mjs";
 
 // apiVersion group -> the package path that holds its models; the core group has no name.
 const GROUPS = {
@@ -20,12 +22,17 @@ const GROUPS = {
   "monitoring.coreos.com": "@kubernetes-models/prometheus-operator/monitoring.coreos.com",
 };
 
-async function model(apiVersion, kind) {
+/** The module of a kind's model, such as kubernetes-models/apps/v1/Deployment. */
+function modulePath(apiVersion, kind) {
   const slash = apiVersion.indexOf("/");
   const group = slash < 0 ? "" : apiVersion.slice(0, slash);
   const version = apiVersion.slice(slash + 1);
   if (!(group in GROUPS)) throw new Error(`no schemas for apiVersion ${apiVersion}`);
-  const module = await import(`${GROUPS[group]}/${version}/${kind}`).catch(() => {
+  return `${GROUPS[group]}/${version}/${kind}`;
+}
+
+async function model(path, apiVersion, kind) {
+  const module = await import(path).catch(() => {
     throw new Error(`no schema for ${kind} in ${apiVersion}`);
   });
   return module[kind];
@@ -53,8 +60,11 @@ for (const file of files) {
       if (typeof object.apiVersion !== "string" || typeof object.kind !== "string") {
         throw new Error("no apiVersion or kind");
       }
-      const Kind = await model(object.apiVersion, object.kind);
+      const path = modulePath(object.apiVersion, object.kind);
+      const Kind = await model(path, object.apiVersion, object.kind);
       new Kind(object).validate();
+      const unknown = unknownFields(object, path);
+      if (unknown.length > 0) throw new Error(unknown.join("; "));
       console.log(`ok   ${where} ${object.apiVersion} ${name}`);
     } catch (e) {
       console.log(`FAIL ${where} ${name}: ${e.message}`);
