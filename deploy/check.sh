@@ -148,7 +148,11 @@ check "traffic: two 429s with Retry-After: 1, then 200" test "$(chat ratelimited
 # A 429 with Retry-After: 1 closes the rate-limit gate of its key; a request sent meanwhile is held there.
 chat gate-closer -H 'x-mock-fail: 1' -d "$CHAT" >"$OUT/gate-closer.status" &
 GATE_CLOSER=$!
-sleep 0.4
+for _ in $(seq 1 100); do # until the mock has answered its 429 (the gate then stays closed for 1 s)
+    grep -q 'attempt 1 of 1 fails' "$OUT/mock.log" && break
+    sleep 0.1
+done
+sleep 0.1
 check "traffic: a request held at the closed gate, then 200" test "$(chat held -d "$CHAT")" = 200
 wait "$GATE_CLOSER" || true
 check "traffic: the request that closed the gate, 200 after its 429" test "$(cat "$OUT/gate-closer.status")" = 200
