@@ -5,6 +5,7 @@ import static net.logstash.logback.argument.StructuredArguments.kv;
 import dev.breakwater.admin.AdminContext;
 import dev.breakwater.admin.AdminServer;
 import dev.breakwater.admin.InstanceStatus;
+import dev.breakwater.admin.MetricsServer;
 import dev.breakwater.admin.ReloadResult;
 import dev.breakwater.config.BreakwaterConfig;
 import dev.breakwater.config.ConfigException;
@@ -64,7 +65,7 @@ public final class Breakwater {
     private final Optional<RedisFleet> fleet;
 
     private final AtomicReference<RouteTable> routes;
-    /** The configuration the listeners started with: listen, admin, token, grace and limits change on restart only. */
+    /** The configuration the listeners started with: listeners, token, grace and limits change on restart only. */
     private final BreakwaterConfig startup;
 
     private final AtomicBoolean ready = new AtomicBoolean();
@@ -78,6 +79,8 @@ public final class Breakwater {
     private String proxyDeployment;
     private int proxyPort;
     private int adminPort;
+    /** The metrics-only listener's port, 0 when {@code metrics:} is not configured. */
+    private int metricsPort;
 
     private Breakwater(
             Vertx vertx, Metrics metrics, BreakwaterConfig config, Optional<Path> configFile, Map<String, String> env) {
@@ -200,26 +203,34 @@ public final class Breakwater {
                         current.adminToken(),
                         this::fleetView,
                         status));
+        Optional<MetricsServer> metricsListener = current.metrics()
+                .map(spec ->
+                        new MetricsServer(spec.listen().host(), spec.listen().port(), metrics));
         return vertx.deployVerticle(proxy, new DeploymentOptions().setInstances(instances))
                 .compose(id -> {
                     proxyDeployment = id;
                     return vertx.deployVerticle(admin);
                 })
+                .compose(id -> metricsListener.map(m -> vertx.deployVerticle(m)).orElse(Future.succeededFuture(id)))
                 .map(id -> {
                     proxyPort = proxies.get(0).actualPort();
                     adminPort = admin.actualPort();
+                    metricsPort = metricsListener.map(MetricsServer::actualPort).orElse(0);
                     configFile.ifPresent(file -> {
                         watcher = new ConfigWatcher(vertx, file, () -> reload());
                         watcher.start();
                     });
                     ready.set(true);
                     LOG.info(
-                            "Breakwater listening on {}:{} (admin {}:{}), {} route(s), {} transport, "
+                            "Breakwater listening on {}:{} (admin {}:{}{}), {} route(s), {} transport, "
                                     + "max {} connections, {} MiB for buffered bodies",
                             current.listen().host(),
                             proxyPort,
                             current.admin().host(),
                             adminPort,
+                            current.metrics()
+                                    .map(spec -> ", metrics " + spec.listen().host() + ":" + metricsPort)
+                                    .orElse(""),
                             routes.get().routes().size(),
                             vertx.isNativeTransportEnabled() ? "epoll" : "nio",
                             maxConnections,
@@ -282,9 +293,10 @@ public final class Breakwater {
                 || !previous.adminToken().equals(next.adminToken())
                 || !previous.shutdownGrace().equals(next.shutdownGrace())
                 || !previous.limits().equals(next.limits())
-                || !previous.fleet().equals(next.fleet())) {
-            notes.add(
-                    "listen, admin, admin-token, shutdown-grace, limits and fleet changes take effect after a restart");
+                || !previous.fleet().equals(next.fleet())
+                || !previous.metrics().equals(next.metrics())) {
+            notes.add("listen, admin, admin-token, metrics, shutdown-grace, limits and fleet changes take effect"
+                    + " after a restart");
         }
         String summary = "configuration reloaded: " + next.routes().size() + " route(s)"
                 + (notes.isEmpty() ? "" : "; " + String.join("; ", notes));
@@ -336,6 +348,11 @@ public final class Breakwater {
     /** The admin listener's port. */
     public int adminPort() {
         return adminPort;
+    }
+
+    /** The metrics-only listener's port, 0 when {@code metrics:} is not configured. */
+    public int metricsPort() {
+        return metricsPort;
     }
 
     /** The live route table. */

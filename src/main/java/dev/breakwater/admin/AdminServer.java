@@ -25,7 +25,8 @@ import java.util.Optional;
  * <ul>
  *   <li>{@code GET /healthz}: the process lives; {@code GET /readyz}: 200 once the proxy listens, 503 while
  *       starting or draining. Never behind the token, so probes need no secret.</li>
- *   <li>{@code GET /metrics}: Prometheus text.</li>
+ *   <li>{@code GET /metrics}: Prometheus text (also served, without the token, by {@link MetricsServer} when
+ *       {@code metrics: {listen: ...}} is set).</li>
  *   <li>{@code GET /admin/routes}: every route with its upstream, effective policy and live breaker state.</li>
  *   <li>{@code POST /admin/routes/{name}/circuit-breaker/{open|close|reset}}: operator overrides.</li>
  *   <li>{@code POST /admin/reload}: re-read the configuration file now.</li>
@@ -70,10 +71,7 @@ public final class AdminServer extends VerticleBase {
                         .putHeader("cache-control", "no-store")
                         .end(statusPage));
         context.token().map(BearerToken::new).ifPresent(token -> router.route().handler(ctx -> authorize(ctx, token)));
-        router.get("/metrics")
-                .handler(ctx -> ctx.response()
-                        .putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8")
-                        .end(context.metrics().scrape()));
+        router.get("/metrics").handler(ctx -> MetricsServer.scrape(ctx.response(), context.metrics()));
         router.get("/admin/routes").handler(ctx -> {
             JsonArray routes = new JsonArray();
             context.routes().get().routes().forEach(route -> routes.add(RouteView.of(route)));

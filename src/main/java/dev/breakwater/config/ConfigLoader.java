@@ -39,7 +39,17 @@ import org.yaml.snakeyaml.nodes.Tag;
  */
 public final class ConfigLoader {
     private static final List<String> TOP_KEYS = List.of(
-            "listen", "admin", "admin-token", "shutdown-grace", "logging", "limits", "fleet", "defaults", "routes");
+            "listen",
+            "admin",
+            "admin-token",
+            "metrics",
+            "shutdown-grace",
+            "logging",
+            "limits",
+            "fleet",
+            "defaults",
+            "routes");
+    private static final List<String> METRICS_KEYS = List.of("listen");
     private static final List<String> LOGGING_KEYS = List.of("level", "format");
     private static final List<String> LEVELS = List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR");
     private static final HostPort DEFAULT_LISTEN = new HostPort("127.0.0.1", 8080);
@@ -204,8 +214,13 @@ public final class ConfigLoader {
                 .get("fleet")
                 .map(v -> FleetReader.read(v).map(Optional::of))
                 .orElse(Optional.of(Optional.empty()));
+        Optional<Optional<MetricsSpec>> metrics = top.get()
+                .get("metrics")
+                .map(v -> metrics(v, listen, admin).map(Optional::of))
+                .orElse(Optional.of(Optional.empty()));
         if (listen.isEmpty()
                 || admin.isEmpty()
+                || metrics.isEmpty()
                 || routes.isEmpty()
                 || grace.isEmpty()
                 || logging.isEmpty()
@@ -221,7 +236,33 @@ public final class ConfigLoader {
                 grace.get(),
                 logging.get(),
                 limits.get(),
-                fleet.get()));
+                fleet.get(),
+                metrics.get()));
+    }
+
+    /**
+     * The {@code metrics} section: one required {@code listen}, on an address of its own (sharing a port with the
+     * proxy or the admin listener would fail at bind time with a less helpful message).
+     */
+    private static Optional<MetricsSpec> metrics(YamlValue value, Optional<HostPort> listen, Optional<HostPort> admin) {
+        Optional<YamlSection> section = value.section(METRICS_KEYS);
+        if (section.isEmpty()) {
+            return Optional.empty();
+        }
+        Optional<YamlValue> listenValue = section.get().require("listen", ADDRESS);
+        Optional<HostPort> address = listenValue.flatMap(ConfigLoader::address);
+        if (address.isEmpty()) {
+            return Optional.empty();
+        }
+        if (address.get().port() != 0 && (sharesPort(address.get(), listen) || sharesPort(address.get(), admin))) {
+            listenValue.orElseThrow().reject("a port other than listen's and admin's");
+            return Optional.empty();
+        }
+        return Optional.of(new MetricsSpec(address.get()));
+    }
+
+    private static boolean sharesPort(HostPort metrics, Optional<HostPort> other) {
+        return other.isPresent() && other.get().port() == metrics.port();
     }
 
     private static Optional<LoggingSpec> logging(YamlValue value) {

@@ -23,6 +23,7 @@ class ConfigLoaderPropertiesTest {
             "listen",
             "admin",
             "admin-token",
+            "metrics",
             "shutdown-grace",
             "logging",
             "limits",

@@ -245,6 +245,25 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void servesMetricsOnlyOnTheAdminListenerUnlessAMetricsListenerIsSet() throws ConfigException {
+        String route = """
+                routes:
+                  - name: only
+                    path-prefix: /
+                    upstream: http://127.0.0.1:8081
+                """;
+
+        assertThat(loader.parse(route, "t.yaml").metrics()).isEmpty();
+        assertThat(loader.parse("metrics:\n  listen: 0.0.0.0:9902\n" + route, "t.yaml")
+                        .metrics())
+                .contains(new MetricsSpec(new HostPort("0.0.0.0", 9902)));
+        // Off loopback without an admin token: fine, the metrics listener grants no admin power.
+        assertThat(loader.parse("metrics: {listen: '[::]:9902'}\n" + route, "t.yaml")
+                        .metrics())
+                .contains(new MetricsSpec(new HostPort("::", 9902)));
+    }
+
+    @Test
     void substitutesEnvironmentVariables() throws ConfigException {
         ConfigLoader withEnv =
                 new ConfigLoader(Map.of("LISTEN", "0.0.0.0:0", "TOKEN", "t0k3n", "RETRIES", "7", "EMPTY", ""));

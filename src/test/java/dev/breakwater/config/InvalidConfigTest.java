@@ -67,7 +67,7 @@ class InvalidConfigTest {
                 Arguments.of(
                         "unknown top-level key",
                         "lisen: 127.0.0.1:8080\n" + openai(""),
-                        "t.yaml:1: lisen: unknown key (expected one of: listen, admin, admin-token, shutdown-grace, logging, limits, fleet, defaults, routes)"),
+                        "t.yaml:1: lisen: unknown key (expected one of: listen, admin, admin-token, metrics, shutdown-grace, logging, limits, fleet, defaults, routes)"),
                 Arguments.of(
                         "unknown nested key",
                         openai("retry:\n  max-atempts: 3"),
@@ -218,6 +218,18 @@ class InvalidConfigTest {
                         "admin on the listen address",
                         "listen: 127.0.0.1:8080\nadmin: 127.0.0.1:8080\n" + openai(""),
                         "t.yaml:2: admin: 127.0.0.1:8080 (expected: an address other than listen's)"),
+                Arguments.of(
+                        "metrics without listen",
+                        "metrics: {}\n" + openai(""),
+                        "t.yaml:1: metrics.listen: missing (expected: host:port or [ipv6]:port)"),
+                Arguments.of(
+                        "metrics on the admin port",
+                        "admin: 127.0.0.1:9901\nmetrics:\n  listen: 0.0.0.0:9901\n" + openai(""),
+                        "t.yaml:3: metrics.listen: 0.0.0.0:9901 (expected: a port other than listen's and admin's)"),
+                Arguments.of(
+                        "unknown key in metrics",
+                        "metrics: {listen: 0.0.0.0:9902, path: /m}\n" + openai(""),
+                        "t.yaml:1: metrics.path: unknown key (expected one of: listen)"),
                 Arguments.of(
                         "unset environment variable",
                         openai("headers: {Authorization: \"Bearer ${OPENAI_API_KEY}\"}"),

@@ -220,6 +220,41 @@ class OperationsIT {
     }
 
     @Test
+    void aMetricsListenerServesMetricsWithoutTheTokenAndNothingElse() throws Exception {
+        String yaml = routes().replace(
+                        "admin: 127.0.0.1:0",
+                        "admin: 0.0.0.0:0\nadmin-token: s3cret-token\nmetrics: {listen: 0.0.0.0:0}");
+        try (TestProxy proxy = TestProxy.start(yaml)) {
+            assertThat(Http.get(proxy.uri("/tools/a")).statusCode()).isEqualTo(200);
+
+            HttpResponse<String> metrics = Http.get(proxy.metricsUri("/metrics"));
+
+            assertThat(metrics.statusCode()).isEqualTo(200);
+            assertThat(metrics.headers().firstValue("content-type"))
+                    .hasValueSatisfying(type -> assertThat(type).startsWith("text/plain; version=0.0.4"));
+            assertThat(metrics.body())
+                    .contains("breakwater_requests_total{outcome=\"ok\",route=\"tools\",status_class=\"2xx\"} 1.0");
+            // The admin listener still demands the token, for /metrics too.
+            assertThat(Http.get(proxy.adminUri("/metrics")).statusCode()).isEqualTo(401);
+            assertThat(Http.get(proxy.adminUri("/admin/routes")).statusCode()).isEqualTo(401);
+            // The metrics listener serves nothing but GET /metrics: no admin API, no probes, no status page.
+            for (String path : new String[] {"/admin/routes", "/admin/decisions", "/healthz", "/", "/metrics/x"}) {
+                assertThat(Http.get(proxy.metricsUri(path)).statusCode())
+                        .as(path)
+                        .isEqualTo(404);
+            }
+            HttpResponse<String> post = Http.send(HttpRequest.newBuilder(proxy.metricsUri("/admin/reload"))
+                    .POST(HttpRequest.BodyPublishers.noBody())
+                    .build());
+            assertThat(post.statusCode()).isEqualTo(404);
+            HttpResponse<String> postMetrics = Http.send(HttpRequest.newBuilder(proxy.metricsUri("/metrics"))
+                    .POST(HttpRequest.BodyPublishers.noBody())
+                    .build());
+            assertThat(postMetrics.statusCode()).isEqualTo(405);
+        }
+    }
+
+    @Test
     void addsARouteWithoutARestartWhileRequestsKeepFlowing() throws Exception {
         Path config = dir.resolve("breakwater.yaml");
         Files.writeString(config, routes());
@@ -299,7 +334,8 @@ class OperationsIT {
             assertThat(reload.statusCode()).isEqualTo(200);
             assertThat(new JsonObject(reload.body()).getString("summary"))
                     .contains(
-                            "listen, admin, admin-token, shutdown-grace, limits and fleet changes take effect after a restart");
+                            "listen, admin, admin-token, metrics, shutdown-grace, limits and fleet changes take effect"
+                                    + " after a restart");
         }
     }
 

@@ -93,6 +93,16 @@ public final class TestProxy implements AutoCloseable {
         return breakwater.adminPort();
     }
 
+    /** The metrics-only listener's port, 0 when the YAML has no {@code metrics:} section. */
+    public int metricsPort() {
+        return breakwater.metricsPort();
+    }
+
+    /** The metrics-only listener's URL of {@code path}. */
+    public URI metricsUri(String path) {
+        return URI.create("http://127.0.0.1:" + metricsPort() + path);
+    }
+
     /** The proxy URL of {@code pathAndQuery}. */
     public URI uri(String pathAndQuery) {
         return URI.create("http://127.0.0.1:" + port() + pathAndQuery);
