@@ -19,6 +19,7 @@ import java.util.Optional;
  * @param logging log level and format
  * @param limits connection, timeout and memory bounds of the proxy listener
  * @param fleet the Redis shared with other instances, when configured
+ * @param tracing where OpenTelemetry traces go, as far as the file says (the environment may add to it)
  */
 public record BreakwaterConfig(
         HostPort listen,
@@ -28,7 +29,8 @@ public record BreakwaterConfig(
         Duration shutdownGrace,
         LoggingSpec logging,
         ListenerLimits limits,
-        Optional<FleetSpec> fleet) {
+        Optional<FleetSpec> fleet,
+        TracingSpec tracing) {
     /** The default shutdown grace. */
     public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(30);
 
@@ -37,6 +39,7 @@ public record BreakwaterConfig(
         Objects.requireNonNull(admin, "admin");
         routes = List.copyOf(routes);
         Objects.requireNonNull(limits, "limits");
+        Objects.requireNonNull(tracing, "tracing");
     }
 
     /** Never print the token. */
@@ -44,6 +47,6 @@ public record BreakwaterConfig(
     public String toString() {
         return "BreakwaterConfig[listen=" + listen + ", admin=" + admin + ", routes=" + routes
                 + ", adminToken=" + adminToken.map(t -> "***").orElse("none") + ", shutdownGrace=" + shutdownGrace
-                + ", logging=" + logging + ", limits=" + limits + ", fleet=" + fleet + "]";
+                + ", logging=" + logging + ", limits=" + limits + ", fleet=" + fleet + ", tracing=" + tracing + "]";
     }
 }

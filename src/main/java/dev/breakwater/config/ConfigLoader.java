@@ -39,7 +39,16 @@ import org.yaml.snakeyaml.nodes.Tag;
  */
 public final class ConfigLoader {
     private static final List<String> TOP_KEYS = List.of(
-            "listen", "admin", "admin-token", "shutdown-grace", "logging", "limits", "fleet", "defaults", "routes");
+            "listen",
+            "admin",
+            "admin-token",
+            "shutdown-grace",
+            "logging",
+            "limits",
+            "fleet",
+            "tracing",
+            "defaults",
+            "routes");
     private static final List<String> LOGGING_KEYS = List.of("level", "format");
     private static final List<String> LEVELS = List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR");
     private static final HostPort DEFAULT_LISTEN = new HostPort("127.0.0.1", 8080);
@@ -204,13 +213,16 @@ public final class ConfigLoader {
                 .get("fleet")
                 .map(v -> FleetReader.read(v).map(Optional::of))
                 .orElse(Optional.of(Optional.empty()));
+        Optional<TracingSpec> tracing =
+                top.get().get("tracing").map(TracingReader::read).orElse(Optional.of(TracingSpec.NONE));
         if (listen.isEmpty()
                 || admin.isEmpty()
                 || routes.isEmpty()
                 || grace.isEmpty()
                 || logging.isEmpty()
                 || limits.isEmpty()
-                || fleet.isEmpty()) {
+                || fleet.isEmpty()
+                || tracing.isEmpty()) {
             return Optional.empty();
         }
         return Optional.of(new BreakwaterConfig(
@@ -221,7 +233,8 @@ public final class ConfigLoader {
                 grace.get(),
                 logging.get(),
                 limits.get(),
-                fleet.get()));
+                fleet.get(),
+                tracing.get()));
     }
 
     private static Optional<LoggingSpec> logging(YamlValue value) {
