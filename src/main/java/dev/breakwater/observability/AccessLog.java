@@ -43,7 +43,9 @@ public final class AccessLog {
      * @param attempts upstream attempts made
      * @param reason why it ended so: the last decision's reason, or Breakwater's error code
      * @param upstream the name of the upstream of the last attempt, or null when none was made
-     * @param traceparent the W3C {@code traceparent} the client sent (passed upstream unchanged), or null
+     * @param traceparent the W3C {@code traceparent} the client sent, or null
+     * @param traceId the trace id of the request's span when tracing is on, else null
+     * @param spanId the id of the request's span when tracing is on, else null
      */
     public record Entry(
             String requestId,
@@ -56,14 +58,17 @@ public final class AccessLog {
             Outcome outcome,
             String reason,
             String upstream,
-            String traceparent) {}
+            String traceparent,
+            String traceId,
+            String spanId) {}
 
     /** Writes the line for one finished request. */
     public void request(Entry entry) {
         if (!LOG.isInfoEnabled()) {
             return;
         }
-        Object[] fields = new Object[entry.traceparent() == null ? 10 : 11];
+        int count = 10 + (entry.traceparent() == null ? 0 : 1) + (entry.traceId() == null ? 0 : 2);
+        Object[] fields = new Object[count];
         fields[0] = kv("request_id", entry.requestId());
         fields[1] = kv("route", entry.route());
         fields[2] = kv("method", entry.method());
@@ -74,8 +79,13 @@ public final class AccessLog {
         fields[7] = kv("outcome", entry.outcome().label());
         fields[8] = kv("reason", entry.reason());
         fields[9] = kv("upstream", entry.upstream() == null ? "-" : entry.upstream());
+        int next = 10;
         if (entry.traceparent() != null) {
-            fields[10] = kv("traceparent", entry.traceparent());
+            fields[next++] = kv("traceparent", entry.traceparent());
+        }
+        if (entry.traceId() != null) {
+            fields[next++] = kv("trace_id", entry.traceId());
+            fields[next] = kv("span_id", entry.spanId());
         }
         LOG.info("request", fields);
     }

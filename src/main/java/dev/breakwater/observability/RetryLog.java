@@ -35,8 +35,17 @@ public final class RetryLog {
      *
      * @param upstream the upstream the attempt went to
      * @param result the attempt's status code, or its exception type
+     * @param traceId the request's trace id when tracing is on, else null
+     * @param spanId the span id of the attempt decided on when tracing is on, else null
      */
-    public void decision(String requestId, String route, String upstream, String result, RetryDecision decision) {
+    public void decision(
+            String requestId,
+            String route,
+            String upstream,
+            String result,
+            RetryDecision decision,
+            String traceId,
+            String spanId) {
         boolean retry = decision instanceof RetryDecision.Retry;
         long delay = decision instanceof RetryDecision.Retry r ? r.delayMillis() : 0;
         write(
@@ -50,14 +59,23 @@ public final class RetryLog {
                         retry ? "retry" : "stop",
                         delay,
                         decision.waitSource().label(),
-                        decision.reasonLabel()));
+                        decision.reasonLabel()),
+                traceId,
+                spanId);
     }
 
     /**
      * Logs that attempt {@code attempt} is held by the rate-limit gate of {@code upstream} for about
-     * {@code waitMillis}.
+     * {@code waitMillis}; {@code traceId} and {@code spanId} are the request span's when tracing is on, else null.
      */
-    public void held(String requestId, String route, String upstream, int attempt, long waitMillis) {
+    public void held(
+            String requestId,
+            String route,
+            String upstream,
+            int attempt,
+            long waitMillis,
+            String traceId,
+            String spanId) {
         write(
                 HELD,
                 new RecentDecisions.Entry(
@@ -69,12 +87,30 @@ public final class RetryLog {
                         "wait",
                         waitMillis,
                         WaitSource.GATE.label(),
-                        "rate_limit_gate"));
+                        "rate_limit_gate"),
+                traceId,
+                spanId);
     }
 
-    private void write(String message, RecentDecisions.Entry entry) {
+    private void write(String message, RecentDecisions.Entry entry, String traceId, String spanId) {
         recent.add(entry);
         if (!LOG.isInfoEnabled()) {
+            return;
+        }
+        if (traceId != null) {
+            LOG.info(
+                    message,
+                    kv("request_id", entry.requestId()),
+                    kv("route", entry.route()),
+                    kv("upstream", entry.upstream()),
+                    kv("attempt", entry.attempt()),
+                    kv("result", entry.result()),
+                    kv("action", entry.action()),
+                    kv("delay_ms", entry.delayMillis()),
+                    kv("hint", entry.hint()),
+                    kv("reason", entry.reason()),
+                    kv("trace_id", traceId),
+                    kv("span_id", spanId));
             return;
         }
         LOG.info(

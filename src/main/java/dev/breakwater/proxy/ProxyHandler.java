@@ -253,6 +253,8 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
                         AccessLog.Outcome.PROXY_ERROR,
                         error.code(),
                         null,
-                        request.getHeader("traceparent")));
+                        request.getHeader("traceparent"),
+                        null,
+                        null));
     }
 }
