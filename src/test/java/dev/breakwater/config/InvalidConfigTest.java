@@ -67,7 +67,7 @@ class InvalidConfigTest {
                 Arguments.of(
                         "unknown top-level key",
                         "lisen: 127.0.0.1:8080\n" + openai(""),
-                        "t.yaml:1: lisen: unknown key (expected one of: listen, admin, admin-token, shutdown-grace, logging, limits, fleet, defaults, routes)"),
+                        "t.yaml:1: lisen: unknown key (expected one of: listen, admin, admin-token, shutdown-grace, logging, limits, fleet, tracing, defaults, routes)"),
                 Arguments.of(
                         "unknown nested key",
                         openai("retry:\n  max-atempts: 3"),
