@@ -101,6 +101,27 @@ class TracingIT {
                     return true;
                 };
             }
+            if (request.path().startsWith("/v1/big/")) {
+                // Usage after 20 KB of text: only the kept tail of the body can find it.
+                return ScriptedUpstream.respond(json(
+                        200,
+                        "{\"id\":\"chatcmpl-2\",\"model\":\"gpt-4o-mini-2024-07-18\",\"choices\":[{\"message\":"
+                                + "{\"content\":\"" + "x".repeat(20_000) + "\"}}],"
+                                + "\"usage\":{\"prompt_tokens\":1000,\"completion_tokens\":5000}}"));
+            }
+            if (request.path().startsWith("/anthropic/")) {
+                return ScriptedUpstream.respond(ScriptedUpstream.response(
+                                200,
+                                "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\","
+                                        + "\"model\":\"claude-sonnet-4-5-20250929\",\"usage\":{\"input_tokens\":25,"
+                                        + "\"output_tokens\":1}}}\n\n"
+                                        + "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,"
+                                        + "\"delta\":{\"type\":\"text_delta\",\"text\":\"Hi\"}}\n\n"
+                                        + "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":"
+                                        + "{\"stop_reason\":\"end_turn\"},\"usage\":{\"output_tokens\":15}}\n\n"
+                                        + "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n")
+                        .replace("Content-Type: text/plain", "Content-Type: text/event-stream"));
+            }
             return ScriptedUpstream.respond(json(200, "{\"ok\":true}"));
         });
     }
@@ -135,7 +156,11 @@ class TracingIT {
                     upstream: %s
                     provider: openai
                     retry: {retry-methods: [GET, POST]}
-                """.formatted(upstream.url());
+                  - name: anthropic
+                    path-prefix: /anthropic/
+                    upstream: %s
+                    provider: anthropic
+                """.formatted(upstream.url(), upstream.url());
     }
 
     @Test
@@ -241,6 +266,48 @@ class TracingIT {
                 .containsEntry("gen_ai.response.model", "gpt-4o-mini-2024-07-18")
                 .containsEntry("gen_ai.usage.input_tokens", "21")
                 .containsEntry("gen_ai.usage.output_tokens", "5");
+    }
+
+    @Test
+    void usageAtTheEndOfALargeBodyAndInAnAnthropicStream() throws Exception {
+        String bigTrace = "aaaabbbbccccddddeeeeffff00001111";
+        String anthropicTrace = "bbbbccccddddeeeeffff000011112222";
+        try (TestProxy proxy = TestProxy.start(config(true))) {
+            assertThat(Http.post(
+                                    proxy.uri("/v1/big/chat/completions"),
+                                    BODY,
+                                    "traceparent",
+                                    "00-" + bigTrace + "-" + CLIENT_SPAN + "-01")
+                            .statusCode())
+                    .isEqualTo(200);
+            HttpResponse<String> stream = Http.post(
+                    proxy.uri("/anthropic/v1/messages"),
+                    "{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":10,\"stream\":true,\"messages\":[]}",
+                    "traceparent",
+                    "00-" + anthropicTrace + "-" + CLIENT_SPAN + "-01");
+            assertThat(stream.statusCode()).isEqualTo(200);
+            assertThat(stream.body()).contains("message_stop");
+        }
+        assertThat(attributes(serverSpan(bigTrace)))
+                .containsEntry("gen_ai.response.model", "gpt-4o-mini-2024-07-18")
+                .containsEntry("gen_ai.usage.input_tokens", "1000")
+                .containsEntry("gen_ai.usage.output_tokens", "5000");
+        assertThat(attributes(serverSpan(anthropicTrace)))
+                .containsEntry("gen_ai.system", "anthropic")
+                .containsEntry("gen_ai.request.model", "claude-sonnet-4-5")
+                .containsEntry("gen_ai.response.model", "claude-sonnet-4-5-20250929")
+                .containsEntry("gen_ai.usage.input_tokens", "25")
+                .containsEntry("gen_ai.usage.output_tokens", "15");
+    }
+
+    private static Span serverSpan(String traceId) {
+        return await().atMost(Duration.ofSeconds(10))
+                .until(
+                        () -> spansOf(traceId).stream()
+                                .filter(s -> s.getKind() == Span.SpanKind.SPAN_KIND_SERVER)
+                                .findFirst(),
+                        java.util.Optional::isPresent)
+                .orElseThrow();
     }
 
     @Test
