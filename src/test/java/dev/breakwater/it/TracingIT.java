@@ -166,9 +166,9 @@ class TracingIT {
     @Test
     void aRequestRetriedTwiceHasOneServerSpanAndOneClientSpanPerAttempt() throws Exception {
         HttpResponse<String> response;
-        List<String> accessLines;
+        List<String> logLines;
         try (TestProxy proxy = TestProxy.start(config(true));
-                LogCapture logs = LogCapture.of("breakwater.access")) {
+                LogCapture logs = LogCapture.of("breakwater")) {
             response = Http.post(
                     proxy.uri("/v1/retried/chat/completions"),
                     BODY,
@@ -176,7 +176,7 @@ class TracingIT {
                     "application/json",
                     "traceparent",
                     CLIENT_TRACEPARENT);
-            accessLines = logs.lines();
+            logLines = logs.lines();
         }
         // Closing the proxy flushed its spans.
         assertThat(response.statusCode()).isEqualTo(200);
@@ -233,10 +233,18 @@ class TracingIT {
                 .extracting(KeyValue::getKey)
                 .contains("gen_ai.usage.input_tokens", "gen_ai.usage.output_tokens");
         assertThat(attempts).extracting(s -> hex(s.getSpanId())).doesNotHaveDuplicates();
-        assertThat(accessLines)
+        assertThat(logLines)
                 .anySatisfy(line -> assertThat(line)
+                        .startsWith("request ")
                         .contains("trace_id=" + TRACE_ID)
                         .contains("span_id=" + hex(server.getSpanId())));
+        // The retry line names the attempt it decided on.
+        assertThat(logLines)
+                .anySatisfy(line -> assertThat(line)
+                        .startsWith("retry ")
+                        .contains("attempt=1,")
+                        .contains("trace_id=" + TRACE_ID)
+                        .contains("span_id=" + hex(attempts.get(0).getSpanId())));
     }
 
     @Test
