@@ -70,6 +70,8 @@ public record TracingSettings(
         Map<String, String> headers = new LinkedHashMap<>();
         headers(env, "OTEL_EXPORTER_OTLP_HEADERS", headers, warnings);
         headers(env, "OTEL_EXPORTER_OTLP_TRACES_HEADERS", headers, warnings);
+        // Header names ignore case: the file's Authorization replaces the environment's authorization.
+        spec.headers().keySet().forEach(name -> headers.keySet().removeIf(name::equalsIgnoreCase));
         headers.putAll(spec.headers());
         return Optional.of(new TracingSettings(endpoint, service, ratio, headers, warnings));
     }

@@ -60,7 +60,7 @@ class TracingSettingsTest {
                 Optional.of(URI.create("http://file:4318/v1/traces")),
                 Optional.of("from-file"),
                 Optional.of(0.5),
-                Map.of("x-team", "red"));
+                Map.of("X-Team", "red"));
         TracingSettings settings = TracingSettings.resolve(
                         spec,
                         Map.of(
@@ -72,7 +72,7 @@ class TracingSettingsTest {
         assertThat(settings.endpoint()).isEqualTo("http://file:4318/v1/traces");
         assertThat(settings.serviceName()).isEqualTo("from-file");
         assertThat(settings.sampleRatio()).isEqualTo(0.5);
-        assertThat(settings.headers()).containsEntry("x-team", "red");
+        assertThat(settings.headers()).containsExactly(Map.entry("X-Team", "red"));
     }
 
     @Test
