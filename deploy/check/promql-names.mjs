@@ -15,12 +15,6 @@ import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 /** Series the check's traffic cannot make, or that are not Breakwater's; each with the reason. */
 const ALLOWED = {
   up: "made by Prometheus for every scrape target, not exported by Breakwater",
-  breakwater_tokens_total:
-    "being added to observability/RouteMetrics.java (route, model, kind=input|output); once it is in the jar, " +
-    "the check's chat completions (which carry a usage body) make it: drop this entry then",
-  breakwater_ratelimit_hold_seconds:
-    "being added to observability/RouteMetrics.java (gate and pacing holds per route); drop this entry once " +
-    "it is in the jar (the check's held request makes it)",
   breakwater_stream_retried_before_commit_total:
     "needs a stream that fails before its first event; bin/mock-openai's streams never fail",
   breakwater_stream_broken_total: "needs a stream cut after its first event; bin/mock-openai's streams never break",

@@ -15,6 +15,8 @@ import dev.breakwater.fleet.RedisFleet;
 import dev.breakwater.observability.LoggingSetup;
 import dev.breakwater.observability.Metrics;
 import dev.breakwater.observability.RecentDecisions;
+import dev.breakwater.observability.Tracing;
+import dev.breakwater.observability.TracingSettings;
 import dev.breakwater.proxy.ProxyShared;
 import dev.breakwater.proxy.ProxyVerticle;
 import dev.breakwater.proxy.ReplayMemory;
@@ -63,6 +65,8 @@ public final class Breakwater {
     private final RouteFactory factory;
     /** The Redis shared with other instances, when {@code fleet:} is configured. */
     private final Optional<RedisFleet> fleet;
+    /** Spans of requests and attempts; fixed at start, like the listeners. */
+    private final Tracing tracing;
 
     private final AtomicReference<RouteTable> routes;
     /** The configuration the listeners started with: listeners, token, grace and limits change on restart only. */
@@ -83,8 +87,14 @@ public final class Breakwater {
     private int metricsPort;
 
     private Breakwater(
-            Vertx vertx, Metrics metrics, BreakwaterConfig config, Optional<Path> configFile, Map<String, String> env) {
+            Vertx vertx,
+            Metrics metrics,
+            BreakwaterConfig config,
+            Optional<Path> configFile,
+            Map<String, String> env,
+            Tracing tracing) {
         this.vertx = vertx;
+        this.tracing = tracing;
         this.metrics = metrics;
         this.configFile = configFile;
         this.env = env;
@@ -125,7 +135,16 @@ public final class Breakwater {
     public static Future<Breakwater> start(
             BreakwaterConfig config, Optional<Path> configFile, Map<String, String> env, VertxOptions base) {
         LoggingSetup.apply(config.logging(), env);
-        Metrics metrics = new Metrics();
+        Optional<TracingSettings> tracingSettings;
+        try {
+            tracingSettings = TracingSettings.resolve(config.tracing(), env);
+        } catch (IllegalArgumentException e) {
+            LOG.error("Breakwater failed to start: {}", e.getMessage());
+            return Future.failedFuture(e);
+        }
+        Tracing tracing =
+                tracingSettings.map(s -> Tracing.start(s, Main.version())).orElse(Tracing.OFF);
+        Metrics metrics = new Metrics(Ticker.system(), config.metrics().maxModels());
         int loops = Math.max(1, Runtime.getRuntime().availableProcessors());
         Vertx vertx = Vertx.builder()
                 .with(new VertxOptions(base)
@@ -143,11 +162,12 @@ public final class Breakwater {
                                 .addDisabledMetricsCategory(MetricsDomain.EVENT_BUS)))
                 .withMetrics(new MicrometerMetricsFactory(metrics.registry()))
                 .build();
-        Breakwater breakwater = new Breakwater(vertx, metrics, config, configFile, env);
+        Breakwater breakwater = new Breakwater(vertx, metrics, config, configFile, env, tracing);
         return breakwater.deploy(loops).recover(t -> {
             // Report the failure now: once Vert.x closes, its event loops can no longer deliver callbacks.
             LOG.error("Breakwater failed to start: {}", String.valueOf(t), t);
             vertx.close();
+            tracing.shutdown();
             return Future.failedFuture(t);
         });
     }
@@ -184,7 +204,8 @@ public final class Breakwater {
                 current.limits(),
                 maxConnections,
                 instances,
-                replayMemory);
+                replayMemory,
+                tracing);
         List<ProxyVerticle> proxies = new CopyOnWriteArrayList<>();
         Supplier<ProxyVerticle> proxy = () -> {
             ProxyVerticle verticle = new ProxyVerticle(shared, current.listen().host(), port);
@@ -203,9 +224,8 @@ public final class Breakwater {
                         current.adminToken(),
                         this::fleetView,
                         status));
-        Optional<MetricsServer> metricsListener = current.metrics()
-                .map(spec ->
-                        new MetricsServer(spec.listen().host(), spec.listen().port(), metrics));
+        Optional<MetricsServer> metricsListener =
+                current.metrics().listen().map(address -> new MetricsServer(address.host(), address.port(), metrics));
         return vertx.deployVerticle(proxy, new DeploymentOptions().setInstances(instances))
                 .compose(id -> {
                     proxyDeployment = id;
@@ -229,7 +249,8 @@ public final class Breakwater {
                             current.admin().host(),
                             adminPort,
                             current.metrics()
-                                    .map(spec -> ", metrics " + spec.listen().host() + ":" + metricsPort)
+                                    .listen()
+                                    .map(address -> ", metrics " + address.host() + ":" + metricsPort)
                                     .orElse(""),
                             routes.get().routes().size(),
                             vertx.isNativeTransportEnabled() ? "epoll" : "nio",
@@ -298,6 +319,9 @@ public final class Breakwater {
             notes.add("listen, admin, admin-token, metrics, shutdown-grace, limits and fleet changes take effect"
                     + " after a restart");
         }
+        if (!previous.tracing().equals(next.tracing())) {
+            notes.add("tracing changes take effect after a restart");
+        }
         String summary = "configuration reloaded: " + next.routes().size() + " route(s)"
                 + (notes.isEmpty() ? "" : "; " + String.join("; ", notes));
         LOG.info("config_reloaded {} {}", kv("routes", next.routes().size()), kv("summary", summary));
@@ -321,6 +345,8 @@ public final class Breakwater {
         // Close from a thread outside Vert.x: a close started on an event loop cannot report back on it.
         return drained.exceptionally(t -> null)
                 .thenRun(() -> fleet.ifPresent(RedisFleet::close))
+                // The spans of the requests just drained are exported before the process goes.
+                .thenCompose(v -> tracing.shutdown())
                 .thenComposeAsync(v -> vertx.close().toCompletionStage().toCompletableFuture());
     }
 
@@ -366,7 +392,7 @@ public final class Breakwater {
         if (watcher != null) {
             watcher.stop();
         }
-        return vertx.close();
+        return vertx.close().eventually(() -> Future.fromCompletionStage(tracing.shutdown()));
     }
 
     /** A reload refused because the file is invalid. */

@@ -45,6 +45,10 @@ public final class Main {
               BREAKWATER_CONFIG      configuration file when --config is not given
               BREAKWATER_LOG_LEVEL   log level: TRACE, DEBUG, INFO (default), WARN, ERROR
               BREAKWATER_LOG_FORMAT  log format: json (default, one object per line) or text
+              OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, OTEL_SERVICE_NAME,
+              OTEL_TRACES_SAMPLER_ARG, OTEL_EXPORTER_OTLP_HEADERS, OTEL_SDK_DISABLED
+                                     OpenTelemetry traces over OTLP/HTTP, where the tracing: section
+                                     leaves a value out (docs/observability.md#traces)
               ${NAME} in any value of the configuration is replaced by the environment variable NAME
               (${NAME:-default} gives a default). Inside {...} or [...] quote it: {max-attempts: "${N:-3}"}.
 

@@ -19,7 +19,8 @@ import java.util.Optional;
  * @param logging log level and format
  * @param limits connection, timeout and memory bounds of the proxy listener
  * @param fleet the Redis shared with other instances, when configured
- * @param metrics the metrics-only listener, when configured (off by default)
+ * @param metrics the metrics-only listener and the bound on model labels
+ * @param tracing where OpenTelemetry traces go, as far as the file says (the environment may add to it)
  */
 public record BreakwaterConfig(
         HostPort listen,
@@ -30,7 +31,8 @@ public record BreakwaterConfig(
         LoggingSpec logging,
         ListenerLimits limits,
         Optional<FleetSpec> fleet,
-        Optional<MetricsSpec> metrics) {
+        MetricsSpec metrics,
+        TracingSpec tracing) {
     /** The default shutdown grace. */
     public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(30);
 
@@ -40,6 +42,7 @@ public record BreakwaterConfig(
         routes = List.copyOf(routes);
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(metrics, "metrics");
+        Objects.requireNonNull(tracing, "tracing");
     }
 
     /** Never print the token. */
@@ -47,6 +50,7 @@ public record BreakwaterConfig(
     public String toString() {
         return "BreakwaterConfig[listen=" + listen + ", admin=" + admin + ", routes=" + routes
                 + ", adminToken=" + adminToken.map(t -> "***").orElse("none") + ", shutdownGrace=" + shutdownGrace
-                + ", logging=" + logging + ", limits=" + limits + ", fleet=" + fleet + ", metrics=" + metrics + "]";
+                + ", logging=" + logging + ", limits=" + limits + ", fleet=" + fleet + ", metrics=" + metrics
+                + ", tracing=" + tracing + "]";
     }
 }

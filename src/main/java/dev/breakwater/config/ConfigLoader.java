@@ -47,9 +47,11 @@ public final class ConfigLoader {
             "logging",
             "limits",
             "fleet",
+            "tracing",
             "defaults",
             "routes");
-    private static final List<String> METRICS_KEYS = List.of("listen");
+    private static final List<String> METRICS_KEYS = List.of("listen", "max-models");
+    private static final ValueReader<Integer> MAX_MODELS = Readers.integer(Bound.atLeast("0"));
     private static final List<String> LOGGING_KEYS = List.of("level", "format");
     private static final List<String> LEVELS = List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR");
     private static final HostPort DEFAULT_LISTEN = new HostPort("127.0.0.1", 8080);
@@ -214,10 +216,10 @@ public final class ConfigLoader {
                 .get("fleet")
                 .map(v -> FleetReader.read(v).map(Optional::of))
                 .orElse(Optional.of(Optional.empty()));
-        Optional<Optional<MetricsSpec>> metrics = top.get()
-                .get("metrics")
-                .map(v -> metrics(v, listen, admin).map(Optional::of))
-                .orElse(Optional.of(Optional.empty()));
+        Optional<MetricsSpec> metrics =
+                top.get().get("metrics").map(v -> metrics(v, listen, admin)).orElse(Optional.of(MetricsSpec.DEFAULT));
+        Optional<TracingSpec> tracing =
+                top.get().get("tracing").map(TracingReader::read).orElse(Optional.of(TracingSpec.NONE));
         if (listen.isEmpty()
                 || admin.isEmpty()
                 || metrics.isEmpty()
@@ -225,7 +227,8 @@ public final class ConfigLoader {
                 || grace.isEmpty()
                 || logging.isEmpty()
                 || limits.isEmpty()
-                || fleet.isEmpty()) {
+                || fleet.isEmpty()
+                || tracing.isEmpty()) {
             return Optional.empty();
         }
         return Optional.of(new BreakwaterConfig(
@@ -237,19 +240,28 @@ public final class ConfigLoader {
                 logging.get(),
                 limits.get(),
                 fleet.get(),
-                metrics.get()));
+                metrics.get(),
+                tracing.get()));
     }
 
     /**
-     * The {@code metrics} section: one required {@code listen}, on an address of its own (sharing a port with the
-     * proxy or the admin listener would fail at bind time with a less helpful message).
+     * The {@code metrics} section: the metrics-only listener, when {@code listen} is given, on an address of its own
+     * (sharing a port with the proxy or the admin listener would fail at bind time with a less helpful message),
+     * and the bound on {@code model} label values.
      */
     private static Optional<MetricsSpec> metrics(YamlValue value, Optional<HostPort> listen, Optional<HostPort> admin) {
         Optional<YamlSection> section = value.section(METRICS_KEYS);
         if (section.isEmpty()) {
             return Optional.empty();
         }
-        Optional<YamlValue> listenValue = section.get().require("listen", ADDRESS);
+        Optional<Integer> maxModels = section.get()
+                .get("max-models")
+                .map(MAX_MODELS::read)
+                .orElse(Optional.of(MetricsSpec.DEFAULT.maxModels()));
+        Optional<YamlValue> listenValue = section.get().get("listen");
+        if (listenValue.isEmpty()) {
+            return maxModels.map(max -> new MetricsSpec(Optional.empty(), max));
+        }
         Optional<HostPort> address = listenValue.flatMap(ConfigLoader::address);
         if (address.isEmpty()) {
             return Optional.empty();
@@ -258,7 +270,7 @@ public final class ConfigLoader {
             listenValue.orElseThrow().reject("a port other than listen's and admin's");
             return Optional.empty();
         }
-        return Optional.of(new MetricsSpec(address.get()));
+        return maxModels.map(max -> new MetricsSpec(address, max));
     }
 
     private static boolean sharesPort(HostPort metrics, Optional<HostPort> other) {

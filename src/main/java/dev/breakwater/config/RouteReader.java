@@ -313,7 +313,7 @@ final class RouteReader {
     }
 
     /** Header names must be HTTP tokens, and values one line, so a config can never inject extra headers. */
-    private static Optional<Map<String, String>> headers(YamlValue v) {
+    static Optional<Map<String, String>> headers(YamlValue v) {
         return v.entries("a map of header names to values").flatMap(entries -> {
             Map<String, String> headers = new LinkedHashMap<>();
             List<String> seenLowerCase = new ArrayList<>();

@@ -59,6 +59,8 @@ public final class AccessLog {
      * @param client the client's address, or null
      * @param error the last failed attempt's cause in its own words (an exception's message), or null
      * @param traceparent the W3C {@code traceparent} the client sent, or null
+     * @param traceId the trace id of the request's span when tracing is on, else null
+     * @param spanId the id of the request's span when tracing is on, else null
      */
     public record Entry(
             String requestId,
@@ -78,7 +80,9 @@ public final class AccessLog {
             long bytesOut,
             String client,
             String error,
-            String traceparent) {}
+            String traceparent,
+            String traceId,
+            String spanId) {}
 
     /**
      * The upstream of a request's last attempt.
@@ -93,7 +97,7 @@ public final class AccessLog {
         if (!LOG.isInfoEnabled()) {
             return;
         }
-        Object[] fields = new Object[18];
+        Object[] fields = new Object[20];
         int n = 0;
         fields[n++] = kv("request_id", entry.requestId());
         fields[n++] = kv("route", entry.route());
@@ -128,6 +132,10 @@ public final class AccessLog {
         }
         if (entry.traceparent() != null) {
             fields[n++] = kv("traceparent", entry.traceparent());
+        }
+        if (entry.traceId() != null) {
+            fields[n++] = kv("trace_id", entry.traceId());
+            fields[n++] = kv("span_id", entry.spanId());
         }
         LOG.info("request", n == fields.length ? fields : java.util.Arrays.copyOf(fields, n));
     }

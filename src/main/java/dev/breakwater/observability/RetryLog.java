@@ -37,8 +37,17 @@ public final class RetryLog {
      * @param upstream the upstream the attempt went to
      * @param upstreamRequestId the request id of the upstream's answer, or null
      * @param error the cause's own message when the attempt failed without an answer, or null
+     * @param traceId the request's trace id when tracing is on, else null
+     * @param spanId the span id of the attempt decided on when tracing is on, else null
      */
-    public record Attempt(String requestId, String route, String upstream, String upstreamRequestId, String error) {}
+    public record Attempt(
+            String requestId,
+            String route,
+            String upstream,
+            String upstreamRequestId,
+            String error,
+            String traceId,
+            String spanId) {}
 
     /**
      * Logs the decision taken after attempt {@code decision.attempt()}.
@@ -61,14 +70,23 @@ public final class RetryLog {
                         decision.waitSource().label(),
                         decision.reasonLabel()),
                 attempt.upstreamRequestId(),
-                attempt.error());
+                attempt.error(),
+                attempt.traceId(),
+                attempt.spanId());
     }
 
     /**
      * Logs that attempt {@code attempt} is held by the rate-limit gate of {@code upstream} for about
-     * {@code waitMillis}.
+     * {@code waitMillis}; {@code traceId} and {@code spanId} are the request span's when tracing is on, else null.
      */
-    public void held(String requestId, String route, String upstream, int attempt, long waitMillis) {
+    public void held(
+            String requestId,
+            String route,
+            String upstream,
+            int attempt,
+            long waitMillis,
+            String traceId,
+            String spanId) {
         write(
                 HELD,
                 new RecentDecisions.Entry(
@@ -82,15 +100,23 @@ public final class RetryLog {
                         WaitSource.GATE.label(),
                         "rate_limit_gate"),
                 null,
-                null);
+                null,
+                traceId,
+                spanId);
     }
 
-    private void write(String message, RecentDecisions.Entry entry, String upstreamRequestId, String error) {
+    private void write(
+            String message,
+            RecentDecisions.Entry entry,
+            String upstreamRequestId,
+            String error,
+            String traceId,
+            String spanId) {
         recent.add(entry);
         if (!LOG.isInfoEnabled()) {
             return;
         }
-        Object[] fields = new Object[11];
+        Object[] fields = new Object[13];
         int n = 0;
         fields[n++] = kv("request_id", entry.requestId());
         fields[n++] = kv("route", entry.route());
@@ -106,6 +132,10 @@ public final class RetryLog {
         }
         if (error != null) {
             fields[n++] = kv("error", error);
+        }
+        if (traceId != null) {
+            fields[n++] = kv("trace_id", traceId);
+            fields[n++] = kv("span_id", spanId);
         }
         LOG.info(message, n == fields.length ? fields : Arrays.copyOf(fields, n));
     }

@@ -249,8 +249,8 @@ public final class RouteMetrics {
     }
 
     /**
-     * Tokens a response reported in its {@code usage}, by the model that answered (its own name for itself when
-     * it gave one, else the one asked for).
+     * Tokens a response reported in its {@code usage} ({@code -1}: not reported), by the model the request asked
+     * for.
      */
     public void tokens(String model, long input, long output) {
         Counter[] pair = tokens.computeIfAbsent(

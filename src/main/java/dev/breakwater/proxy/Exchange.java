@@ -1,6 +1,7 @@
 package dev.breakwater.proxy;
 
 import dev.breakwater.observability.AccessLog;
+import dev.breakwater.observability.RequestTrace;
 import dev.breakwater.observability.RetryLog;
 import dev.breakwater.resilience.McpCall;
 import dev.breakwater.resilience.OutgoingRequest;
@@ -8,6 +9,7 @@ import dev.breakwater.resilience.RequestAdmission;
 import dev.breakwater.resilience.RequestFacts;
 import dev.breakwater.resilience.RetryDecision;
 import dev.breakwater.resilience.StreamDialect;
+import dev.breakwater.resilience.TokenUsage;
 import dev.breakwater.resilience.UpstreamGuard;
 import dev.breakwater.routing.Route;
 import dev.breakwater.time.Scheduler.Cancellable;
@@ -43,6 +45,8 @@ final class Exchange implements OutgoingRequest {
     private final long startNanos;
     private final long deadlineNanos;
     private final RequestAdmission admission;
+    /** The request's spans, or {@link RequestTrace#OFF} while tracing is off. */
+    private final RequestTrace trace;
 
     private State state = State.ACTIVE;
     private RequestBody body;
@@ -95,6 +99,47 @@ final class Exchange implements OutgoingRequest {
         Context context = Vertx.currentContext();
         this.admission = route.guard()
                 .admit(deadlineNanos, this, runtime.scheduler(), task -> context.runOnContext(v -> task.run()));
+        // Off, tracing costs nothing more than this test: no header is read, no span made.
+        this.trace = runtime.tracing().enabled()
+                ? runtime.tracing()
+                        .request(
+                                request.method().name(),
+                                target.path(),
+                                route.name(),
+                                route.spec().provider(),
+                                requestId,
+                                request.getHeader("traceparent"),
+                                request.getHeader("tracestate"))
+                : RequestTrace.OFF;
+    }
+
+    /** The request's trace: its spans when tracing is on, else {@link RequestTrace#OFF}, which does nothing. */
+    RequestTrace trace() {
+        return trace;
+    }
+
+    /** The trace id of the request's span (32 hex digits), or null while tracing is off. */
+    String traceId() {
+        return trace.traceId();
+    }
+
+    /** The id of the request's server span (16 hex digits), or null while tracing is off. */
+    String spanId() {
+        return trace.spanId();
+    }
+
+    /**
+     * The tokens the relayed response reported in its {@code usage} (a JSON body's, or a stream's final report),
+     * or null: not a 2xx response of an {@code openai}, {@code azure-openai} or {@code anthropic} route, nothing
+     * relayed yet, or no usage in it. Complete once the relay has ended, which is before {@link #finish} logs.
+     */
+    TokenUsage usage() {
+        return relay == null ? null : relay.usage();
+    }
+
+    /** The model the relayed response named (its {@code model}), or null; read where {@link #usage()} is. */
+    String responseModel() {
+        return relay == null ? null : relay.responseModel();
     }
 
     HttpServerRequest request() {
@@ -163,6 +208,15 @@ final class Exchange implements OutgoingRequest {
             firstDispatchNanos = runtime.ticker().nanoTime();
         }
         currentAttempt = attempt;
+        if (trace.enabled()) {
+            UpstreamGuard upstream = admission.upstream();
+            trace.attemptStarted(
+                    attempts,
+                    upstream.name(),
+                    upstream.target().upstream().host(),
+                    upstream.target().upstream().port(),
+                    admission.model());
+        }
         attempts++;
         attemptStartNanos = runtime.ticker().nanoTime();
     }
@@ -224,13 +278,21 @@ final class Exchange implements OutgoingRequest {
             lastError = error;
             upstreamRequestId = null;
         }
+        trace.decided(decision, cause);
         if (decision instanceof RetryDecision.Stop stop && failed) {
             route.metrics().retryStopped(stop.reason().label());
         }
         if (!(decision instanceof RetryDecision.Stop stop && stop.reason().isRoutine())) {
             runtime.retryLog()
                     .decision(
-                            new RetryLog.Attempt(requestId, route.name(), upstreamName(), upstreamRequestId, error),
+                            new RetryLog.Attempt(
+                                    requestId,
+                                    route.name(),
+                                    upstreamName(),
+                                    upstreamRequestId,
+                                    error,
+                                    trace.traceId(),
+                                    trace.attemptSpanId()),
                             cause,
                             decision);
         }
@@ -404,6 +466,16 @@ final class Exchange implements OutgoingRequest {
         String model = admission.requestedModel();
         route.metrics().request(status, outcome, model, durationNanos);
         route.metrics().traffic().request(status, outcome, attempts, durationNanos);
+        TokenUsage tokens = usage();
+        if (tokens != null) {
+            // Labelled by the model asked for, as the request series are, so the two join; the answer's own name
+            // (a dated snapshot) only when the request named none.
+            route.metrics()
+                    .tokens(model != null ? model : responseModel(), tokens.inputTokens(), tokens.outputTokens());
+        }
+        if (trace.enabled()) {
+            trace.finished(status, outcome, reason, usage(), responseModel());
+        }
         UpstreamGuard upstream = admission.upstream();
         runtime.accessLog()
                 .request(new AccessLog.Entry(
@@ -424,7 +496,9 @@ final class Exchange implements OutgoingRequest {
                         response.bytesWritten(),
                         clientAddress(request),
                         outcome == AccessLog.Outcome.OK || outcome == AccessLog.Outcome.CLIENT_ERROR ? null : lastError,
-                        request.getHeader("traceparent")));
+                        request.getHeader("traceparent"),
+                        trace.traceId(),
+                        trace.spanId()));
     }
 
     /** The client's address as the log shows it, or null when the connection has none (a Unix socket). */

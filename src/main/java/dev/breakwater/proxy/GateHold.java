@@ -26,7 +26,10 @@ final class GateHold {
                         exchange.route().name(),
                         exchange.upstreamName(),
                         exchange.attempts() + 1,
-                        wait.waitMillis());
+                        wait.waitMillis(),
+                        exchange.trace().traceId(),
+                        exchange.trace().spanId());
+        exchange.trace().held(wait.waitMillis());
         exchange.route().metrics().retryWait(WaitSource.GATE, wait.waitMillis());
     }
 

@@ -261,6 +261,8 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
                         0,
                         Exchange.clientAddress(request),
                         null,
-                        request.getHeader("traceparent")));
+                        request.getHeader("traceparent"),
+                        null,
+                        null));
     }
 }

@@ -3,6 +3,7 @@ package dev.breakwater.proxy;
 import dev.breakwater.observability.AccessLog;
 import dev.breakwater.observability.RequestIds;
 import dev.breakwater.observability.RetryLog;
+import dev.breakwater.observability.Tracing;
 import dev.breakwater.routing.UpstreamClients;
 import dev.breakwater.time.Scheduler;
 import dev.breakwater.time.Ticker;
@@ -16,6 +17,7 @@ import dev.breakwater.time.Ticker;
  * @param requestIds generator for requests that carry no {@code x-request-id}
  * @param accessLog one line per request
  * @param retryLog one line per retry decision
+ * @param tracing spans of requests and attempts, or {@link Tracing#OFF}
  */
 record ProxyRuntime(
         Scheduler scheduler,
@@ -23,4 +25,5 @@ record ProxyRuntime(
         UpstreamClients clients,
         RequestIds requestIds,
         AccessLog accessLog,
-        RetryLog retryLog) {}
+        RetryLog retryLog,
+        Tracing tracing) {}

@@ -2,6 +2,7 @@ package dev.breakwater.proxy;
 
 import dev.breakwater.config.ListenerLimits;
 import dev.breakwater.observability.RecentDecisions;
+import dev.breakwater.observability.Tracing;
 import dev.breakwater.routing.RouteTable;
 import dev.breakwater.time.Ticker;
 import java.time.Duration;
@@ -20,6 +21,7 @@ import java.util.function.Supplier;
  * @param maxConnections the connection limit in force for the whole listener (resolved from {@code limits})
  * @param loops the number of proxy verticles, which share the connection limits between them
  * @param replayMemory the process-wide budget for buffered request bodies
+ * @param tracing spans of requests and attempts, or {@link Tracing#OFF}
  */
 public record ProxyShared(
         Supplier<RouteTable> routes,
@@ -30,7 +32,8 @@ public record ProxyShared(
         ListenerLimits limits,
         int maxConnections,
         int loops,
-        ReplayMemory replayMemory) {
+        ReplayMemory replayMemory,
+        Tracing tracing) {
 
     /** This event loop's share of a listener-wide limit, rounded up. */
     int perLoop(int limit) {

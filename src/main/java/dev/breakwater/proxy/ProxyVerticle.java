@@ -47,7 +47,8 @@ public final class ProxyVerticle extends VerticleBase {
                 clients,
                 new RequestIds(),
                 new AccessLog(),
-                new RetryLog(shared.decisions()));
+                new RetryLog(shared.decisions()),
+                shared.tracing());
         ListenerLimits limits = shared.limits();
         ConnectionGuard guard = new ConnectionGuard(
                 shared.ticker(),

@@ -3,6 +3,7 @@ package dev.breakwater.proxy;
 import dev.breakwater.observability.AccessLog;
 import dev.breakwater.resilience.StreamDialect;
 import dev.breakwater.resilience.StreamEvents;
+import dev.breakwater.resilience.TokenUsage;
 import dev.breakwater.time.Scheduler.Cancellable;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientResponse;
@@ -43,6 +44,8 @@ final class ResponseRelay {
     private final EventChars eventStart = new EventChars();
     /** Reads a relayed MCP {@code tools/list} answer for the tools' annotations; null for any other response. */
     private final McpToolsTap toolsTap;
+    /** Reads the token usage and model an LLM API's 2xx response reports; null for any other response. */
+    private final UsageTap usageTap;
 
     /**
      * @param peeked the body prefix already read to classify an error, or null
@@ -64,6 +67,17 @@ final class ResponseRelay {
                         : exchange.route().spec().timeouts().idle())
                 .toNanos();
         this.toolsTap = McpToolsTap.forResponse(exchange, upstream, eventStream);
+        this.usageTap = UsageTap.forResponse(exchange, upstream, eventStream);
+    }
+
+    /** The tokens the response reported, or null (see {@link Exchange#usage()}). */
+    TokenUsage usage() {
+        return usageTap == null ? null : usageTap.usage();
+    }
+
+    /** The model the response named, or null. */
+    String responseModel() {
+        return usageTap == null ? null : usageTap.model();
     }
 
     /** True for a {@code text/event-stream} response. */
@@ -105,6 +119,9 @@ final class ResponseRelay {
     /** Sends the events held before commit; true when that already finished the response. */
     private boolean relayHeld() {
         if (held.bytes().length() > 0) {
+            if (usageTap != null) {
+                usageTap.events(held.bytes());
+            }
             write(held.bytes());
         }
         if (held.ended()) {
@@ -197,6 +214,9 @@ final class ResponseRelay {
 
     private void onChunk(Buffer chunk) {
         lastActivityNanos = exchange.runtime().ticker().nanoTime();
+        if (framer == null && usageTap != null) {
+            usageTap.chunk(chunk);
+        }
         Buffer out = framer == null ? chunk : framer.feed(chunk, this::onEvent);
         if (out.length() > 0) {
             write(out);
@@ -236,6 +256,9 @@ final class ResponseRelay {
 
     /** Each complete event of a committed stream: only one that may report an error is read further. */
     private void onEvent(Buffer bytes, int start, int end) {
+        if (usageTap != null) {
+            usageTap.event(bytes, start, end);
+        }
         if (upstreamFailed || !StreamEvents.mayReportError(eventStart.over(bytes, start, end))) {
             return;
         }
@@ -296,7 +319,7 @@ final class ResponseRelay {
     }
 
     /** The first bytes of one event as characters (ASCII is all they are compared with), without copying. */
-    private static final class EventChars implements CharSequence {
+    static final class EventChars implements CharSequence {
         private Buffer bytes;
         private int start;
         private int end;

@@ -51,7 +51,9 @@ final class RetryLoop {
         }
         gateHold.ended();
         if (clearance instanceof Clearance.Refuse refuse) {
-            exchange.respond(ProxyError.refused(refuse.refusal(), exchange.route()));
+            ProxyError error = ProxyError.refused(refuse.refusal(), exchange.route());
+            exchange.trace().refused(error.code());
+            exchange.respond(error);
         } else if (clearance instanceof Clearance.Wait wait) {
             gateHold.started(wait);
         } else {
@@ -90,6 +92,7 @@ final class RetryLoop {
         }
         exchange.admission().onHeaders(response.statusCode());
         recordAttempt(RouteMetrics.attemptOutcome(response.statusCode()));
+        exchange.trace().attemptAnswered(response.statusCode());
         if (!provider().wantsErrorBody(response.statusCode())) {
             onResponse(response, null);
             return;
@@ -159,6 +162,7 @@ final class RetryLoop {
             int status = reported == null ? response.statusCode() : reported.status();
             exchange.admission().onHeaders(status);
             recordAttempt(RouteMetrics.attemptOutcome(status));
+            exchange.trace().attemptAnswered(status);
             UpstreamHead head = new UpstreamHead(
                     status, response.headers(), reported == null ? ProviderRules.ErrorFields.NONE : reported.fields());
             decide(response, head, null, held, reported == null ? "200" : "stream error " + reported.label());
@@ -166,6 +170,7 @@ final class RetryLoop {
     }
 
     private void onFailure(AttemptFailedException failure) {
+        exchange.trace().attemptFailed(failure.causeType());
         RetryDecision decision = exchange.admission().onFailure(failure.kind(), failure);
         exchange.decided(decision, failure.causeType(), true, failure.causeMessage());
         if (decision instanceof RetryDecision.Retry retry) {
@@ -244,11 +249,7 @@ final class RetryLoop {
     private void recordAttempt(String outcome) {
         exchange.route()
                 .metrics()
-                .attempt(
-                        exchange.upstreamName(),
-                        exchange.admission().currentModel(),
-                        outcome,
-                        exchange.sinceAttemptStart());
+                .attempt(exchange.upstreamName(), exchange.admission().model(), outcome, exchange.sinceAttemptStart());
     }
 
     /** The rules of the upstream the attempt went to. */

@@ -140,6 +140,10 @@ final class UpstreamAttempt {
         long bytesBefore = connection == null ? 0 : connection.bytesRead();
         request = req;
         HeaderPolicy.writeUpstream(exchange.request(), target, exchange.requestId(), req.headers());
+        if (exchange.trace().enabled()) {
+            // This attempt's own traceparent replaces the client's: the upstream's spans hang under the attempt.
+            exchange.trace().injectAttempt(req.headers()::set);
+        }
         Future<Void> written = writeBody(req);
         if (reused) {
             written.onSuccess(v -> connection.requestWritten());

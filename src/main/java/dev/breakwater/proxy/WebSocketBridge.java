@@ -109,7 +109,9 @@ final class WebSocketBridge {
         }
         gateHold.ended();
         if (clearance instanceof Clearance.Refuse refuse) {
-            answer(ProxyError.refused(refuse.refusal(), exchange.route()), "refused");
+            ProxyError error = ProxyError.refused(refuse.refusal(), exchange.route());
+            exchange.trace().refused(error.code());
+            answer(error, "refused");
         } else if (clearance instanceof Clearance.Wait wait) {
             gateHold.started(wait);
         } else {
@@ -136,6 +138,9 @@ final class WebSocketBridge {
     private WebSocketConnectOptions connectOptions(UpstreamTarget target, long responseMillis) {
         MultiMap headers = MultiMap.caseInsensitiveMultiMap();
         HeaderPolicy.writeUpstreamHandshake(exchange.request(), target, exchange.requestId(), headers);
+        if (exchange.trace().enabled()) {
+            exchange.trace().injectAttempt(headers::set);
+        }
         WebSocketConnectOptions options = new WebSocketConnectOptions()
                 .setHost(target.upstream().host())
                 .setPort(target.upstream().port())
@@ -227,6 +232,7 @@ final class WebSocketBridge {
         exchange.headReceived();
         exchange.admission().onHeaders(101);
         recordAttempt(RouteMetrics.statusClass(101));
+        exchange.trace().attemptAnswered(101);
         RetryDecision decision = exchange.admission()
                 .onResponse(new UpstreamHead(101, upstream.headers(), ProviderRules.ErrorFields.NONE));
         exchange.decided(decision, "101", false);
@@ -256,6 +262,7 @@ final class WebSocketBridge {
         exchange.answeredWith(rejected.getHeaders());
         exchange.admission().onHeaders(status);
         recordAttempt(RouteMetrics.attemptOutcome(status));
+        exchange.trace().attemptAnswered(status);
         ProviderRules provider = exchange.admission().upstream().provider();
         Buffer body = rejected.getBody();
         ProviderRules.ErrorFields error = body != null && provider.wantsErrorBody(status)
@@ -284,6 +291,7 @@ final class WebSocketBridge {
         handshakeTimer.cancel();
         AttemptFailedException failure = new AttemptFailedException(kind, cause);
         recordAttempt(kind.label());
+        exchange.trace().attemptFailed(failure.causeType());
         RetryDecision decision = exchange.admission().onFailure(kind, failure);
         exchange.decided(decision, failure.causeType(), true, failure.causeMessage());
         if (decision instanceof RetryDecision.Retry retry) {
@@ -342,7 +350,7 @@ final class WebSocketBridge {
     }
 
     private void recordAttempt(String outcome) {
-        metrics().attempt(exchange.upstreamName(), exchange.admission().currentModel(), outcome);
+        metrics().attempt(exchange.upstreamName(), exchange.admission().model(), outcome);
     }
 
     private String upstreamLabel() {

@@ -104,6 +104,14 @@ public final class RequestAdmission {
         return current == null || current.gate().isEmpty() ? "" : rateLimitKey(current);
     }
 
+    /**
+     * The model the current upstream is asked for (the body's or the path's, after the upstream's {@code models}
+     * rewrite), or null when there is none or no upstream was chosen yet.
+     */
+    public String model() {
+        return current == null ? null : model(current);
+    }
+
     /** The upstream of the attempt in flight, or of the last one; null before the first. */
     public UpstreamGuard upstream() {
         return current;
@@ -119,11 +127,6 @@ public final class RequestAdmission {
             requested = named == null ? "" : named;
         }
         return requested.isEmpty() ? null : requested;
-    }
-
-    /** The model the current upstream is asked for (after its {@code models} rewrite), or null. */
-    public String currentModel() {
-        return current == null ? null : model(current);
     }
 
     /**

@@ -41,7 +41,32 @@ public final class RouteBreaker {
      * @param registry where the breaker is registered
      */
     public RouteBreaker(String route, CircuitBreakerSpec spec, Clock clock, CircuitBreakerRegistry registry) {
-        this.route = route;
+        this(route, (String) null, spec, clock, registry);
+    }
+
+    /**
+     * The breaker of one model on route {@code route} (null {@code model}: the route's own breaker). It is named
+     * {@code route[model]}; its metrics are labelled with the plain route and the model ({@code none} for the
+     * route's own), so a dashboard selects a route's breakers by route and tells them apart by model.
+     */
+    public RouteBreaker(
+            String route, String model, CircuitBreakerSpec spec, Clock clock, CircuitBreakerRegistry registry) {
+        this(
+                model == null ? route : route + "[" + model + "]",
+                Map.of("route", route, "model", model == null ? "none" : model),
+                spec,
+                clock,
+                registry);
+    }
+
+    private RouteBreaker(
+            String name,
+            Map<String, String> tags,
+            CircuitBreakerSpec spec,
+            Clock clock,
+            CircuitBreakerRegistry registry) {
+        String route = name;
+        this.route = name;
         this.clock = clock;
         this.waitInOpenMillis = spec.waitDurationInOpenState().toMillis();
         Set<Integer> recordStatus = spec.recordStatus();
@@ -66,7 +91,7 @@ public final class RouteBreaker {
                 .currentTimestampFunction(c -> c.millis(), TimeUnit.MILLISECONDS)
                 .build();
         registry.remove(route);
-        this.breaker = registry.circuitBreaker(route, config, Map.of("route", route));
+        this.breaker = registry.circuitBreaker(route, config, tags);
         breaker.getEventPublisher().onStateTransition(event -> {
             CircuitBreaker.State to = event.getStateTransition().getToState();
             if (to == CircuitBreaker.State.OPEN) {

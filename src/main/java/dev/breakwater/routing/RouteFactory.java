@@ -175,7 +175,7 @@ public final class RouteFactory {
         return Optional.of(new BreakerSet(
                 new RouteBreaker(name, settings, clock, metrics.breakers()),
                 target.provider() != Provider.GENERIC,
-                model -> new RouteBreaker(name + "[" + model + "]", settings, clock, metrics.breakers())));
+                model -> new RouteBreaker(name, model, settings, clock, metrics.breakers())));
     }
 
     /**

@@ -253,14 +253,16 @@ class ConfigLoaderTest {
                     upstream: http://127.0.0.1:8081
                 """;
 
-        assertThat(loader.parse(route, "t.yaml").metrics()).isEmpty();
+        assertThat(loader.parse(route, "t.yaml").metrics()).isEqualTo(MetricsSpec.DEFAULT);
         assertThat(loader.parse("metrics:\n  listen: 0.0.0.0:9902\n" + route, "t.yaml")
                         .metrics())
-                .contains(new MetricsSpec(new HostPort("0.0.0.0", 9902)));
+                .isEqualTo(new MetricsSpec(Optional.of(new HostPort("0.0.0.0", 9902)), 100));
         // Off loopback without an admin token: fine, the metrics listener grants no admin power.
         assertThat(loader.parse("metrics: {listen: '[::]:9902'}\n" + route, "t.yaml")
                         .metrics())
-                .contains(new MetricsSpec(new HostPort("::", 9902)));
+                .isEqualTo(new MetricsSpec(Optional.of(new HostPort("::", 9902)), 100));
+        assertThat(loader.parse("metrics: {max-models: 5}\n" + route, "t.yaml").metrics())
+                .isEqualTo(new MetricsSpec(Optional.empty(), 5));
     }
 
     @Test

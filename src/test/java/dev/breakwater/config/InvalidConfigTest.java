@@ -67,7 +67,7 @@ class InvalidConfigTest {
                 Arguments.of(
                         "unknown top-level key",
                         "lisen: 127.0.0.1:8080\n" + openai(""),
-                        "t.yaml:1: lisen: unknown key (expected one of: listen, admin, admin-token, metrics, shutdown-grace, logging, limits, fleet, defaults, routes)"),
+                        "t.yaml:1: lisen: unknown key (expected one of: listen, admin, admin-token, metrics, shutdown-grace, logging, limits, fleet, tracing, defaults, routes)"),
                 Arguments.of(
                         "unknown nested key",
                         openai("retry:\n  max-atempts: 3"),
@@ -219,9 +219,9 @@ class InvalidConfigTest {
                         "listen: 127.0.0.1:8080\nadmin: 127.0.0.1:8080\n" + openai(""),
                         "t.yaml:2: admin: 127.0.0.1:8080 (expected: an address other than listen's)"),
                 Arguments.of(
-                        "metrics without listen",
-                        "metrics: {}\n" + openai(""),
-                        "t.yaml:1: metrics.listen: missing (expected: host:port or [ipv6]:port)"),
+                        "metrics with a negative model bound",
+                        "metrics: {max-models: -1}\n" + openai(""),
+                        "t.yaml:1: metrics.max-models: -1 (expected: >= 0)"),
                 Arguments.of(
                         "metrics on the admin port",
                         "admin: 127.0.0.1:9901\nmetrics:\n  listen: 0.0.0.0:9901\n" + openai(""),
@@ -229,7 +229,7 @@ class InvalidConfigTest {
                 Arguments.of(
                         "unknown key in metrics",
                         "metrics: {listen: 0.0.0.0:9902, path: /m}\n" + openai(""),
-                        "t.yaml:1: metrics.path: unknown key (expected one of: listen)"),
+                        "t.yaml:1: metrics.path: unknown key (expected one of: listen, max-models)"),
                 Arguments.of(
                         "unset environment variable",
                         openai("headers: {Authorization: \"Bearer ${OPENAI_API_KEY}\"}"),

@@ -120,7 +120,7 @@ class OperationsIT {
                     .contains("breakwater_time_to_first_byte_seconds_bucket{route=\"tools\"")
                     .contains("breakwater_proxy_overhead_seconds_bucket{route=\"tools\"")
                     .contains("breakwater_ratelimit_held_requests{route=\"tools\"}")
-                    .contains("resilience4j_circuitbreaker_state{name=\"tools\"")
+                    .contains("resilience4j_circuitbreaker_state{model=\"none\",name=\"tools\",route=\"tools\"")
                     .contains("resilience4j_retry_calls_total{kind=\"failed_with_retry\",name=\"tools\"")
                     .contains("vertx_pool_in_use")
                     .doesNotContain("vertx_http_server_requests_total");
@@ -233,7 +233,8 @@ class OperationsIT {
             assertThat(metrics.headers().firstValue("content-type"))
                     .hasValueSatisfying(type -> assertThat(type).startsWith("text/plain; version=0.0.4"));
             assertThat(metrics.body())
-                    .contains("breakwater_requests_total{outcome=\"ok\",route=\"tools\",status_class=\"2xx\"} 1.0");
+                    .contains("breakwater_requests_total{model=\"none\",outcome=\"ok\",route=\"tools\","
+                            + "status_class=\"2xx\"} 1.0");
             // The admin listener still demands the token, for /metrics too.
             assertThat(Http.get(proxy.adminUri("/metrics")).statusCode()).isEqualTo(401);
             assertThat(Http.get(proxy.adminUri("/admin/routes")).statusCode()).isEqualTo(401);

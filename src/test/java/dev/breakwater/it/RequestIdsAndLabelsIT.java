@@ -105,6 +105,10 @@ class RequestIdsAndLabelsIT {
                     .contains("client=127.0.0.1")
                     .contains("outcome=ok");
         }
+        String metrics = Http.get(proxy.adminUri("/metrics")).body();
+        assertThat(metrics)
+                .contains("breakwater_tokens_total{kind=\"input\",model=\"gpt-4o-mini\",route=\"openai\"}")
+                .contains("breakwater_tokens_total{kind=\"output\",model=\"gpt-4o-mini\",route=\"openai\"}");
     }
 
     @Test
