@@ -144,7 +144,9 @@ public final class Breakwater {
         }
         Tracing tracing =
                 tracingSettings.map(s -> Tracing.start(s, Main.version())).orElse(Tracing.OFF);
-        Metrics metrics = new Metrics(Ticker.system(), config.metrics().maxModels());
+        Metrics metrics = tracing == Tracing.OFF
+                ? new Metrics(Ticker.system(), config.metrics().maxModels())
+                : Metrics.withExemplars(Ticker.system(), config.metrics().maxModels());
         int loops = Math.max(1, Runtime.getRuntime().availableProcessors());
         Vertx vertx = Vertx.builder()
                 .with(new VertxOptions(base)

@@ -71,7 +71,7 @@ public final class AdminServer extends VerticleBase {
                         .putHeader("cache-control", "no-store")
                         .end(statusPage));
         context.token().map(BearerToken::new).ifPresent(token -> router.route().handler(ctx -> authorize(ctx, token)));
-        router.get("/metrics").handler(ctx -> MetricsServer.scrape(ctx.response(), context.metrics()));
+        router.get("/metrics").handler(ctx -> MetricsServer.scrape(ctx.request(), context.metrics()));
         router.get("/admin/routes").handler(ctx -> {
             JsonArray routes = new JsonArray();
             context.routes().get().routes().forEach(route -> routes.add(RouteView.of(route)));

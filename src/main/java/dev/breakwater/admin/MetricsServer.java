@@ -17,9 +17,8 @@ import io.vertx.core.http.HttpServerResponse;
  */
 public final class MetricsServer extends VerticleBase {
     /** Prometheus's text exposition format, version 0.0.4. */
-    static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
-
     private final String host;
+
     private final int port;
     private final Metrics metrics;
     private HttpServer server;
@@ -61,13 +60,14 @@ public final class MetricsServer extends VerticleBase {
             request.response().putHeader("allow", "GET");
             error(request.response(), 405, "method_not_allowed", "The metrics listener serves GET /metrics only");
         } else {
-            scrape(request.response(), metrics);
+            scrape(request, metrics);
         }
     }
 
     /** Answers a scrape; the admin listener's {@code /metrics} answers the same way. */
-    static void scrape(HttpServerResponse response, Metrics metrics) {
-        response.putHeader("content-type", CONTENT_TYPE).end(metrics.scrape());
+    static void scrape(HttpServerRequest request, Metrics metrics) {
+        Metrics.Scrape scrape = metrics.scrape(request.getHeader("accept"));
+        request.response().putHeader("content-type", scrape.contentType()).end(scrape.body());
     }
 
     private static void error(HttpServerResponse response, int status, String code, String message) {

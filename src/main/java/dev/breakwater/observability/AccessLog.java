@@ -97,7 +97,7 @@ public final class AccessLog {
         if (!LOG.isInfoEnabled()) {
             return;
         }
-        Object[] fields = new Object[20];
+        Object[] fields = new Object[21];
         int n = 0;
         fields[n++] = kv("request_id", entry.requestId());
         fields[n++] = kv("route", entry.route());

@@ -33,6 +33,13 @@ public final class Metrics {
     private final Counter reloadsApplied;
     private final Counter reloadsRejected;
     private final Ticker ticker;
+    /** The current request's trace for exemplars, or null when tracing is off. */
+    private final TraceExemplars exemplars;
+
+    /** The Prometheus text format's content type. */
+    public static final String TEXT_FORMAT = "text/plain; version=0.0.4; charset=utf-8";
+    /** The OpenMetrics format's content type: the one that carries exemplars. */
+    public static final String OPENMETRICS_FORMAT = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
     /** Metrics on the system's monotonic clock. */
     public Metrics() {
@@ -49,11 +56,33 @@ public final class Metrics {
      * @param maxModels how many distinct models get a {@code model} label of their own (later ones: other)
      */
     public Metrics(Ticker ticker, int maxModels) {
-        this(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), ticker, maxModels);
+        this(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), ticker, maxModels, null);
+    }
+
+    /**
+     * As {@link #Metrics(Ticker, int)}, with exemplars: request counters and durations point at the trace of a
+     * request they counted (in the OpenMetrics exposition). For a process that traces.
+     */
+    public static Metrics withExemplars(Ticker ticker, int maxModels) {
+        TraceExemplars exemplars = new TraceExemplars();
+        return new Metrics(
+                new PrometheusMeterRegistry(
+                        PrometheusConfig.DEFAULT,
+                        new io.prometheus.metrics.model.registry.PrometheusRegistry(),
+                        io.micrometer.core.instrument.Clock.SYSTEM,
+                        exemplars),
+                ticker,
+                maxModels,
+                exemplars);
     }
 
     Metrics(PrometheusMeterRegistry registry, Ticker ticker, int maxModels) {
+        this(registry, ticker, maxModels, null);
+    }
+
+    private Metrics(PrometheusMeterRegistry registry, Ticker ticker, int maxModels, TraceExemplars exemplars) {
         this.registry = registry;
+        this.exemplars = exemplars;
         this.ticker = ticker;
         this.models = new ModelLabels(maxModels);
         TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(breakers).bindTo(registry);
@@ -90,7 +119,7 @@ public final class Metrics {
 
     /** The meters of route {@code name}, created on first use and kept across reloads. */
     public RouteMetrics route(String name) {
-        return routes.computeIfAbsent(name, n -> new RouteMetrics(n, registry, ticker, models));
+        return routes.computeIfAbsent(name, n -> new RouteMetrics(n, registry, ticker, models, exemplars));
     }
 
     /** Exposes the bytes held in replay buffers and their limit. */
@@ -115,6 +144,26 @@ public final class Metrics {
         routes.values().forEach(RouteMetrics::refreshQueues);
         return registry.scrape();
     }
+
+    /**
+     * The exposition a scraper asked for with {@code accept} (its {@code Accept} header, or null): OpenMetrics, with
+     * exemplars when tracing is on, if it names {@code application/openmetrics-text}, else Prometheus text.
+     */
+    public Scrape scrape(String accept) {
+        if (accept == null || !accept.contains("application/openmetrics-text")) {
+            return new Scrape(TEXT_FORMAT, scrape());
+        }
+        routes.values().forEach(RouteMetrics::refreshQueues);
+        return new Scrape(OPENMETRICS_FORMAT, registry.scrape(OPENMETRICS_FORMAT));
+    }
+
+    /**
+     * One scrape's answer.
+     *
+     * @param contentType its content type
+     * @param body the exposition
+     */
+    public record Scrape(String contentType, String body) {}
 
     /** A registry for tests and tools that need meters but no exposition. */
     public static MeterRegistry simple() {

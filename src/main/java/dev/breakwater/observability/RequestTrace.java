@@ -73,6 +73,11 @@ public interface RequestTrace {
         return null;
     }
 
+    /** True when the request's span is sampled: exported, so an exemplar may point at it. */
+    default boolean sampled() {
+        return false;
+    }
+
     /** The id of the current (or last) attempt's span, else the request span's; null without a trace. */
     default String attemptSpanId() {
         return null;

@@ -43,6 +43,8 @@ public final class RouteMetrics {
     private final Map<String, Counter[]> tokens = new ConcurrentHashMap<>();
 
     private final ModelLabels models;
+    /** Where the request being counted is named for exemplars; null when tracing is off. */
+    private final TraceExemplars exemplars;
 
     private final Map<WaitSource, Timer> retryWaits = new ConcurrentHashMap<>();
     private final Timer duration;
@@ -89,7 +91,8 @@ public final class RouteMetrics {
      */
     public record QueuedKey(String upstream, String key, int count) {}
 
-    RouteMetrics(String route, MeterRegistry registry, Ticker ticker, ModelLabels models) {
+    RouteMetrics(String route, MeterRegistry registry, Ticker ticker, ModelLabels models, TraceExemplars exemplars) {
+        this.exemplars = exemplars;
         this.route = route;
         this.registry = registry;
         this.models = models;
@@ -226,6 +229,19 @@ public final class RouteMetrics {
      * its duration in nanoseconds.
      */
     public void request(int status, AccessLog.Outcome outcome, String model, long durationNanos) {
+        request(status, outcome, model, durationNanos, RequestTrace.OFF);
+    }
+
+    /** As {@link #request(int, AccessLog.Outcome, String, long)}, with the request's trace for exemplars. */
+    public void request(int status, AccessLog.Outcome outcome, String model, long durationNanos, RequestTrace trace) {
+        if (exemplars != null && trace.enabled()) {
+            exemplars.recording(trace, () -> count(status, outcome, model, durationNanos));
+        } else {
+            count(status, outcome, model, durationNanos);
+        }
+    }
+
+    private void count(int status, AccessLog.Outcome outcome, String model, long durationNanos) {
         int statusClass = status >= 100 && status < 600 ? status / 100 : 0;
         int slot = statusClass * OUTCOMES + outcome.ordinal();
         String modelLabel = models.of(model);

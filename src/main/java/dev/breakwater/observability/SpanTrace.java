@@ -268,6 +268,11 @@ final class SpanTrace implements RequestTrace {
     }
 
     @Override
+    public boolean sampled() {
+        return server.getSpanContext().isSampled();
+    }
+
+    @Override
     public String attemptSpanId() {
         return attempt == null ? spanId() : attempt.getSpanContext().getSpanId();
     }

@@ -464,7 +464,7 @@ final class Exchange implements OutgoingRequest {
         }
         long durationNanos = runtime.ticker().nanoTime() - startNanos;
         String model = admission.requestedModel();
-        route.metrics().request(status, outcome, model, durationNanos);
+        route.metrics().request(status, outcome, model, durationNanos, trace);
         route.metrics().traffic().request(status, outcome, attempts, durationNanos);
         TokenUsage tokens = usage();
         if (tokens != null) {
