@@ -125,7 +125,7 @@ check "retry: status 200" test "$STATUS" = 200
 check "retry: x-breakwater-attempts 3" test "$(header x-breakwater-attempts)" = 3
 check "retry: the answer of the third attempt" contains 'after 2 failed attempt(s)'
 check "retry: took >= 1.5 s (two Retry-After: 1 waits)" awk -v t="$SECONDS_TAKEN" 'BEGIN {exit !(t >= 1.5)}'
-RID=$(header x-request-id)
+RID=$(header x-breakwater-request-id)
 check "retry: the mock saw two 429s and a 200 for x-request-id $RID" \
     test "$(grep -cF "x-request-id=$RID -> 429" "$OUT/mock.log")/$(grep -cF "x-request-id=$RID -> 200" "$OUT/mock.log")" = 2/1
 
