@@ -35,7 +35,13 @@ const targets = [];
 
 p(`Run ${meta.date ?? ''}${meta.quick === '1' ? ' (BENCH_QUICK=1 smoke variant: single short runs, not for the record)' : ''}: ` +
     `${meta.nproc} cores (${meta.cpu}), ${meta.mem} RAM, ${meta.java}; nginx ${meta.nginx}, HAProxy ${meta.haproxy}, ` +
-    `wrk ${meta.wrk}, Node ${meta.node}. Load average before: ${meta.load_before}; after: ${meta.load_after ?? 'n/a'}.`);
+    `wrk ${meta.wrk}, Node ${meta.node}. Load average before: ${meta.load_before}; after: ${meta.load_after ?? 'n/a'}. ` +
+    `CPU steal during the run: ${meta.steal_pct ?? 'n/a'} %.`);
+const jit = exists('jit.txt') ? Object.fromEntries(text('jit.txt').trim().split(/\s+/).map((kv) => kv.split('='))) : null;
+if (jit) {
+  p(`Breakwater's JIT settled after ${jit.jit_settled_s} s of extra warm-up (compiler threads: ${jit.jit_cpu_s} s of CPU ` +
+      'in all); the HTTP figures are taken after it.');
+}
 p(`Breakwater JVM flags: \`${meta.java_opts}\`.`);
 p();
 
