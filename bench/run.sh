@@ -504,7 +504,7 @@ PIDS=("${PIDS[0]}")
 echo "load_after=$(cut -d' ' -f1-3 /proc/loadavg)" >>"$RES/meta.txt"
 read -r CPU_TOTAL1 CPU_STEAL1 < <(cpu_counters)
 echo "steal_pct=$(awk -v t=$((CPU_TOTAL1 - CPU_TOTAL0)) -v s=$((CPU_STEAL1 - CPU_STEAL0)) \
-    'BEGIN {printf "%.1f", t > 0 ? 100 * s / t : 0}')" >>"$RES/meta.txt"
+    'BEGIN {printf "%.1f", (t > 0 ? 100 * s / t : 0)}')" >>"$RES/meta.txt"
 
 # ================================================================================================ report
 node "$BENCH/report.mjs" "$RES" | tee "$RES/report.md"
