@@ -250,6 +250,8 @@ final class Exchange implements OutgoingRequest {
     void answeredWith(MultiMap headers) {
         String id = headers.get("x-request-id");
         upstreamRequestId = id != null ? id : headers.get("request-id");
+        // An earlier attempt's failure is not why this request ends: the last attempt was answered.
+        lastError = null;
     }
 
     /** The request id the upstream gave its last answer, or null. */
