@@ -21,3 +21,11 @@ stop_started() {
     done
     for pid in "${PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
 }
+
+# A named check: runs the command after the description, logs PASS or FAIL, and sets FAILED=1 on a failure
+# (the caller sets FAILED=0 first and exits 1 at the end when it is set).
+check() {
+    local what=$1
+    shift
+    if "$@"; then log "PASS $what"; else log "FAIL $what"; FAILED=1; fi
+}

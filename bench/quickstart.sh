@@ -73,11 +73,6 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 FAILED=0
-check() { # description, then a command whose success is the check
-    local what=$1
-    shift
-    if "$@"; then log "PASS $what"; else log "FAIL $what"; FAILED=1; fi
-}
 
 # ------------------------------------------------------------------------------------------------ start
 log "running: ${START[0]}"

@@ -109,11 +109,7 @@ public final class AdminServer extends VerticleBase {
                         200,
                         new JsonObject().put("decisions", context.decisions().toJson())));
         server = vertx.createHttpServer().requestHandler(router);
-        // Name the address: Netty's own message ("Address already in use") does not say which one.
-        return server.listen(port, host)
-                .recover(t -> Future.failedFuture(new IllegalStateException(
-                        "cannot listen on " + host + ":" + Math.max(0, port) + " (admin listener): " + t.getMessage(),
-                        t)));
+        return Listening.listen(server, host, port, "admin listener");
     }
 
     @Override

@@ -37,10 +37,7 @@ public final class MetricsServer extends VerticleBase {
     @Override
     public Future<?> start() {
         server = vertx.createHttpServer().requestHandler(this::handle);
-        return server.listen(port, host)
-                .recover(t -> Future.failedFuture(new IllegalStateException(
-                        "cannot listen on " + host + ":" + Math.max(0, port) + " (metrics listener): " + t.getMessage(),
-                        t)));
+        return Listening.listen(server, host, port, "metrics listener");
     }
 
     @Override
