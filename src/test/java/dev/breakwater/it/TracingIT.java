@@ -176,6 +176,10 @@ class TracingIT {
                     "application/json",
                     "traceparent",
                     CLIENT_TRACEPARENT);
+            // The client has the whole body (its Content-Length) before the upstream's end reaches the relay,
+            // which writes the access line: wait for it.
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> logs.lines().stream().anyMatch(line -> line.startsWith("request ")));
             logLines = logs.lines();
         }
         // Closing the proxy flushed its spans.
