@@ -147,13 +147,17 @@ class RequestIdsAndLabelsIT {
                 Http.post(proxy.uri("/v1/chat/completions"), REQUEST, "content-type", "application/json");
         assertThat(response.statusCode()).isEqualTo(429);
 
-        String metrics = Http.get(proxy.adminUri("/metrics")).body();
-        assertThat(metrics)
-                .contains("breakwater_requests_total{model=\"gpt-4o-mini\",outcome=\"client_error\",route=\"openai\","
-                        + "status_class=\"4xx\"}")
-                .contains("breakwater_upstream_attempts_total{model=\"gpt-4o-mini\",outcome=\"429\",route=\"openai\","
-                        + "upstream=\"openai\"}")
-                .contains("breakwater_retry_stops_total{reason=\"insufficient_quota\",route=\"openai\"}");
+        // The request is counted as it finishes, a moment after the client has the whole answer.
+        await().atMost(Duration.ofSeconds(5))
+                .untilAsserted(() -> assertThat(
+                                Http.get(proxy.adminUri("/metrics")).body())
+                        .contains(
+                                "breakwater_requests_total{model=\"gpt-4o-mini\",outcome=\"client_error\",route=\"openai\","
+                                        + "status_class=\"4xx\"}")
+                        .contains(
+                                "breakwater_upstream_attempts_total{model=\"gpt-4o-mini\",outcome=\"429\",route=\"openai\","
+                                        + "upstream=\"openai\"}")
+                        .contains("breakwater_retry_stops_total{reason=\"insufficient_quota\",route=\"openai\"}"));
     }
 
     @Test
