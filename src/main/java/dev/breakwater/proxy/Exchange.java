@@ -469,14 +469,14 @@ final class Exchange implements OutgoingRequest {
         route.metrics().request(status, outcome, model, durationNanos, trace);
         route.metrics().traffic().request(status, outcome, attempts, durationNanos);
         TokenUsage tokens = usage();
+        String answeredBy = tokens == null && !trace.enabled() ? null : responseModel();
         if (tokens != null) {
             // Labelled by the model asked for, as the request series are, so the two join; the answer's own name
             // (a dated snapshot) only when the request named none.
-            route.metrics()
-                    .tokens(model != null ? model : responseModel(), tokens.inputTokens(), tokens.outputTokens());
+            route.metrics().tokens(model != null ? model : answeredBy, tokens.inputTokens(), tokens.outputTokens());
         }
         if (trace.enabled()) {
-            trace.finished(status, outcome, reason, usage(), responseModel());
+            trace.finished(status, outcome, reason, tokens, answeredBy);
         }
         UpstreamGuard upstream = admission.upstream();
         runtime.accessLog()
