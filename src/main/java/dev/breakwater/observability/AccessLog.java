@@ -30,9 +30,12 @@ public final class AccessLog {
         /** A duplicate of a request with the same {@code Idempotency-Key} got that request's stored response. */
         REPLAYED;
 
+        /** Spelled once: every request's log line, metric and trace carries it. */
+        private final String label = name().toLowerCase(Locale.ROOT);
+
         /** The snake_case spelling used in logs. */
         public String label() {
-            return name().toLowerCase(Locale.ROOT);
+            return label;
         }
 
         /** The outcome of a relayed upstream answer of {@code status}. */

@@ -4,6 +4,7 @@ import dev.breakwater.observability.AccessLog;
 import dev.breakwater.observability.RequestTrace;
 import dev.breakwater.observability.RetryLog;
 import dev.breakwater.resilience.McpCall;
+import dev.breakwater.resilience.OpenAiBodies;
 import dev.breakwater.resilience.OutgoingRequest;
 import dev.breakwater.resilience.RequestAdmission;
 import dev.breakwater.resilience.RequestFacts;
@@ -50,6 +51,7 @@ final class Exchange implements OutgoingRequest {
 
     private State state = State.ACTIVE;
     private RequestBody body;
+    private OpenAiBodies.RequestFields jsonFields;
     private int attempts;
     /** Why the exchange ended as it did: the last decision's reason, or Breakwater's error code. */
     private String lastReason = "";
@@ -599,5 +601,14 @@ final class Exchange implements OutgoingRequest {
         return body instanceof RequestBody.Buffered buffered && buffered.bytes().length() > 0
                 ? new BufferInputStream(buffered.bytes())
                 : null;
+    }
+
+    /** Parsed once: the model and the completion-token cap are both read from it, and the body never changes. */
+    @Override
+    public OpenAiBodies.RequestFields jsonFields() {
+        if (jsonFields == null) {
+            jsonFields = OutgoingRequest.super.jsonFields();
+        }
+        return jsonFields;
     }
 }

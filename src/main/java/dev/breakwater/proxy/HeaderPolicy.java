@@ -6,7 +6,6 @@ import dev.breakwater.resilience.RequestAdmission;
 import dev.breakwater.routing.Route;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpServerRequest;
-import java.util.Set;
 
 /**
  * Which headers go where: the client's end-to-end headers plus Breakwater's {@code X-Forwarded-*} and request id
@@ -14,7 +13,7 @@ import java.util.Set;
  */
 final class HeaderPolicy {
     /** Headers Breakwater sets itself on the way up, so the client's copies are dropped. */
-    private static final Set<String> SET_BY_PROXY = HopByHopHeaders.caseInsensitive(
+    private static final HeaderNames SET_BY_PROXY = HopByHopHeaders.caseInsensitive(
             "host",
             "content-length",
             "expect",
@@ -30,7 +29,7 @@ final class HeaderPolicy {
     static final String BREAKWATER_REQUEST_ID = "x-breakwater-request-id";
 
     /** As {@link #SET_BY_PROXY}, and the client's credentials, for an upstream that has a credential of its own. */
-    private static final Set<String> SET_BY_PROXY_WITH_CREDENTIAL = HopByHopHeaders.caseInsensitive(
+    private static final HeaderNames SET_BY_PROXY_WITH_CREDENTIAL = HopByHopHeaders.caseInsensitive(
             "host",
             "content-length",
             "expect",
@@ -70,7 +69,7 @@ final class HeaderPolicy {
     }
 
     /** The client's WebSocket handshake fields: the WebSocket client makes its own for the upstream. */
-    private static final Set<String> WEBSOCKET_HANDSHAKE = HopByHopHeaders.caseInsensitive(
+    private static final HeaderNames WEBSOCKET_HANDSHAKE = HopByHopHeaders.caseInsensitive(
             "sec-websocket-key", "sec-websocket-version", "sec-websocket-extensions", "sec-websocket-protocol");
 
     /**

@@ -3,7 +3,6 @@ package dev.breakwater.proxy;
 import io.vertx.core.MultiMap;
 import java.util.HashSet;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -11,7 +10,7 @@ import java.util.Set;
  * field the message's own {@code Connection} header names.
  */
 final class HopByHopHeaders {
-    private static final Set<String> HOP_BY_HOP = Set.of(
+    private static final HeaderNames HOP_BY_HOP = HeaderNames.of(
             "connection",
             "keep-alive",
             "proxy-connection",
@@ -30,30 +29,27 @@ final class HopByHopHeaders {
      *
      * @param alsoSkip names the caller sets itself, built with {@link #caseInsensitive}
      */
-    static void copy(MultiMap from, MultiMap to, Set<String> alsoSkip) {
+    static void copy(MultiMap from, MultiMap to, HeaderNames alsoSkip) {
         Set<String> nominated = nominatedBy(from.getAll("connection"));
-        for (Map.Entry<String, String> header : from) {
-            String name = header.getKey();
-            // Most clients send lower-case names, for which toLowerCase returns the same string: no allocation.
-            String lower = name.toLowerCase(Locale.ROOT);
-            if (HOP_BY_HOP.contains(lower)
-                    || alsoSkip.contains(lower)
-                    || (nominated != null && nominated.contains(lower))) {
-                continue;
+        // forEach, not the entry iterator: Vert.x wraps every entry it iterates in a new object.
+        from.forEach((name, value) -> {
+            if (!HOP_BY_HOP.contains(name)
+                    && !alsoSkip.contains(name)
+                    && (nominated == null || !nominated.contains(name.toLowerCase(Locale.ROOT)))) {
+                to.add(name, value);
             }
-            to.add(name, header.getValue());
-        }
+        });
     }
 
     /** A set of header names for {@code alsoSkip}; matched case-insensitively by {@link #copy}. */
-    static Set<String> caseInsensitive(String... names) {
-        Set<String> set = new HashSet<>();
-        for (String name : names) {
-            set.add(name.toLowerCase(Locale.ROOT));
-        }
-        return Set.copyOf(set);
+    static HeaderNames caseInsensitive(String... names) {
+        return HeaderNames.of(names);
     }
 
+    /**
+     * The names a {@code Connection} header nominates beyond the fixed hop-by-hop set, lower case; null when there
+     * are none ({@code Connection: keep-alive}, the usual value, names only a hop-by-hop field already skipped).
+     */
     private static Set<String> nominatedBy(java.util.List<String> connectionValues) {
         if (connectionValues.isEmpty()) {
             return null;
@@ -62,11 +58,11 @@ final class HopByHopHeaders {
         for (String value : connectionValues) {
             for (String token : value.split(",")) {
                 String trimmed = token.trim().toLowerCase(Locale.ROOT);
-                if (!trimmed.isEmpty()) {
+                if (!trimmed.isEmpty() && !HOP_BY_HOP.contains(trimmed)) {
                     names.add(trimmed);
                 }
             }
         }
-        return names;
+        return names.isEmpty() ? null : names;
     }
 }

@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * The I/O of the idempotency store (the decisions are {@link IdempotencyStore}'s): before the first attempt, a
@@ -25,7 +24,7 @@ import java.util.Set;
  */
 final class IdempotentRequests {
     /** Headers of the first response that belong to its exchange only, never to a replay. */
-    private static final Set<String> PER_EXCHANGE = HopByHopHeaders.caseInsensitive(
+    private static final HeaderNames PER_EXCHANGE = HopByHopHeaders.caseInsensitive(
             "x-request-id",
             HeaderPolicy.BREAKWATER_REQUEST_ID,
             "x-breakwater-attempts",

@@ -10,7 +10,6 @@ import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
 import java.io.IOException;
-import java.util.Set;
 
 /**
  * Commits an upstream response to the client and streams its body chunk by chunk with backpressure: nothing is
@@ -23,7 +22,7 @@ import java.util.Set;
  * complete. Error events the upstream sends itself are relayed unchanged and counted for the breaker and metrics.
  */
 final class ResponseRelay {
-    private static final Set<String> NONE = Set.of();
+    private static final HeaderNames NONE = HeaderNames.NONE;
 
     private final Exchange exchange;
     private final HttpClientResponse upstream;

@@ -42,6 +42,8 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     private long lastResponseNanos;
 
     private long keepAliveNanos = -1;
+    /** Reused by {@link #peerClosed}, asked before every request on the connection (one event loop owns it). */
+    private EpollTcpInfo tcpInfo;
 
     UpstreamConnection(Channel channel) {
         this.channel = channel;
@@ -179,7 +181,10 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
         }
         if (channel instanceof EpollSocketChannel epoll) {
             try {
-                return epoll.tcpInfo().state() != TCP_ESTABLISHED;
+                if (tcpInfo == null) {
+                    tcpInfo = new EpollTcpInfo();
+                }
+                return epoll.tcpInfo(tcpInfo).state() != TCP_ESTABLISHED;
             } catch (RuntimeException e) {
                 return false;
             }

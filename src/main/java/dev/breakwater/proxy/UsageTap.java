@@ -15,7 +15,8 @@ import java.nio.charset.StandardCharsets;
  * other response there is no tap at all. A stream is read event by event as {@link ResponseRelay} passes whole
  * events on, over the relay's own bytes (nothing is copied unless an event holds a usage report). A JSON body keeps
  * only its first {@value #HEAD} bytes (where {@code model} is) and its last {@value #TAIL} bytes (where
- * {@code usage} is), read once the body has ended: a copy into two fixed arrays per chunk, nothing more.
+ * {@code usage} is), read once the body has ended. A body that arrives as one chunk (the common case) is read in
+ * place, with nothing copied; only a body of several chunks is copied, into two fixed arrays, chunk by chunk.
  */
 final class UsageTap {
     static final int HEAD = 2048;
@@ -24,6 +25,10 @@ final class UsageTap {
     private final UsageScanner scanner = new UsageScanner();
     private final boolean eventStream;
     private final ResponseRelay.EventChars chars;
+    /** The body's first chunk, held by reference while it is the only one (Vert.x buffers are never recycled). */
+    private Buffer only;
+
+    private boolean severalChunks;
     private byte[] head;
     private int headLength;
     private byte[] tail;
@@ -66,6 +71,19 @@ final class UsageTap {
         if (eventStream) {
             return;
         }
+        if (!severalChunks) {
+            if (only == null) {
+                only = chunk;
+                return;
+            }
+            severalChunks = true;
+            copy(only);
+            only = null;
+        }
+        copy(chunk);
+    }
+
+    private void copy(Buffer chunk) {
         int length = chunk.length();
         int from = 0;
         if (headLength < HEAD) {
@@ -108,7 +126,15 @@ final class UsageTap {
 
     /** Reads a JSON body's head and tail, once: only a body that ended is complete, so this runs at its end. */
     private void scanBody() {
-        if (eventStream || scannedBody || head == null) {
+        if (eventStream || scannedBody) {
+            return;
+        }
+        if (only != null) {
+            scannedBody = true;
+            scanInPlace(only);
+            return;
+        }
+        if (head == null) {
             return;
         }
         scannedBody = true;
@@ -127,5 +153,16 @@ final class UsageTap {
         // A body that fits both is whole; else the head names the model and the tail holds the usage.
         scanner.scan(tailWritten <= TAIL ? first + end : end);
         scanner.scan(first);
+    }
+
+    /** The same reading as {@link #scanBody} gives a copied body, over a one-chunk body's own bytes. */
+    private void scanInPlace(Buffer body) {
+        int length = body.length();
+        if (length <= HEAD + TAIL) {
+            scanner.scan(new ResponseRelay.EventChars().over(body, 0, length));
+            return;
+        }
+        scanner.scan(new ResponseRelay.EventChars().over(body, length - TAIL, length));
+        scanner.scan(new ResponseRelay.EventChars().over(body, 0, HEAD));
     }
 }

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import dev.breakwater.config.CircuitBreakerSpec;
 import java.io.IOException;
-import java.io.InputStream;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -152,8 +151,7 @@ final class AnthropicRules implements ProviderRules {
 
     @Override
     public String model(OutgoingRequest request) {
-        InputStream body = request.bodyStream();
-        return body == null ? null : OpenAiBodies.model(body);
+        return request.jsonFields().model();
     }
 
     /** The route's breaker settings with 529 recorded as a failure, like the 5xx statuses of the default list. */

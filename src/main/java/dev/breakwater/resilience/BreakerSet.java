@@ -71,7 +71,17 @@ public final class BreakerSet {
                 && model != null
                 && !model.isEmpty()
                 && model.length() <= MAX_MODEL_LENGTH
-                && model.chars().noneMatch(Character::isISOControl);
+                && noControlCharacter(model);
+    }
+
+    /** A plain loop: this runs for every request, and a stream over {@code chars()} allocates each time. */
+    private static boolean noControlCharacter(String model) {
+        for (int i = 0; i < model.length(); i++) {
+            if (Character.isISOControl(model.charAt(i))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The model-less breaker: the one the admin API and route-level views show first. */

@@ -17,45 +17,40 @@ public final class OpenAiBodies {
 
     private OpenAiBodies() {}
 
-    /** The top-level {@code model} string of a request body, read as a stream (never copied whole), or null. */
-    public static String model(InputStream body) {
-        try (JsonParser parser = JSON.createParser(body)) {
-            if (parser.nextToken() != JsonToken.START_OBJECT) {
-                return null;
-            }
-            while (parser.nextToken() == JsonToken.FIELD_NAME) {
-                String name = parser.currentName();
-                JsonToken value = parser.nextToken();
-                if ("model".equals(name) && value == JsonToken.VALUE_STRING) {
-                    return parser.getText();
-                }
-                parser.skipChildren();
-            }
-        } catch (IOException | RuntimeException e) {
-            // not JSON, or cut short: no model
-        }
-        return null;
+    /**
+     * The top-level fields of a request body that admission reads, found in one pass of a streaming parser.
+     *
+     * @param model the first top-level {@code model} string, or null
+     * @param maxOutputTokens the completion-token cap: the largest top-level {@code max_completion_tokens},
+     *     {@code max_output_tokens} or {@code max_tokens} (OpenAI Chat, Responses, legacy and Anthropic); -1 when
+     *     none is named
+     */
+    public record RequestFields(String model, long maxOutputTokens) {
+        /** A body with neither field (no body, or not a JSON object). */
+        public static final RequestFields NONE = new RequestFields(null, -1);
     }
 
     /**
-     * The completion-token cap of a request body: the top-level {@code max_completion_tokens},
-     * {@code max_output_tokens} or {@code max_tokens} (OpenAI Chat, Responses, legacy and Anthropic), read as a
-     * stream; -1 when none is named.
+     * Reads {@link RequestFields} from a request body as a stream (never copied whole). A malformed or truncated
+     * body yields what was read before the damage.
      */
-    public static long maxOutputTokens(InputStream body) {
-        long found = -1;
+    public static RequestFields requestFields(InputStream body) {
+        String model = null;
+        long maxOutputTokens = -1;
         try (JsonParser parser = JSON.createParser(body)) {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
-                return -1;
+                return RequestFields.NONE;
             }
             while (parser.nextToken() == JsonToken.FIELD_NAME) {
                 String name = parser.currentName();
                 JsonToken value = parser.nextToken();
-                if (value == JsonToken.VALUE_NUMBER_INT
+                if (value == JsonToken.VALUE_STRING && model == null && name.equals("model")) {
+                    model = parser.getText();
+                } else if (value == JsonToken.VALUE_NUMBER_INT
                         && (name.equals("max_tokens")
                                 || name.equals("max_completion_tokens")
                                 || name.equals("max_output_tokens"))) {
-                    found = Math.max(found, parser.getLongValue());
+                    maxOutputTokens = Math.max(maxOutputTokens, parser.getLongValue());
                 } else {
                     parser.skipChildren();
                 }
@@ -63,7 +58,17 @@ public final class OpenAiBodies {
         } catch (IOException | RuntimeException e) {
             // not JSON, or cut short: what was read so far
         }
-        return found;
+        return model == null && maxOutputTokens < 0 ? RequestFields.NONE : new RequestFields(model, maxOutputTokens);
+    }
+
+    /** The top-level {@code model} string of a request body, or null (see {@link #requestFields}). */
+    public static String model(InputStream body) {
+        return requestFields(body).model();
+    }
+
+    /** The completion-token cap of a request body, or -1 (see {@link #requestFields}). */
+    public static long maxOutputTokens(InputStream body) {
+        return requestFields(body).maxOutputTokens();
     }
 
     /** {@code error.type} and {@code error.code} of an error body prefix; either may be null. */

@@ -1,6 +1,5 @@
 package dev.breakwater.resilience;
 
-import java.io.InputStream;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -68,8 +67,7 @@ final class OpenAiRules implements ProviderRules {
 
     @Override
     public String model(OutgoingRequest request) {
-        InputStream body = request.bodyStream();
-        return body == null ? null : OpenAiBodies.model(body);
+        return request.jsonFields().model();
     }
 
     /**

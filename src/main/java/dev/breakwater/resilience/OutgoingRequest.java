@@ -25,4 +25,13 @@ public interface OutgoingRequest {
      * buffered or empty.
      */
     InputStream bodyStream();
+
+    /**
+     * The top-level JSON fields of the body that admission reads (model, completion-token cap). Parsed from
+     * {@link #bodyStream} on each call; an implementation whose body cannot change may keep the first answer.
+     */
+    default OpenAiBodies.RequestFields jsonFields() {
+        InputStream body = bodyStream();
+        return body == null ? OpenAiBodies.RequestFields.NONE : OpenAiBodies.requestFields(body);
+    }
 }

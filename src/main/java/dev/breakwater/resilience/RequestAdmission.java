@@ -5,7 +5,6 @@ import dev.breakwater.config.Priority;
 import dev.breakwater.config.Strategy;
 import dev.breakwater.time.Scheduler;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
-import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -607,8 +606,7 @@ public final class RequestAdmission {
             return 0;
         }
         if (tokenCost < 0) {
-            InputStream body = outgoing.bodyStream();
-            long completion = body == null ? -1 : OpenAiBodies.maxOutputTokens(body);
+            long completion = outgoing.jsonFields().maxOutputTokens();
             long prompt = Math.max(0, outgoing.bodyLength()) / BYTES_PER_TOKEN;
             tokenCost = prompt
                     + (completion >= 0
