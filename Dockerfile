@@ -51,7 +51,7 @@ COPY config/breakwater.container.yaml /app/config/breakwater.yaml
 ENV BREAKWATER_CONFIG=/app/config/breakwater.yaml \
     BREAKWATER_LOG_LEVEL=INFO
 # Read by the launcher: the heap is sized from the container's memory limit (75 %) instead of the launcher's
-# fixed -Xms64m -Xmx192m. Its other default flags (serial GC, 512k stacks, exit on OOM, ...) are listed in
+# fixed -Xms96m -Xmx192m -Xmn48m. Its other default flags (serial GC, 512k stacks, exit on OOM, ...) are listed in
 # bin/breakwater. Set JAVA_OPTS to add flags; they come after the defaults, so they win.
 ENV BREAKWATER_HEAP_OPTS="-XX:MaxRAMPercentage=75"
 
