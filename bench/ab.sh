@@ -8,6 +8,9 @@
 # Both jars run the shipped policies (bench/breakwater-bench.yaml of each jar's checkout) through bin/breakwater with its JVM flags,
 # logging at INFO to /dev/null, as bench/run.sh does. Needs nginx and wrk (bench/run.sh installs them), curl,
 # and ports 18401-18421 free on loopback.
+#
+# AB_HEAP_OPTS_A / AB_HEAP_OPTS_B, when set, replace the launcher's heap flags for that side only
+# (BREAKWATER_HEAP_OPTS), to compare heap layouts, or a jar with the flags it shipped with.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -57,7 +60,8 @@ config_of() {
 CONF_A=$(config_of "$JAR_A")
 CONF_B=$(config_of "$JAR_B")
 
-start() { # label jar port admin-port config
+start() { # label jar port admin-port config heap-opts
+    if [[ -n $6 ]]; then export BREAKWATER_HEAP_OPTS=$6; else unset BREAKWATER_HEAP_OPTS; fi
     BREAKWATER_JAR=$2 BW_PORT=$3 BW_ADMIN_PORT=$4 BENCH_UPSTREAM_PORT=$P_UP \
         "$ROOT/bin/breakwater" --config "$5" >/dev/null 2>"$WORK/$1.stderr" &
     PIDS+=($!)
@@ -72,8 +76,8 @@ start() { # label jar port admin-port config
 # Private copies, so a rebuild during the run cannot change a jar under its JVM.
 cp "$JAR_A" "$WORK/a.jar"
 cp "$JAR_B" "$WORK/b.jar"
-start a "$WORK/a.jar" 18410 18411 "$CONF_A"
-start b "$WORK/b.jar" 18420 18421 "$CONF_B"
+start a "$WORK/a.jar" 18410 18411 "$CONF_A" "${AB_HEAP_OPTS_A:-}"
+start b "$WORK/b.jar" 18420 18421 "$CONF_B" "${AB_HEAP_OPTS_B:-}"
 
 wrk_line() { # port threads conns seconds
     timeout $(($4 + 30)) wrk -t"$2" -c"$3" -d"$4s" --timeout 5s -s "$BENCH/wrk-post.lua" "http://127.0.0.1:$1" |

@@ -42,6 +42,11 @@ if (jit) {
   p(`Breakwater's JIT settled after ${jit.jit_settled_s} s of extra warm-up (compiler threads: ${jit.jit_cpu_s} s of CPU ` +
       'in all); the HTTP figures are taken after it.');
 }
+const jitSse = exists('jit-sse.txt') ? Object.fromEntries(text('jit-sse.txt').trim().split(/\s+/).map((kv) => kv.split('='))) : null;
+if (jitSse) {
+  p(`Streaming: Breakwater was warmed by ${jitSse.runs} full-size run(s) of 1,000 streams (${jitSse.jit_settled_s} s) before ` +
+      `the rounds; the compiler threads took ${(jitSse.last_run_jit_ticks / 100).toFixed(2)} s of CPU in the last of them.`);
+}
 p(`Breakwater JVM flags: \`${meta.java_opts}\`.`);
 p();
 
