@@ -1,8 +1,7 @@
 package dev.breakwater.observability;
 
-import static net.logstash.logback.argument.StructuredArguments.kv;
-
 import java.util.Locale;
+import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -100,46 +99,58 @@ public final class AccessLog {
         if (!LOG.isInfoEnabled()) {
             return;
         }
-        Object[] fields = new Object[21];
-        int n = 0;
-        fields[n++] = kv("request_id", entry.requestId());
-        fields[n++] = kv("route", entry.route());
-        fields[n++] = kv("method", entry.method());
-        fields[n++] = kv("path", entry.path());
-        fields[n++] = kv("status", entry.status());
-        fields[n++] = kv("attempts", entry.attempts());
-        fields[n++] = kv("duration_ms", entry.durationNanos() / 1_000_000.0);
-        fields[n++] = kv("outcome", entry.outcome().label());
-        fields[n++] = kv("reason", entry.reason());
-        fields[n++] =
-                kv("upstream", entry.upstream() == null ? "-" : entry.upstream().name());
-        if (entry.upstream() != null) {
-            fields[n++] = kv("upstream_host", entry.upstream().host());
+        LOG.info("request", new Line(entry));
+    }
+
+    /** The fields of one access line, written straight from the entry (see {@link LogFields}). */
+    private static final class Line extends LogFields {
+        private final Entry entry;
+
+        Line(Entry entry) {
+            this.entry = entry;
         }
-        if (entry.model() != null) {
-            fields[n++] = kv("model", entry.model());
+
+        @Override
+        void forEachField(BiConsumer<String, Object> field) {
+            field.accept("request_id", entry.requestId());
+            field.accept("route", entry.route());
+            field.accept("method", entry.method());
+            field.accept("path", entry.path());
+            field.accept("status", entry.status());
+            field.accept("attempts", entry.attempts());
+            field.accept("duration_ms", entry.durationNanos() / 1_000_000.0);
+            field.accept("outcome", entry.outcome().label());
+            field.accept("reason", entry.reason());
+            field.accept(
+                    "upstream",
+                    entry.upstream() == null ? "-" : entry.upstream().name());
+            if (entry.upstream() != null) {
+                field.accept("upstream_host", entry.upstream().host());
+            }
+            if (entry.model() != null) {
+                field.accept("model", entry.model());
+            }
+            if (entry.upstreamRequestId() != null) {
+                field.accept("upstream_request_id", entry.upstreamRequestId());
+            }
+            if (entry.firstByteNanos() >= 0) {
+                field.accept("ttfb_ms", entry.firstByteNanos() / 1_000_000.0);
+            }
+            field.accept("bytes_in", entry.bytesIn());
+            field.accept("bytes_out", entry.bytesOut());
+            if (entry.client() != null) {
+                field.accept("client", entry.client());
+            }
+            if (entry.error() != null) {
+                field.accept("error", entry.error());
+            }
+            if (entry.traceparent() != null) {
+                field.accept("traceparent", entry.traceparent());
+            }
+            if (entry.traceId() != null) {
+                field.accept("trace_id", entry.traceId());
+                field.accept("span_id", entry.spanId());
+            }
         }
-        if (entry.upstreamRequestId() != null) {
-            fields[n++] = kv("upstream_request_id", entry.upstreamRequestId());
-        }
-        if (entry.firstByteNanos() >= 0) {
-            fields[n++] = kv("ttfb_ms", entry.firstByteNanos() / 1_000_000.0);
-        }
-        fields[n++] = kv("bytes_in", entry.bytesIn());
-        fields[n++] = kv("bytes_out", entry.bytesOut());
-        if (entry.client() != null) {
-            fields[n++] = kv("client", entry.client());
-        }
-        if (entry.error() != null) {
-            fields[n++] = kv("error", entry.error());
-        }
-        if (entry.traceparent() != null) {
-            fields[n++] = kv("traceparent", entry.traceparent());
-        }
-        if (entry.traceId() != null) {
-            fields[n++] = kv("trace_id", entry.traceId());
-            fields[n++] = kv("span_id", entry.spanId());
-        }
-        LOG.info("request", n == fields.length ? fields : java.util.Arrays.copyOf(fields, n));
     }
 }

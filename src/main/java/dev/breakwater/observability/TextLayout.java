@@ -59,6 +59,16 @@ public final class TextLayout extends LayoutBase<ILoggingEvent> {
 
     /** A structured field as {@code key=value} with the value quoted when needed; anything else escaped. */
     static String render(Object argument) {
+        if (argument instanceof LogFields fields) {
+            StringBuilder shown = new StringBuilder(256);
+            fields.forEachField((name, value) -> {
+                if (!shown.isEmpty()) {
+                    shown.append(' ');
+                }
+                shown.append(name).append('=').append(value(String.valueOf(value)));
+            });
+            return shown.toString();
+        }
         if (argument instanceof SingleFieldAppendingMarker field) {
             // the marker shows itself as NAME=VALUE, the value already formatted (arrays and all)
             String shown = field.toStringSelf();
