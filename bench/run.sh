@@ -120,11 +120,12 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# Stops one process we started: TERM, then KILL after 3 s (Breakwater drains for up to 30 s on TERM).
+# Stops one process we started: TERM, then KILL after 10 s (Breakwater drains for up to 30 s on TERM; with nothing
+# in flight it exits at once, but a jar's first start then writes its class-data archive, a second or more).
 stop_pid() {
     local pid=$1
     kill -TERM "$pid" 2>/dev/null || return 0
-    for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
     kill -KILL "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
 }
