@@ -603,12 +603,19 @@ final class Exchange implements OutgoingRequest {
                 : null;
     }
 
-    /** Parsed once: the model and the completion-token cap are both read from it, and the body never changes. */
+    /**
+     * Parsed once the body has been read, and kept: the model and the completion-token cap are both read from it,
+     * and the body never changes after. Asked before that, the answer is not kept.
+     */
     @Override
     public OpenAiBodies.RequestFields jsonFields() {
-        if (jsonFields == null) {
-            jsonFields = OutgoingRequest.super.jsonFields();
+        if (jsonFields != null) {
+            return jsonFields;
         }
-        return jsonFields;
+        OpenAiBodies.RequestFields fields = OutgoingRequest.super.jsonFields();
+        if (body != null) {
+            jsonFields = fields;
+        }
+        return fields;
     }
 }
