@@ -25,22 +25,11 @@ abstract class LogFields implements StructuredArgument {
         }
     }
 
+    /** As a {@code kv} marker writes its value: {@code writeObject} gives null, strings and numbers as such. */
     private static void write(JsonGenerator generator, String name, Object value) {
         try {
             generator.writeFieldName(name);
-            if (value == null) {
-                generator.writeNull();
-            } else if (value instanceof String text) {
-                generator.writeString(text);
-            } else if (value instanceof Integer number) {
-                generator.writeNumber(number);
-            } else if (value instanceof Long number) {
-                generator.writeNumber(number);
-            } else if (value instanceof Double number) {
-                generator.writeNumber(number);
-            } else {
-                generator.writeObject(value);
-            }
+            generator.writeObject(value);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -3,6 +3,7 @@ package dev.breakwater.proxy;
 import io.netty.util.AsciiString;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.function.Consumer;
 
 /**
  * A small, fixed set of header names matched case-insensitively without allocating: headers are copied for every
@@ -26,7 +27,7 @@ final class HeaderNames {
     }
 
     /** Runs {@code action} on each name, lower case. */
-    void forEach(java.util.function.Consumer<String> action) {
+    void forEach(Consumer<String> action) {
         for (String name : names) {
             action.accept(name);
         }

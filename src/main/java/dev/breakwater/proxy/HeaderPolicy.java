@@ -13,7 +13,7 @@ import io.vertx.core.http.HttpServerRequest;
  */
 final class HeaderPolicy {
     /** Headers Breakwater sets itself on the way up, so the client's copies are dropped. */
-    private static final HeaderNames SET_BY_PROXY = HopByHopHeaders.caseInsensitive(
+    private static final HeaderNames SET_BY_PROXY = HeaderNames.of(
             "host",
             "content-length",
             "expect",
@@ -29,7 +29,7 @@ final class HeaderPolicy {
     static final String BREAKWATER_REQUEST_ID = "x-breakwater-request-id";
 
     /** As {@link #SET_BY_PROXY}, and the client's credentials, for an upstream that has a credential of its own. */
-    private static final HeaderNames SET_BY_PROXY_WITH_CREDENTIAL = HopByHopHeaders.caseInsensitive(
+    private static final HeaderNames SET_BY_PROXY_WITH_CREDENTIAL = HeaderNames.of(
             "host",
             "content-length",
             "expect",
@@ -69,7 +69,7 @@ final class HeaderPolicy {
     }
 
     /** The client's WebSocket handshake fields: the WebSocket client makes its own for the upstream. */
-    private static final HeaderNames WEBSOCKET_HANDSHAKE = HopByHopHeaders.caseInsensitive(
+    private static final HeaderNames WEBSOCKET_HANDSHAKE = HeaderNames.of(
             "sec-websocket-key", "sec-websocket-version", "sec-websocket-extensions", "sec-websocket-protocol");
 
     /**

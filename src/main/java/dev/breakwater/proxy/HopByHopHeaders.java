@@ -27,7 +27,7 @@ final class HopByHopHeaders {
     /**
      * Adds to {@code to} every header of {@code from} that is end-to-end and not in {@code alsoSkip}.
      *
-     * @param alsoSkip names the caller sets itself, built with {@link #caseInsensitive}
+     * @param alsoSkip names the caller sets itself
      */
     static void copy(MultiMap from, MultiMap to, HeaderNames alsoSkip) {
         Set<String> nominated = nominatedBy(from.getAll("connection"));
@@ -41,11 +41,6 @@ final class HopByHopHeaders {
         });
     }
 
-    /** A set of header names for {@code alsoSkip}; matched case-insensitively by {@link #copy}. */
-    static HeaderNames caseInsensitive(String... names) {
-        return HeaderNames.of(names);
-    }
-
     /**
      * The names a {@code Connection} header nominates beyond the fixed hop-by-hop set, lower case; null when there
      * are none ({@code Connection: keep-alive}, the usual value, names only a hop-by-hop field already skipped).
@@ -54,15 +49,18 @@ final class HopByHopHeaders {
         if (connectionValues.isEmpty()) {
             return null;
         }
-        Set<String> names = new HashSet<>();
+        Set<String> names = null; // made only for a name beyond the fixed set: rare
         for (String value : connectionValues) {
             for (String token : value.split(",")) {
                 String trimmed = token.trim().toLowerCase(Locale.ROOT);
                 if (!trimmed.isEmpty() && !HOP_BY_HOP.contains(trimmed)) {
+                    if (names == null) {
+                        names = new HashSet<>();
+                    }
                     names.add(trimmed);
                 }
             }
         }
-        return names.isEmpty() ? null : names;
+        return names;
     }
 }

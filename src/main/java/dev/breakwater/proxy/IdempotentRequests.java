@@ -24,7 +24,7 @@ import java.util.Map;
  */
 final class IdempotentRequests {
     /** Headers of the first response that belong to its exchange only, never to a replay. */
-    private static final HeaderNames PER_EXCHANGE = HopByHopHeaders.caseInsensitive(
+    private static final HeaderNames PER_EXCHANGE = HeaderNames.of(
             "x-request-id",
             HeaderPolicy.BREAKWATER_REQUEST_ID,
             "x-breakwater-attempts",

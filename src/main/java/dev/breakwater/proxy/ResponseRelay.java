@@ -22,8 +22,6 @@ import java.io.IOException;
  * complete. Error events the upstream sends itself are relayed unchanged and counted for the breaker and metrics.
  */
 final class ResponseRelay {
-    private static final HeaderNames NONE = HeaderNames.NONE;
-
     private final Exchange exchange;
     private final HttpClientResponse upstream;
     private final HttpServerResponse client;
@@ -92,7 +90,7 @@ final class ResponseRelay {
         }
         // The upstream's own x-request-id, when it sent one, reaches the client unchanged: it is OpenAI's req_...
         // id, the one its SDKs show as _request_id and its support asks for. Breakwater's id is beside it.
-        HopByHopHeaders.copy(upstream.headers(), client.headers(), NONE);
+        HopByHopHeaders.copy(upstream.headers(), client.headers(), HeaderNames.NONE);
         exchange.responseHeadSent(upstream.statusCode());
         if (!client.headers().contains("content-length") && exchange.request().version() != HttpVersion.HTTP_1_0) {
             client.setChunked(true);

@@ -28,7 +28,6 @@ final class UsageTap {
     /** The body's first chunk, held by reference while it is the only one (Vert.x buffers are never recycled). */
     private Buffer only;
 
-    private boolean severalChunks;
     private byte[] head;
     private int headLength;
     private byte[] tail;
@@ -71,14 +70,14 @@ final class UsageTap {
         if (eventStream) {
             return;
         }
-        if (!severalChunks) {
+        if (head == null) { // nothing copied yet: this is the first chunk, or the second
             if (only == null) {
                 only = chunk;
                 return;
             }
-            severalChunks = true;
-            copy(only);
+            Buffer first = only;
             only = null;
+            copy(first);
         }
         copy(chunk);
     }

@@ -44,7 +44,7 @@ final class WebSocketBridge {
     /** The Realtime subprotocol that carries a browser's API key; dropped for an upstream with its own. */
     private static final String KEY_SUBPROTOCOL = "openai-insecure-api-key.";
     /** Headers of a refused handshake Breakwater sets itself when relaying it. */
-    private static final HeaderNames SET_ON_RELAY = HopByHopHeaders.caseInsensitive("content-length");
+    private static final HeaderNames SET_ON_RELAY = HeaderNames.of("content-length");
 
     private final Exchange exchange;
     private final GateHold gateHold;

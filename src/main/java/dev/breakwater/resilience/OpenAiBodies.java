@@ -61,16 +61,6 @@ public final class OpenAiBodies {
         return model == null && maxOutputTokens < 0 ? RequestFields.NONE : new RequestFields(model, maxOutputTokens);
     }
 
-    /** The top-level {@code model} string of a request body, or null (see {@link #requestFields}). */
-    public static String model(InputStream body) {
-        return requestFields(body).model();
-    }
-
-    /** The completion-token cap of a request body, or -1 (see {@link #requestFields}). */
-    public static long maxOutputTokens(InputStream body) {
-        return requestFields(body).maxOutputTokens();
-    }
-
     /** {@code error.type} and {@code error.code} of an error body prefix; either may be null. */
     public static ErrorFields error(byte[] bodyPrefix) {
         String type = null;

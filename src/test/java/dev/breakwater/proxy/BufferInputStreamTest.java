@@ -29,6 +29,7 @@ class BufferInputStreamTest {
         Buffer body = Buffer.buffer(
                 "{\"messages\":[{\"role\":\"user\",\"content\":\"" + image + "\"}]," + "\"model\":\"gpt-4o\"}");
 
-        assertThat(OpenAiBodies.model(new BufferInputStream(body))).isEqualTo("gpt-4o");
+        assertThat(OpenAiBodies.requestFields(new BufferInputStream(body)).model())
+                .isEqualTo("gpt-4o");
     }
 }

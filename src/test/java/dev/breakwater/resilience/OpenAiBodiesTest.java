@@ -14,7 +14,8 @@ class OpenAiBodiesTest {
     }
 
     private static String model(String body) {
-        return OpenAiBodies.model(new java.io.ByteArrayInputStream(bytes(body)));
+        return OpenAiBodies.requestFields(new java.io.ByteArrayInputStream(bytes(body)))
+                .model();
     }
 
     private static ProviderRules.ErrorFields error(String body) {
@@ -90,8 +91,9 @@ class OpenAiBodiesTest {
 
     @Test
     void notUtf8JsonGivesNoModel() {
-        assertThat(OpenAiBodies.model(new java.io.ByteArrayInputStream(
-                        new byte[] {(byte) 0xff, (byte) 0xfe, 0x00, 0x01, (byte) 0x80})))
+        assertThat(OpenAiBodies.requestFields(new java.io.ByteArrayInputStream(
+                                new byte[] {(byte) 0xff, (byte) 0xfe, 0x00, 0x01, (byte) 0x80}))
+                        .model())
                 .isNull();
     }
 
