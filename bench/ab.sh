@@ -4,7 +4,9 @@
 #
 #   bash bench/ab.sh OLD.jar NEW.jar [ROUNDS=4] [SECONDS=8]
 #
-# Each round: latency at 1 connection (wrk -t1 -c1: p50, p99) and requests/s at 64 connections (wrk -t2 -c64).
+# Each round: latency at 1 connection (wrk -t1 -c1: p50, p99), requests/s at 64 connections (wrk -t2 -c64), and
+# the CPU time the jar's process spent per request at 64 connections (from /proc, user + system): on a VM whose
+# neighbours steal CPU, requests/s moves with them, CPU per request much less.
 # Both jars run the shipped policies (bench/breakwater-bench.yaml of each jar's checkout) through bin/breakwater with its JVM flags,
 # logging at INFO to /dev/null, as bench/run.sh does. Needs nginx and wrk (bench/run.sh installs them), curl,
 # and ports 18401-18421 free on loopback.
@@ -60,11 +62,13 @@ config_of() {
 CONF_A=$(config_of "$JAR_A")
 CONF_B=$(config_of "$JAR_B")
 
+AB_WARM=${AB_WARM:-10}
 start() { # label jar port admin-port config heap-opts
     if [[ -n $6 ]]; then export BREAKWATER_HEAP_OPTS=$6; else unset BREAKWATER_HEAP_OPTS; fi
     BREAKWATER_JAR=$2 BW_PORT=$3 BW_ADMIN_PORT=$4 BENCH_UPSTREAM_PORT=$P_UP \
         "$ROOT/bin/breakwater" --config "$5" >/dev/null 2>"$WORK/$1.stderr" &
     PIDS+=($!)
+    echo $! >"$WORK/$1.pid"
     for _ in $(seq 1 600); do
         [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "http://127.0.0.1:$4/readyz" || true) == 200 ]] && return
         sleep 0.1
@@ -83,15 +87,21 @@ wrk_line() { # port threads conns seconds
     timeout $(($4 + 30)) wrk -t"$2" -c"$3" -d"$4s" --timeout 5s -s "$BENCH/wrk-post.lua" "http://127.0.0.1:$1" |
         grep '^BENCH' | sed 's/^BENCH //'
 }
-echo "warm-up: 10 s at 64 connections each" >&2
-wrk_line 18410 2 64 10 >/dev/null
-wrk_line 18420 2 64 10 >/dev/null
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$(cat "$WORK/$1.pid")/stat"; } # 1/100 s, user + system
+echo "warm-up: $AB_WARM s at 64 connections each (AB_WARM)" >&2
+wrk_line 18410 2 64 "$AB_WARM" >/dev/null
+wrk_line 18420 2 64 "$AB_WARM" >/dev/null
 for r in $(seq 1 "$ROUNDS"); do
     for t in a b; do
         port=18410
         [[ $t == b ]] && port=18420
         echo "round=$r jar=$t kind=c1 $(wrk_line $port 1 1 "$SECS")" | tee -a "$WORK/results.txt" >&2
-        echo "round=$r jar=$t kind=c64 $(wrk_line $port 2 64 "$SECS")" | tee -a "$WORK/results.txt" >&2
+        before=$(cpu_ticks $t)
+        line=$(wrk_line $port 2 64 "$SECS")
+        after=$(cpu_ticks $t)
+        n=$(tr ' ' '\n' <<<"$line" | grep '^requests=' | cut -d= -f2)
+        cpu_us=$(awk -v t=$((after - before)) -v n="$n" 'BEGIN {printf "%.1f", t * 10000 / n}')
+        echo "round=$r jar=$t kind=c64 $line cpu_us=$cpu_us" | tee -a "$WORK/results.txt" >&2
     done
 done
 
@@ -100,12 +110,12 @@ field() { # jar kind key
     grep "jar=$1 kind=$2 " "$WORK/results.txt" | tr ' ' '\n' | grep "^$3=" | cut -d= -f2 | median
 }
 echo
-echo "| jar | p50 @1 (µs) | p99 @1 (µs) | req/s @64 |"
-echo "|---|---:|---:|---:|"
+echo "| jar | p50 @1 (µs) | p99 @1 (µs) | req/s @64 | CPU µs/request @64 |"
+echo "|---|---:|---:|---:|---:|"
 for t in a b; do
     jar=$JAR_A
     [[ $t == b ]] && jar=$JAR_B
-    echo "| $t: $(basename "$(dirname "$(dirname "$jar")")")/$(basename "$jar") | $(field $t c1 p50) | $(field $t c1 p99) | $(field $t c64 rps) |"
+    echo "| $t: $(basename "$(dirname "$(dirname "$jar")")")/$(basename "$jar") | $(field $t c1 p50) | $(field $t c1 p99) | $(field $t c64 rps) | $(field $t c64 cpu_us) |"
 done
 echo
 echo "medians of $ROUNDS interleaved rounds of $SECS s; raw lines in $WORK/results.txt"

@@ -3,6 +3,7 @@ package dev.breakwater;
 import dev.breakwater.config.BreakwaterConfig;
 import dev.breakwater.config.ConfigException;
 import dev.breakwater.config.ConfigLoader;
+import dev.breakwater.observability.LoggingSetup;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -61,6 +62,7 @@ public final class Main {
     public static void main(String[] args) {
         int code = run(args, System.getenv(), System.out, System.err);
         if (code >= 0) {
+            LoggingSetup.flushAndStop();
             System.exit(code);
         }
         // A running proxy: Vert.x's event-loop threads keep the JVM alive until a signal drains it.
@@ -149,6 +151,7 @@ public final class Main {
         } catch (RuntimeException e) {
             code = 1;
         }
+        LoggingSetup.flushAndStop();
         System.exit(code);
     }
 

@@ -3,8 +3,6 @@ package dev.breakwater.observability;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.AsyncAppenderBase;
-import ch.qos.logback.core.OutputStreamAppender;
 import ch.qos.logback.core.encoder.Encoder;
 import ch.qos.logback.core.encoder.LayoutWrappingEncoder;
 import dev.breakwater.config.LoggingSpec;
@@ -30,18 +28,22 @@ public final class LoggingSetup {
         String level = env.getOrDefault("BREAKWATER_LOG_LEVEL", spec.level());
         String format = env.getOrDefault("BREAKWATER_LOG_FORMAT", spec.format()).toLowerCase(Locale.ROOT);
         context.getLogger(Logger.ROOT_LOGGER_NAME).setLevel(Level.toLevel(level, Level.INFO));
-        if (context.getLogger(Logger.ROOT_LOGGER_NAME).getAppender("ASYNC") instanceof AsyncAppenderBase<?> async
-                && async.getAppender("JSON") instanceof OutputStreamAppender<?> console) {
-            @SuppressWarnings("unchecked")
-            OutputStreamAppender<ILoggingEvent> out = (OutputStreamAppender<ILoggingEvent>) console;
+        if (context.getLogger(Logger.ROOT_LOGGER_NAME).getAppender("STDOUT") instanceof BatchingStdoutAppender out) {
             boolean wantText = format.equals("text");
             boolean isText = out.getEncoder() instanceof LayoutWrappingEncoder;
             if (wantText != isText) {
-                Encoder<ILoggingEvent> encoder = wantText ? textEncoder(context) : jsonEncoder(context);
-                out.stop();
-                out.setEncoder(encoder);
-                out.start();
+                out.setEncoder(wantText ? textEncoder(context) : jsonEncoder(context));
             }
+        }
+    }
+
+    /**
+     * Writes out every queued line and stops logging: called just before the process exits, when the writer
+     * thread (a daemon) would otherwise be cut off with the last lines still queued.
+     */
+    public static void flushAndStop() {
+        if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context) {
+            context.stop();
         }
     }
 

@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
 public final class RetryLog {
     private static final Logger LOG = LoggerFactory.getLogger("breakwater.retry");
 
-    // Messages without placeholders: logback's AsyncAppender formats each message on the calling thread (the
+    // Messages without placeholders: the log appender formats each message on the calling thread (the
     // event loop) before queueing it, while structured arguments are encoded later on the appender's thread.
     private static final String RETRY = "retry";
     private static final String GIVE_UP = "give_up";
