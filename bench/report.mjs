@@ -127,19 +127,20 @@ if (sse.length) {
     p(`### Streaming: ${first.streams} concurrent SSE streams × ${first.events} events every ${first.interval_ms} ms ` +
         `(${sr.length} alternating round(s); medians; ms)`);
     p();
-    p('| Path | TTFE p50 | TTFE p99 | gap excess p50 | gap excess p99 | event delay p99 | max concurrent | complete | stalled |');
-    p('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+    p('| Path | TTFE p50 | TTFE p99 | gap excess p50 | gap excess p99 | event delay p99 | max concurrent | complete | stalled | client loop lag p99 |');
+    p('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const label of ['direct', 'breakwater', 'breakwater-at-headers'].filter((l) => pick(l, sr[0]))) {
         p(`| ${label} | ${fmt(med(label, (x) => x.ttfe_ms.p50), 2)} | ${fmt(med(label, (x) => x.ttfe_ms.p99), 2)} | ` +
             `${fmt(med(label, (x) => x.gap_excess_ms.p50), 2)} | ${fmt(med(label, (x) => x.gap_excess_ms.p99), 2)} | ` +
             `${fmt(med(label, (x) => x.delay_ms.p99), 2)} | ${fmt(med(label, (x) => x.max_concurrent))} | ` +
-            `${sum(label, (x) => x.completed)} | ${sum(label, (x) => x.stalled)} |`);
+            `${sum(label, (x) => x.completed)} | ${sum(label, (x) => x.stalled)} | ` +
+            `${fmt(med(label, (x) => x.loop_lag_ms?.p99), 2)} |`);
     }
     const aT50 = add((x) => x.ttfe_ms.p50);
     const aT99 = add((x) => x.ttfe_ms.p99);
     const aG99 = add((x) => x.gap_excess_ms.p99);
     const aD99 = add((x) => x.delay_ms.p99);
-    p(`| **added by Breakwater** | ${signed(aT50, 2)} | ${signed(aT99, 2)} | | ${signed(aG99, 2)} | ${signed(aD99, 2)} | | | |`);
+    p(`| **added by Breakwater** | ${signed(aT50, 2)} | ${signed(aT99, 2)} | | ${signed(aG99, 2)} | ${signed(aD99, 2)} | | | | |`);
     if (pick('breakwater-at-headers', sr[0])) {
         const held = (f) => median(sr.map((r) => {
             const a = pick('breakwater', r);
@@ -148,12 +149,13 @@ if (sse.length) {
         }));
         p(`| **commit on first event vs at headers** | ${signed(held((x) => x.ttfe_ms.p50), 2)} | ` +
             `${signed(held((x) => x.ttfe_ms.p99), 2)} | | ${signed(held((x) => x.gap_excess_ms.p99), 2)} | ` +
-            `${signed(held((x) => x.delay_ms.p99), 2)} | | | |`);
+            `${signed(held((x) => x.delay_ms.p99), 2)} | | | | |`);
     }
     p();
     p('TTFE: request sent → first event received. Gap excess: (time between two events) − interval. Event delay: ' +
         'receive time − the send time the upstream wrote into the event. A stream counts as stalled if a gap ' +
-        'exceeded 1 s or it did not deliver all events and `[DONE]`.');
+        'exceeded 1 s or it did not deliver all events and `[DONE]`. Client loop lag: how late the load ' +
+        "generator's own event loop ran (a late client adds its lateness to every figure of its row).");
     p();
     const stalls = sum('breakwater', (x) => x.stalled);
     targets.push(['1,000 SSE streams: no stall', `${stalls} stalled of ${sum('breakwater', (x) => x.streams)}`, verdict(stalls === 0)]);
@@ -267,8 +269,13 @@ for (const [label, phase] of [['HTTP bench', 'http'], ['SSE bench', 'sse'], ['fa
         `${full.length} | ${fmt(Math.max(0, ...full), 1)} |`);
 }
 p();
-p('Full GCs: one at start-up (metadata threshold) in every phase; the failure phase adds the four `GC.run` of the ' +
-    'held-request heap samples.');
+const causes = {};
+for (const phase of ['http', 'sse', 'failure']) {
+    for (const m of text(`gc-${phase}.log`).matchAll(/Pause Full \(([^)]+)\)/g)) causes[m[1]] = (causes[m[1]] ?? 0) + 1;
+}
+p('Full GCs by cause, all phases: ' + (Object.entries(causes).map(([c, n]) => `${c} ×${n}`).join(', ') || 'none') +
+    '. `Diagnostic Command` ones are the `GC.run` of the held-request heap samples; `Allocation Failure` ones mean the old ' +
+    'generation filled.');
 const ready = text('ready_ms.txt').split('\n').filter(Boolean).map(Number);
 p();
 p(`Start to first 200 from /readyz: median ${fmt(median(ready))} ms over ${ready.length} starts (${ready.join(', ')} ms), ` +

@@ -4,12 +4,14 @@
 //   gap_excess  for each event after the first: (time since the previous event) - INTERVAL (ms)
 //   delay       per event: receive time - the send time the upstream wrote into the event (ms)
 //   stalled     streams with a gap above STALL ms, or that did not deliver all EVENTS events and [DONE]
+//   loop_lag    how late this client's own event loop ran its callbacks (ms): on a machine whose cores are all
+//               busy, a late client adds its lateness to every figure above, whatever the path
 // The whole run is bounded: anything still open RAMP + EVENTS*INTERVAL + 20 s after the start is aborted.
 //
 //   node bench/sse-load.mjs --url http://127.0.0.1:18310/sse/v1/chat/completions --streams 1000 \
 //        --events 50 --interval 100 --ramp 1000
 import http from 'node:http';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 
 const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => {
     if (a.startsWith('--')) acc.push([a.slice(2), all[i + 1]]);
@@ -27,6 +29,8 @@ const body = JSON.stringify({
     model: 'bench-model', stream: true,
     messages: [{ role: 'user', content: 'Count to fifty, one token per event.' }],
 });
+const lag = monitorEventLoopDelay({ resolution: 1 });
+lag.enable();
 const agent = new http.Agent({ keepAlive: false, maxSockets: Infinity });
 const epoch = () => performance.timeOrigin + performance.now();
 
@@ -123,6 +127,9 @@ function startStream() {
     req.end(body);
 }
 
+// monitorEventLoopDelay samples in ns, and counts its own 1 ms resolution timer as delay: subtract it.
+const lagMs = (p) => Math.max(0, Math.round((lag.percentile(p) / 1e6 - 1) * 1000) / 1000);
+
 let reported = false;
 function report() {
     if (reported) return;
@@ -134,6 +141,7 @@ function report() {
         gap_excess_ms: { p50: pct(gapExcess, 50), p99: pct(gapExcess, 99), max: pct(gapExcess, 100) },
         delay_ms: { p50: pct(delay, 50), p99: pct(delay, 99), max: pct(delay, 100) },
         events_received: delay.length,
+        loop_lag_ms: { p50: lagMs(50), p99: lagMs(99), max: Math.round(lag.max / 1e3) / 1e3 },
     };
     console.log(JSON.stringify(out));
     process.exit(0);
