@@ -1,5 +1,7 @@
 package dev.breakwater.proxy;
 
+import dev.breakwater.config.StreamSpec;
+import dev.breakwater.config.TimeoutSpec;
 import dev.breakwater.observability.AccessLog;
 import dev.breakwater.observability.RequestTrace;
 import dev.breakwater.observability.RetryLog;
@@ -13,6 +15,7 @@ import dev.breakwater.resilience.StreamDialect;
 import dev.breakwater.resilience.TokenUsage;
 import dev.breakwater.resilience.UpstreamGuard;
 import dev.breakwater.routing.Route;
+import dev.breakwater.time.Scheduler;
 import dev.breakwater.time.Scheduler.Cancellable;
 import io.vertx.core.Context;
 import io.vertx.core.MultiMap;
@@ -20,6 +23,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import java.io.InputStream;
+import java.time.Duration;
 
 /**
  * The state of one proxied request, from arrival to the last byte, changed only through its transitions: body
@@ -44,6 +48,7 @@ final class Exchange implements OutgoingRequest {
     private final RequestTarget target;
     private final ReplayMemory replayMemory;
     private final long startNanos;
+    private final ExchangeTimers timers;
     private final long deadlineNanos;
     private final RequestAdmission admission;
     /** The request's spans, or {@link RequestTrace#OFF} while tracing is off. */
@@ -98,6 +103,7 @@ final class Exchange implements OutgoingRequest {
         this.startNanos = runtime.ticker().nanoTime();
         long total = route.spec().timeouts().total().toNanos();
         this.deadlineNanos = total > 0 ? startNanos + total : Long.MAX_VALUE;
+        this.timers = new ExchangeTimers(runtime.scheduler(), runtime.ticker(), startNanos + shortestTimeout(route));
         Context context = Vertx.currentContext();
         this.admission = route.guard()
                 .admit(deadlineNanos, this, runtime.scheduler(), task -> context.runOnContext(v -> task.run()));
@@ -158,6 +164,31 @@ final class Exchange implements OutgoingRequest {
 
     ProxyRuntime runtime() {
         return runtime;
+    }
+
+    /**
+     * Timers for this exchange's deadlines (total, response, idle, first event): all on one event-loop timer. Retry
+     * waits and other one-off timers use {@code runtime().scheduler()}.
+     */
+    Scheduler timers() {
+        return timers;
+    }
+
+    /** The route's shortest enabled timeout, in nanoseconds: no deadline of an exchange falls due sooner. */
+    private static long shortestTimeout(Route route) {
+        TimeoutSpec timeouts = route.spec().timeouts();
+        StreamSpec stream = route.spec().stream();
+        long shortest = shorter(Long.MAX_VALUE / 2, timeouts.response());
+        shortest = shorter(shortest, timeouts.idle());
+        shortest = shorter(shortest, timeouts.total());
+        shortest = shorter(shortest, stream.idleTimeout(timeouts));
+        return shorter(shortest, stream.firstEventTimeout());
+    }
+
+    /** {@code nanos}, or {@code timeout} when that is enabled (above zero) and shorter. */
+    private static long shorter(long nanos, Duration timeout) {
+        long t = timeout.toNanos();
+        return t > 0 ? Math.min(nanos, t) : nanos;
     }
 
     String requestId() {

@@ -98,7 +98,7 @@ final class ProxyHandler implements Handler<HttpServerRequest> {
         response.exceptionHandler(t -> exchange.onClientGone());
         long total = route.get().spec().timeouts().total().toMillis();
         if (total > 0) {
-            exchange.deadlineArmed(runtime.scheduler().schedule(total, loop::onDeadline));
+            exchange.deadlineArmed(exchange.timers().schedule(total, loop::onDeadline));
         }
         RequestBodyReader.read(request, route.get().spec().retry().maxReplayBody(), replayMemory)
                 .onComplete(ar -> {

@@ -295,7 +295,7 @@ final class ResponseRelay {
             return;
         }
         long delayMillis = Math.max(1, (delayNanos + 999_999) / 1_000_000);
-        idleTimer = exchange.runtime().scheduler().schedule(delayMillis, this::checkIdle);
+        idleTimer = exchange.timers().schedule(delayMillis, this::checkIdle);
     }
 
     private void checkIdle() {

@@ -142,7 +142,7 @@ final class RetryLoop {
                 exchange.route().spec().provider() != Provider.GENERIC,
                 exchange.route().spec().stream());
         exchange.awaitingFirstEvent(wait::cancel);
-        wait.start(exchange.runtime().scheduler()).onSuccess(outcome -> {
+        wait.start(exchange.timers()).onSuccess(outcome -> {
             exchange.awaitingFirstEvent(Scheduler.Cancellable.NONE);
             if (exchange.isDone()) {
                 response.request().reset();

@@ -73,7 +73,7 @@ final class UpstreamAttempt {
     Future<HttpClientResponse> send() {
         long responseTimeout = exchange.route().spec().timeouts().response().toMillis();
         if (responseTimeout > 0) {
-            responseTimer = exchange.runtime().scheduler().schedule(responseTimeout, this::onResponseTimeout);
+            responseTimer = exchange.timers().schedule(responseTimeout, this::onResponseTimeout);
         }
         dispatch();
         return result.future();

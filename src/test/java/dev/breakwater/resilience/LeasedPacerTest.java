@@ -2,6 +2,7 @@ package dev.breakwater.resilience;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.breakwater.testing.ManualTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BiConsumer;

@@ -3,6 +3,7 @@ package dev.breakwater.resilience;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.breakwater.config.Priority;
+import dev.breakwater.testing.ManualTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executor;

@@ -11,6 +11,7 @@ import dev.breakwater.config.SlidingWindowType;
 import dev.breakwater.config.Strategy;
 import dev.breakwater.config.UpstreamSpec;
 import dev.breakwater.config.UpstreamTarget;
+import dev.breakwater.testing.ManualTime;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.retry.RetryRegistry;
 import java.net.URI;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.breakwater.config.Priority;
 import dev.breakwater.config.Provider;
+import dev.breakwater.testing.ManualTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executor;

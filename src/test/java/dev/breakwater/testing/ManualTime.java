@@ -1,4 +1,4 @@
-package dev.breakwater.resilience;
+package dev.breakwater.testing;
 
 import dev.breakwater.time.Scheduler;
 import dev.breakwater.time.Ticker;
@@ -8,13 +8,13 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** Hand-driven time: the ticker reads it, the scheduler runs due tasks when it is advanced. */
-final class ManualTime implements Scheduler, Ticker {
+public final class ManualTime implements Scheduler, Ticker {
     private final List<Task> tasks = new ArrayList<>();
     private final long originNanos;
     private long nowMillis;
     private long sequence;
 
-    ManualTime(long originNanos) {
+    public ManualTime(long originNanos) {
         this.originNanos = originNanos;
     }
 
@@ -42,7 +42,7 @@ final class ManualTime implements Scheduler, Ticker {
     }
 
     /** Moves time forward by {@code millis}, running every task that falls due, in due-time order. */
-    void advance(long millis) {
+    public void advance(long millis) {
         long target = nowMillis + millis;
         while (true) {
             Task next = tasks.stream()
@@ -59,7 +59,7 @@ final class ManualTime implements Scheduler, Ticker {
         nowMillis = target;
     }
 
-    int pending() {
+    public int pending() {
         return tasks.size();
     }
 }
