@@ -3,6 +3,7 @@ package dev.breakwater.observability;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.LayoutBase;
 import ch.qos.logback.core.encoder.Encoder;
 import ch.qos.logback.core.encoder.LayoutWrappingEncoder;
 import dev.breakwater.config.LoggingSpec;
@@ -48,7 +49,11 @@ public final class LoggingSetup {
     }
 
     private static Encoder<ILoggingEvent> textEncoder(LoggerContext context) {
-        TextLayout layout = new TextLayout();
+        return encoderOf(new TextLayout(), context);
+    }
+
+    /** {@code layout} started and wrapped in a started encoder, as logback's configuration file would do it. */
+    static LayoutWrappingEncoder<ILoggingEvent> encoderOf(LayoutBase<ILoggingEvent> layout, LoggerContext context) {
         layout.setContext(context);
         layout.start();
         LayoutWrappingEncoder<ILoggingEvent> encoder = new LayoutWrappingEncoder<>();

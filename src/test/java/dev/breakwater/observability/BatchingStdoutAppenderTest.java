@@ -137,14 +137,8 @@ class BatchingStdoutAppenderTest {
 
     private LayoutWrappingEncoder<ILoggingEvent> messageEncoder() {
         PatternLayout layout = new PatternLayout();
-        layout.setContext(context);
         layout.setPattern("%msg%n");
-        layout.start();
-        LayoutWrappingEncoder<ILoggingEvent> encoder = new LayoutWrappingEncoder<>();
-        encoder.setContext(context);
-        encoder.setLayout(layout);
-        encoder.start();
-        return encoder;
+        return LoggingSetup.encoderOf(layout, context);
     }
 
     @SafeVarargs
