@@ -17,6 +17,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
+import net.logstash.logback.encoder.StreamingEncoder;
 
 /**
  * Writes log lines to standard output from one background thread, a batch at a time: one {@code write} per batch,
@@ -65,8 +66,8 @@ public final class BatchingStdoutAppender extends UnsynchronizedAppenderBase<ILo
         this.lingerNanos = linger.toNanos();
     }
 
-    /** Lines dropped so far because the queue was full. */
-    public long dropped() {
+    /** Lines dropped because the queue was full and not yet reported by a notice line. */
+    long dropped() {
         return dropped.get();
     }
 
@@ -155,8 +156,15 @@ public final class BatchingStdoutAppender extends UnsynchronizedAppenderBase<ILo
 
     private void encode(Encoder<ILoggingEvent> current, ILoggingEvent event, ByteArrayOutputStream lines) {
         try {
-            lines.writeBytes(current.encode(event));
-        } catch (RuntimeException e) {
+            if (current instanceof StreamingEncoder<?>) {
+                // The JSON encoder writes straight into the batch, without a byte array per line.
+                @SuppressWarnings("unchecked")
+                StreamingEncoder<ILoggingEvent> streaming = (StreamingEncoder<ILoggingEvent>) current;
+                streaming.encode(event, lines);
+            } else {
+                lines.writeBytes(current.encode(event));
+            }
+        } catch (IOException | RuntimeException e) {
             addError("Could not encode a log event", e);
         }
     }

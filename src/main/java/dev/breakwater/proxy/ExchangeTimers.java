@@ -23,7 +23,7 @@ import java.util.List;
 final class ExchangeTimers implements Scheduler {
     private final Scheduler loop;
     private final Ticker ticker;
-    /** No deadline of this exchange can fall due before this time; Long.MAX_VALUE when none is known. */
+    /** No deadline of this exchange can fall due before this time (far ahead when its route has no timeout). */
     private final long floorNanos;
 
     private final List<Deadline> pending = new ArrayList<>(3);
@@ -108,7 +108,7 @@ final class ExchangeTimers implements Scheduler {
         arm();
     }
 
-    /** One deadline; cancelling it is cancelling the timer when it was the last one. */
+    /** One deadline of the exchange. */
     private final class Deadline implements Cancellable {
         private final long atNanos;
         private final Runnable task;
@@ -126,9 +126,8 @@ final class ExchangeTimers implements Scheduler {
             }
             cancelled = true;
             pending.remove(this);
-            if (pending.isEmpty() && !firing) {
-                timer.cancel();
-                timer = Cancellable.NONE;
+            if (!firing) {
+                arm(); // cancels the timer when this was the last deadline; otherwise it still fires in time
             }
         }
     }

@@ -11,6 +11,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.util.LogbackMDCAdapter;
 import ch.qos.logback.core.encoder.EncoderBase;
 import ch.qos.logback.core.encoder.LayoutWrappingEncoder;
+import ch.qos.logback.core.read.ListAppender;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -22,6 +23,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
+import net.logstash.logback.argument.StructuredArguments;
+import net.logstash.logback.encoder.LogstashEncoder;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -47,6 +50,24 @@ class BatchingStdoutAppenderTest {
         assertThat(output.lines())
                 .containsExactlyElementsOf(
                         IntStream.range(0, 5_000).mapToObj(i -> "line " + i).toList());
+    }
+
+    @Test
+    void theJsonEncoderWritesIntoTheBatchWhatItWouldReturnForTheLine() {
+        LogstashEncoder json = new LogstashEncoder();
+        start(json, 8192, Duration.ofMillis(1));
+        ListAppender<ILoggingEvent> events = new ListAppender<>();
+        events.start();
+        logger.addAppender(events);
+
+        logger.info("request {}", StructuredArguments.kv("status", 200));
+        logger.warn("give_up");
+        appender.stop();
+
+        assertThat(output.lines())
+                .containsExactlyElementsOf(events.list.stream()
+                        .map(event -> new String(json.encode(event), StandardCharsets.UTF_8).stripTrailing())
+                        .toList());
     }
 
     @Test
