@@ -47,7 +47,11 @@ public final class BatchingStdoutAppender extends UnsynchronizedAppenderBase<ILo
     /** Where batches go; looked up for each batch, as logback's console target looks up System.out. */
     private Supplier<PrintStream> target = () -> System.out;
 
-    /** The encoder that turns an event into its line; may be replaced while running. */
+    /**
+     * The encoder that turns an event into its line; may be replaced while running. One not yet started is started
+     * by the writer thread before its next batch, so that its set-up (for the JSON encoder, Jackson's
+     * {@code ObjectMapper}: about 0.15 s at start) runs beside the rest of the start rather than before it.
+     */
     public void setEncoder(Encoder<ILoggingEvent> encoder) {
         this.encoder = encoder;
     }
@@ -113,6 +117,7 @@ public final class BatchingStdoutAppender extends UnsynchronizedAppenderBase<ILo
     }
 
     private void writeUntilStopped() {
+        startIfNeeded(encoder);
         List<ILoggingEvent> batch = new ArrayList<>();
         ByteArrayOutputStream lines = new ByteArrayOutputStream(FLUSH_BYTES);
         while (true) {
@@ -142,6 +147,7 @@ public final class BatchingStdoutAppender extends UnsynchronizedAppenderBase<ILo
 
     private void write(List<ILoggingEvent> batch, long lost, ByteArrayOutputStream lines) {
         Encoder<ILoggingEvent> current = encoder;
+        startIfNeeded(current);
         for (ILoggingEvent event : batch) {
             encode(current, event, lines);
             if (lines.size() >= FLUSH_BYTES) {
@@ -152,6 +158,12 @@ public final class BatchingStdoutAppender extends UnsynchronizedAppenderBase<ILo
             encode(current, droppedNotice(lost), lines);
         }
         flush(lines);
+    }
+
+    private void startIfNeeded(Encoder<ILoggingEvent> current) {
+        if (!current.isStarted()) {
+            current.start();
+        }
     }
 
     private void encode(Encoder<ILoggingEvent> current, ILoggingEvent event, ByteArrayOutputStream lines) {

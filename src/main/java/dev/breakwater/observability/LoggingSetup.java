@@ -9,7 +9,6 @@ import ch.qos.logback.core.encoder.LayoutWrappingEncoder;
 import dev.breakwater.config.LoggingSpec;
 import java.util.Locale;
 import java.util.Map;
-import net.logstash.logback.encoder.LogstashEncoder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,11 +28,12 @@ public final class LoggingSetup {
         String level = env.getOrDefault("BREAKWATER_LOG_LEVEL", spec.level());
         String format = env.getOrDefault("BREAKWATER_LOG_FORMAT", spec.format()).toLowerCase(Locale.ROOT);
         context.getLogger(Logger.ROOT_LOGGER_NAME).setLevel(Level.toLevel(level, Level.INFO));
-        if (context.getLogger(Logger.ROOT_LOGGER_NAME).getAppender("STDOUT") instanceof BatchingStdoutAppender out) {
+        if (context.getLogger(Logger.ROOT_LOGGER_NAME).getAppender(LogConfigurator.APPENDER)
+                instanceof BatchingStdoutAppender out) {
             boolean wantText = format.equals("text");
             boolean isText = out.getEncoder() instanceof LayoutWrappingEncoder;
             if (wantText != isText) {
-                out.setEncoder(wantText ? textEncoder(context) : jsonEncoder(context));
+                out.setEncoder(wantText ? textEncoder(context) : LogConfigurator.jsonEncoder(context));
             }
         }
     }
@@ -59,13 +59,6 @@ public final class LoggingSetup {
         LayoutWrappingEncoder<ILoggingEvent> encoder = new LayoutWrappingEncoder<>();
         encoder.setContext(context);
         encoder.setLayout(layout);
-        encoder.start();
-        return encoder;
-    }
-
-    private static Encoder<ILoggingEvent> jsonEncoder(LoggerContext context) {
-        LogstashEncoder encoder = new LogstashEncoder();
-        encoder.setContext(context);
         encoder.start();
         return encoder;
     }

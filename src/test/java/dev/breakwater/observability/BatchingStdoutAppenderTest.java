@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.IntStream;
 import net.logstash.logback.argument.StructuredArguments;
 import net.logstash.logback.encoder.LogstashEncoder;
@@ -68,6 +69,30 @@ class BatchingStdoutAppenderTest {
                 .containsExactlyElementsOf(events.list.stream()
                         .map(event -> new String(json.encode(event), StandardCharsets.UTF_8).stripTrailing())
                         .toList());
+    }
+
+    @Test
+    void anEncoderNotYetStartedIsStartedByTheWriterThreadBeforeItsFirstLine() {
+        AtomicReference<String> startedOn = new AtomicReference<>();
+        LayoutWrappingEncoder<ILoggingEvent> encoder = new LayoutWrappingEncoder<>() {
+            @Override
+            public void start() {
+                startedOn.set(Thread.currentThread().getName());
+                super.start();
+            }
+        };
+        PatternLayout layout = new PatternLayout();
+        layout.setPattern("%msg%n");
+        layout.setContext(context);
+        layout.start();
+        encoder.setLayout(layout);
+        start(encoder, 8192, Duration.ofMillis(1), false);
+
+        logger.info("first");
+        appender.stop();
+
+        assertThat(startedOn.get()).isEqualTo("breakwater-log-writer");
+        assertThat(output.lines()).containsExactly("first");
     }
 
     @Test
@@ -141,10 +166,20 @@ class BatchingStdoutAppenderTest {
     }
 
     private void start(ch.qos.logback.core.encoder.Encoder<ILoggingEvent> encoder, int queueSize, Duration linger) {
+        start(encoder, queueSize, linger, true);
+    }
+
+    private void start(
+            ch.qos.logback.core.encoder.Encoder<ILoggingEvent> encoder,
+            int queueSize,
+            Duration linger,
+            boolean startEncoder) {
         context.setMDCAdapter(new LogbackMDCAdapter()); // what LoggerFactory's context has; events read it
         context.start();
         encoder.setContext(context);
-        encoder.start();
+        if (startEncoder) {
+            encoder.start();
+        }
         appender.setContext(context);
         appender.setEncoder(encoder);
         appender.setQueueSize(queueSize);
