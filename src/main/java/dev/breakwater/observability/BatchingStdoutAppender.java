@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 import net.logstash.logback.encoder.StreamingEncoder;
@@ -35,7 +36,7 @@ public final class BatchingStdoutAppender extends UnsynchronizedAppenderBase<ILo
     private static final int FLUSH_BYTES = 64 * 1024;
     private static final long STOP_WAIT_MILLIS = 1_000;
 
-    private volatile Encoder<ILoggingEvent> encoder;
+    private final AtomicReference<Encoder<ILoggingEvent>> encoder = new AtomicReference<>();
     private int queueSize = 8192;
     private long lingerNanos = Duration.ofMillis(1).toNanos();
     private ArrayBlockingQueue<ILoggingEvent> queue;
@@ -53,11 +54,11 @@ public final class BatchingStdoutAppender extends UnsynchronizedAppenderBase<ILo
      * {@code ObjectMapper}: about 0.15 s at start) runs beside the rest of the start rather than before it.
      */
     public void setEncoder(Encoder<ILoggingEvent> encoder) {
-        this.encoder = encoder;
+        this.encoder.set(encoder);
     }
 
     public Encoder<ILoggingEvent> getEncoder() {
-        return encoder;
+        return encoder.get();
     }
 
     /** How many events may wait for the writer; more are dropped (8192 by default). */
@@ -77,7 +78,7 @@ public final class BatchingStdoutAppender extends UnsynchronizedAppenderBase<ILo
 
     @Override
     public void start() {
-        if (encoder == null) {
+        if (encoder.get() == null) {
             addError("No encoder set for the appender named [" + name + "].");
             return;
         }
@@ -117,7 +118,7 @@ public final class BatchingStdoutAppender extends UnsynchronizedAppenderBase<ILo
     }
 
     private void writeUntilStopped() {
-        startIfNeeded(encoder);
+        startIfNeeded(encoder.get());
         List<ILoggingEvent> batch = new ArrayList<>();
         ByteArrayOutputStream lines = new ByteArrayOutputStream(FLUSH_BYTES);
         while (true) {
@@ -146,8 +147,7 @@ public final class BatchingStdoutAppender extends UnsynchronizedAppenderBase<ILo
     }
 
     private void write(List<ILoggingEvent> batch, long lost, ByteArrayOutputStream lines) {
-        Encoder<ILoggingEvent> current = encoder;
-        startIfNeeded(current);
+        Encoder<ILoggingEvent> current = startIfNeeded(encoder.get());
         for (ILoggingEvent event : batch) {
             encode(current, event, lines);
             if (lines.size() >= FLUSH_BYTES) {
@@ -160,9 +160,24 @@ public final class BatchingStdoutAppender extends UnsynchronizedAppenderBase<ILo
         flush(lines);
     }
 
-    private void startIfNeeded(Encoder<ILoggingEvent> current) {
-        if (!current.isStarted()) {
+    /**
+     * {@code current}, started if it was not; or, when it fails to start, plain text lines instead, so that a broken
+     * encoder costs the JSON format and not every line after it (and not the writer thread).
+     */
+    private Encoder<ILoggingEvent> startIfNeeded(Encoder<ILoggingEvent> current) {
+        if (current.isStarted()) {
+            return current;
+        }
+        try {
             current.start();
+            return current;
+        } catch (RuntimeException | LinkageError e) {
+            addError("The log encoder failed to start; writing plain text lines instead", e);
+            System.err.println("breakwater: the log encoder failed to start (" + e + "); writing plain text lines");
+            Encoder<ILoggingEvent> text = LoggingSetup.encoderOf(new TextLayout(), (LoggerContext) getContext());
+            // Unless the encoder was replaced meanwhile (a reload): then that one is used from the next batch.
+            encoder.compareAndSet(current, text);
+            return text;
         }
     }
 

@@ -96,6 +96,26 @@ class BatchingStdoutAppenderTest {
     }
 
     @Test
+    void anEncoderThatFailsToStartGivesWayToPlainTextLinesAndTheWriterGoesOn() {
+        LayoutWrappingEncoder<ILoggingEvent> broken = new LayoutWrappingEncoder<>() {
+            @Override
+            public void start() {
+                throw new IllegalStateException("no JSON today");
+            }
+        };
+        start(broken, 8192, Duration.ofMillis(1), false);
+
+        logger.info("first");
+        logger.warn("second");
+        appender.stop();
+
+        assertThat(output.lines()).hasSize(2);
+        assertThat(output.lines().get(0)).contains("INFO", "first");
+        assertThat(output.lines().get(1)).contains("WARN", "second");
+        assertThat(appender.getEncoder()).isNotSameAs(broken);
+    }
+
+    @Test
     void linesLoggedWhileTheWriterLingersGoOutInOneWrite() {
         start(messageEncoder(), 8192, Duration.ofSeconds(5));
         logger.info("first");
