@@ -155,7 +155,7 @@ public final class BatchingStdoutAppender extends UnsynchronizedAppenderBase<ILo
             }
         }
         if (lost > 0) {
-            encode(current, droppedNotice(lost), lines);
+            encode(current, notice(Level.WARN, lost + " log lines dropped: the log writer's queue was full"), lines);
         }
         flush(lines);
     }
@@ -173,7 +173,8 @@ public final class BatchingStdoutAppender extends UnsynchronizedAppenderBase<ILo
             return current;
         } catch (RuntimeException | LinkageError e) {
             addError("The log encoder failed to start; writing plain text lines instead", e);
-            System.err.println("breakwater: the log encoder failed to start (" + e + "); writing plain text lines");
+            // Said in the log itself, after the lines already queued: logback prints status errors only at start-up.
+            append(notice(Level.ERROR, "the log encoder failed to start (" + e + "); writing plain text lines"));
             Encoder<ILoggingEvent> text = LoggingSetup.encoderOf(new TextLayout(), (LoggerContext) getContext());
             // Unless the encoder was replaced meanwhile (a reload): then that one is used from the next batch.
             encoder.compareAndSet(current, text);
@@ -196,16 +197,10 @@ public final class BatchingStdoutAppender extends UnsynchronizedAppenderBase<ILo
         }
     }
 
-    /** A warning line, in the configured format, saying how many lines the full queue cost. */
-    private ILoggingEvent droppedNotice(long lost) {
+    /** A line from the log writer itself, about the log: lines it dropped, or an encoder that failed. */
+    private ILoggingEvent notice(Level level, String message) {
         Logger logger = ((LoggerContext) getContext()).getLogger(BatchingStdoutAppender.class);
-        LoggingEvent notice = new LoggingEvent(
-                Logger.FQCN,
-                logger,
-                Level.WARN,
-                lost + " log lines dropped: the log writer's queue was full",
-                null,
-                null);
+        LoggingEvent notice = new LoggingEvent(Logger.FQCN, logger, level, message, null, null);
         notice.prepareForDeferredProcessing();
         return notice;
     }
