@@ -72,14 +72,19 @@ public final class RouteBreaker {
         Set<Integer> recordStatus = spec.recordStatus();
         CircuitBreakerConfig config = CircuitBreakerConfig.custom()
                 .failureRateThreshold(spec.failureRateThreshold())
-                // Lock-free: every event loop records into the same window, and a lock would serialize them.
+                // Synchronized, not Resilience4j's lock-free window: that one allocates a node per call in a linked
+                // chain and never clears a dropped node's next link, so once one node is promoted to the old
+                // generation (a full collection, or a young one whose survivors overflow) every later node stays
+                // reachable from it until the next full collection: ~300 KB more survivors per young pause,
+                // which tripled Serial's pauses (BENCHMARKS.md, fifth issue-16 section). The lock is held for
+                // an array update and is uncontended nearly always.
                 .slidingWindow(
                         spec.slidingWindowSize(),
                         spec.minimumNumberOfCalls(),
                         spec.slidingWindowType() == SlidingWindowType.TIME_BASED
                                 ? CircuitBreakerConfig.SlidingWindowType.TIME_BASED
                                 : CircuitBreakerConfig.SlidingWindowType.COUNT_BASED,
-                        CircuitBreakerConfig.SlidingWindowSynchronizationStrategy.LOCK_FREE)
+                        CircuitBreakerConfig.SlidingWindowSynchronizationStrategy.SYNCHRONIZED)
                 .waitDurationInOpenState(spec.waitDurationInOpenState())
                 .permittedNumberOfCallsInHalfOpenState(spec.permittedNumberOfCallsInHalfOpenState())
                 .slowCallRateThreshold(spec.slowCallRateThreshold())

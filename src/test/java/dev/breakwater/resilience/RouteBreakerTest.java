@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.breakwater.config.CircuitBreakerSpec;
 import dev.breakwater.config.SlidingWindowType;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker.State;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.circuitbreaker.event.CircuitBreakerOnStateTransitionEvent;
 import java.io.IOException;
@@ -257,6 +258,16 @@ class RouteBreakerTest {
                 .isEqualTo(1);
         assertThat(breaker.circuitBreaker().getMetrics().getNumberOfFailedCalls())
                 .isEqualTo(1);
+    }
+
+    /**
+     * The lock-free window links a new node per call and leaves dropped nodes linked to their successors, so one
+     * promoted node keeps every later one alive in the young generation (the archive-pause regression of issue 16).
+     */
+    @Test
+    void theWindowIsAFixedRingThatLeavesNoChainForTheCollectorToKeep() {
+        assertThat(breaker().circuitBreaker().getCircuitBreakerConfig().getSlidingWindowSynchronizationStrategy())
+                .isEqualTo(CircuitBreakerConfig.SlidingWindowSynchronizationStrategy.SYNCHRONIZED);
     }
 
     @Test
