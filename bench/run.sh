@@ -121,8 +121,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # Stops one process we started: TERM, then KILL after 10 s (Breakwater drains for up to 30 s on TERM; with nothing
-# in flight it exits at once, but with BREAKWATER_CDS=1 a jar's first start then writes its class-data archive,
-# a second or more).
+# in flight it exits at once, but a jar's first start then writes its class-data archive, a second or more).
 stop_pid() {
     local pid=$1
     kill -TERM "$pid" 2>/dev/null || return 0
