@@ -47,7 +47,9 @@ if (jitSse) {
   p(`Streaming: Breakwater was warmed by ${jitSse.runs} full-size run(s) of 1,000 streams (${jitSse.jit_settled_s} s) before ` +
       `the rounds; the compiler threads took ${(jitSse.last_run_jit_ticks / 100).toFixed(2)} s of CPU in the last of them.`);
 }
-p(`Breakwater JVM flags: \`${meta.java_opts}\`.`);
+p(`Breakwater JVM flags: \`${meta.java_opts}\`.` +
+    (meta.cds === 'on' ? ' Class-data archive on (the launcher\'s default): the first start writes it, later starts map it.'
+      : meta.cds === 'off' ? ' Class-data archive off (BREAKWATER_CDS=0).' : ''));
 p();
 
 // ------------------------------------------------------------------------------------------------ HTTP

@@ -150,7 +150,10 @@ NPROC=$(nproc)
     echo "kernel=$(uname -r)"
     echo "java=$(java -version 2>&1 | head -1)"
     echo "jvm=$(java -version 2>&1 | sed -n 3p)"
-    echo "java_opts=$(JAVA_OPTS="$JAVA_OPTS_BENCH" BREAKWATER_DRY_RUN=1 "$ROOT/bin/breakwater" | sed -E 's/^[^ ]+ //; s/ -jar .*$//')"
+    # The class-data archive flag names a per-process file; the report states the archive on its own line.
+    echo "java_opts=$(JAVA_OPTS="$JAVA_OPTS_BENCH" BREAKWATER_DRY_RUN=1 "$ROOT/bin/breakwater" |
+        sed -E 's/^[^ ]+ //; s/ -jar .*$//; s/-XX:(ArchiveClassesAtExit|SharedArchiveFile)=[^ ]+ ?//g')"
+    echo "cds=$([[ ${BREAKWATER_CDS:-1} != 0 ]] && echo on || echo off)"
     echo "nginx=$(nginx -v 2>&1 | sed 's/.*: //')"
     echo "haproxy=$(haproxy -v | head -1 | awk '{print $3}')"
     echo "wrk=$(wrk -v 2>&1 | head -1 | awk '{print $2}')"
