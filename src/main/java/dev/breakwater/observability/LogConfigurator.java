@@ -47,7 +47,6 @@ public final class LogConfigurator extends ContextAwareBase implements ch.qos.lo
         BatchingStdoutAppender stdout = new BatchingStdoutAppender();
         stdout.setContext(context);
         stdout.setName(APPENDER);
-        stdout.setQueueSize(8192);
         stdout.setEncoder(jsonEncoder(context));
         stdout.start();
 
