@@ -49,7 +49,7 @@ if (jitSse) {
 }
 p(`Breakwater JVM flags: \`${meta.java_opts}\`.` +
     (meta.cds === 'on' ? ' Class-data archive on (the launcher\'s default): the first start writes it, later starts map it.'
-      : meta.cds === 'off' ? ' Class-data archive off (BREAKWATER_CDS=0).' : ''));
+      : meta.cds === 'off' ? ' Class-data archive off.' : ''));
 p();
 
 // ------------------------------------------------------------------------------------------------ HTTP

@@ -141,6 +141,8 @@ wait_http() { # url, expected status, tries of 10 ms
 
 # ------------------------------------------------------------------------------------------------ machine
 NPROC=$(nproc)
+# The java command the launcher would run; it alone decides whether a class-data archive is used.
+JAVA_CMD=$(JAVA_OPTS="$JAVA_OPTS_BENCH" BREAKWATER_DRY_RUN=1 "$ROOT/bin/breakwater")
 {
     echo "date=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
     echo "quick=$QUICK rounds=$ROUNDS d_lat=$D_LAT d_thr=$D_THR"
@@ -150,10 +152,9 @@ NPROC=$(nproc)
     echo "kernel=$(uname -r)"
     echo "java=$(java -version 2>&1 | head -1)"
     echo "jvm=$(java -version 2>&1 | sed -n 3p)"
-    # The class-data archive flag names a per-process file; the report states the archive on its own line.
-    echo "java_opts=$(JAVA_OPTS="$JAVA_OPTS_BENCH" BREAKWATER_DRY_RUN=1 "$ROOT/bin/breakwater" |
-        sed -E 's/^[^ ]+ //; s/ -jar .*$//; s/-XX:(ArchiveClassesAtExit|SharedArchiveFile)=[^ ]+ ?//g')"
-    echo "cds=$([[ ${BREAKWATER_CDS:-1} != 0 ]] && echo on || echo off)"
+    # The archive flag names a per-process file: the flags line leaves it out, the report states it on its own.
+    echo "java_opts=$(sed -E 's/^[^ ]+ //; s/ -jar .*$//; s/-XX:(ArchiveClassesAtExit|SharedArchiveFile)=[^ ]+ ?//g' <<<"$JAVA_CMD")"
+    echo "cds=$([[ $JAVA_CMD =~ -XX:(ArchiveClassesAtExit|SharedArchiveFile)= ]] && echo on || echo off)"
     echo "nginx=$(nginx -v 2>&1 | sed 's/.*: //')"
     echo "haproxy=$(haproxy -v | head -1 | awk '{print $3}')"
     echo "wrk=$(wrk -v 2>&1 | head -1 | awk '{print $2}')"
